@@ -1,0 +1,32 @@
+# One venv, made on first use; every target installs what it needs.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+
+.PHONY: install run test lint eval schema clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/extractor run gold/seed/reports gold/dev/reports --out out
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(BIN)/ruff check extractor tests
+
+eval: install
+	$(BIN)/extractor eval
+
+schema: install
+	$(BIN)/extractor schema
+
+clean:
+	rm -rf out .pytest_cache

@@ -1,0 +1,109 @@
+"""The field catalogue of FIELDS.md: every path, its type and its group. Pure data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+ENUMS: dict[str, tuple[str, ...]] = {
+    "meta.admin_level": ("province", "prefecture", "county", "township", "department", "zone", "unknown"),
+    "meta.doc_type": ("annual_report", "work_summary", "other"),
+    "meta.format": ("narrative", "legacy_table", "standard_table"),
+    "meta.script": ("simplified", "traditional"),
+}
+
+_META = {
+    "meta.title": "text",
+    "meta.issuing_body": "text",
+    "meta.admin_level": "enum",
+    "meta.province": "text",
+    "meta.city": "text",
+    "meta.report_year": "int",
+    "meta.published_on": "date",
+    "meta.doc_type": "enum",
+    "meta.format": "enum",
+    "meta.script": "enum",
+}
+
+_INTS = """
+proactive.total proactive.website proactive.gazette proactive.weibo proactive.wechat proactive.other_channels
+proactive.normative_documents proactive.normative_documents_repealed proactive.normative_documents_in_force
+proactive.regulations_issued proactive.licensing_decisions proactive.penalty_decisions proactive.enforcement_decisions
+proactive.policy_interpretations proactive.hot_topic_responses proactive.press_conferences proactive.online_interviews
+requests.received requests.carried_over_in requests.from_natural_persons requests.from_organizations
+requests.in_person requests.fax requests.online requests.letter requests.disclosed requests.already_public
+requests.partially_disclosed requests.denied requests.unable_to_provide requests.not_processed requests.other_handling
+requests.not_this_agency requests.not_exist requests.handled_total requests.carried_forward requests.completed_on_time
+requests.completed_late
+appeals.reconsideration_total appeals.reconsideration_upheld appeals.reconsideration_corrected
+appeals.reconsideration_other appeals.reconsideration_pending appeals.litigation_total appeals.litigation_upheld
+appeals.litigation_corrected appeals.litigation_other appeals.litigation_pending appeals.complaints
+capacity.dedicated_units capacity.reading_points capacity.staff_total capacity.staff_full_time capacity.staff_part_time
+capacity.meetings capacity.trainings capacity.trainees
+""".split()
+
+_YUAN = "proactive.admin_fees_yuan fees.charged_yuan fees.waived_yuan capacity.budget_yuan".split()
+_LISTS = "assessment.problems assessment.improvements".split()
+
+# Table 三 of the national template (standard_table_rows.md): rows and applicant columns.
+REQ_ROWS: tuple[str, ...] = tuple(
+    """new_received carried_over_in disclosed partially_disclosed denied_state_secret denied_law_prohibited
+denied_security_stability denied_third_party denied_internal_affairs denied_process_info denied_enforcement_file
+denied_query_item unable_not_held unable_needs_creation unable_unclear not_processed_petition not_processed_repeat
+not_processed_publication not_processed_excessive not_processed_confirmation other_no_correction other_no_fee
+other_other handled_total carried_forward""".split()
+)
+REQ_COLS: tuple[str, ...] = ("natural_person", "commercial", "research", "nonprofit", "legal_service", "other_org", "total")
+# Table 四: appeals rows and outcome columns.
+APP_ROWS: tuple[str, ...] = ("reconsideration", "litigation_direct", "litigation_after_reconsideration")
+APP_COLS: tuple[str, ...] = ("upheld", "corrected", "other", "pending", "total")
+
+GROUPS = ("meta", "proactive", "requests", "fees", "appeals", "capacity", "assessment", "standard_table")
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    path: str
+    kind: str  # int | yuan | text | enum | date | list
+
+    @property
+    def group(self) -> str:
+        return self.path.split(".", 1)[0]
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("int", "yuan")
+
+
+@cache
+def catalogue() -> dict[str, FieldSpec]:
+    """Every scalar path of FIELDS.md, in catalogue order, standard-table cells last."""
+    specs: dict[str, FieldSpec] = {}
+    for p, k in _META.items():
+        specs[p] = FieldSpec(p, k)
+    for p in _INTS:
+        specs[p] = FieldSpec(p, "int")
+    for p in _YUAN:
+        specs[p] = FieldSpec(p, "yuan")
+    for p in _LISTS:
+        specs[p] = FieldSpec(p, "list")
+    for r in REQ_ROWS:
+        for c in REQ_COLS:
+            p = f"standard_table.requests.{r}.{c}"
+            specs[p] = FieldSpec(p, "int")
+    for r in APP_ROWS:
+        for c in APP_COLS:
+            p = f"standard_table.appeals.{r}.{c}"
+            specs[p] = FieldSpec(p, "int")
+    return specs
+
+
+def spec(path: str) -> FieldSpec:
+    try:
+        return catalogue()[path]
+    except KeyError:
+        raise KeyError(f"unknown field path: {path}") from None
+
+
+def paths(include_cells: bool = True) -> list[str]:
+    return [p for p in catalogue() if include_cells or not p.startswith("standard_table.")]

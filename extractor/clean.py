@@ -1,0 +1,196 @@
+"""Cleaning: a normalised view of the original text with a map back to the original offsets.
+
+Nothing is ever rewritten in the original. A `View` holds folded text (NFKC, traditional to
+simplified, one original character to one or more view characters) and, for every view character,
+the offset of the original character it came from. Site chrome and sections pasted twice are left
+out of the body view, so patterns do not see them, but any span found in a view maps back exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass, field
+
+from .script import fold_char
+
+# Whole lines that are site chrome, crawler headers, download-site notices or wiki footers.
+CHROME_LINE = re.compile(
+    r"^\s*(?:"
+    r"(?:标题|发布时间|发布日期|文号|发布机构|栏目|原文链接|本地目录|索引号|主题分类|成文日期|信息来源|来源|所属机构|生效时间|浏览次数)\s*:"
+    r"|页面链接与图片详见|=+\s*正文\s*=+\s*$|您好,?\s*今天是|网站支持IPv6|欢迎访问|温馨提示|网站客服|当前位置\s*:"
+    r"|\d+\.\s*(?:部分包含|本文档由|下载前请|下载文档时|如果您对本文档)"
+    r"|(?:相关词条|热门词条|联络我们|联系我们|返回顶部|打印本页|关闭窗口|附件下载|分享到|扫一扫|【打印】|【关闭】)\s*$"
+    r"|-\s*\d+\s*-\s*$|第\s*\d+\s*页\s*(?:共\s*\d+\s*页)?\s*$"
+    r")"
+)
+# Chrome inside a line (crawls that put the page header and the body on one line).
+CHROME_INLINE = re.compile(
+    r"当前位置\s*:\s*\S+"
+    r"|(?<![\u4e00-\u9fff])来源\s*:\s*\S+"
+    r"|(?<![\u4e00-\u9fff])时间\s*:\s*\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|(?:(?:微信|微博|QQ空间|全真版|文字版|文件下载|打印|关闭|分享)\s+){2,}(?:微信|微博|QQ空间|全真版|文字版|文件下载|打印|关闭|分享)?"
+    r"|相关链接\s*:\s*(?:-->)?"
+    r"|附件下载\s*$"
+)
+
+
+@dataclass
+class View:
+    """Folded text plus, for each of its characters, the original offset it came from."""
+
+    text: str
+    offsets: array
+    original: str
+    dropped: list[tuple[int, int, str]] = field(default_factory=list)  # original ranges left out, with why
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original [start, end) of view [start, end)."""
+        if not (0 <= start < end <= len(self.text)):
+            raise ValueError(f"bad view span {start}:{end}")
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+    def evidence(self, start: int, end: int) -> tuple[str, tuple[int, int]]:
+        s, e = self.span(start, end)
+        return self.original[s:e], (s, e)
+
+    def view_index(self, original_offset: int) -> int:
+        """First view index at or after an original offset."""
+        import bisect
+
+        return bisect.bisect_left(self.offsets, original_offset)
+
+
+def build_view(original: str, drop: list[tuple[int, int, str]] | None = None) -> View:
+    drop = sorted(drop or [])
+    chars: list[str] = []
+    offsets = array("l")
+    di = 0
+    i, n = 0, len(original)
+    while i < n:
+        while di < len(drop) and drop[di][1] <= i:
+            di += 1
+        if di < len(drop) and drop[di][0] <= i < drop[di][1]:
+            i = drop[di][1]
+            continue
+        f = fold_char(original[i])
+        chars.append(f)
+        offsets.extend([i] * len(f))
+        i += 1
+    return View("".join(chars), offsets, original, drop)
+
+
+def _lines(original: str) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for line in original.splitlines(keepends=True):
+        out.append((pos, pos + len(line)))
+        pos += len(line)
+    return out
+
+
+def _fold(s: str) -> str:
+    return "".join(fold_char(c) for c in s)
+
+
+def find_chrome(original: str) -> list[tuple[int, int, str]]:
+    drops: list[tuple[int, int, str]] = []
+    for s, e in _lines(original):
+        line = original[s:e]
+        folded = _fold(line)
+        short = len(folded.strip()) <= 160  # a long line is body text that starts with chrome
+        if len(folded) == len(line):  # offsets line up one to one: inline removal is safe
+            if short and CHROME_LINE.match(folded):
+                drops.append((s, e, "chrome"))
+                continue
+            for m in CHROME_INLINE.finditer(folded):
+                drops.append((s + m.start(), s + m.end(), "chrome"))
+        elif short and CHROME_LINE.match(folded):
+            drops.append((s, e, "chrome"))
+    return drops
+
+
+def find_duplicates(original: str, min_len: int = 10) -> list[tuple[int, int, str]]:
+    """Lines pasted again later (whole sections repeated): the later copies are left out.
+
+    A long line seen before is a duplicate; a short line seen before (a heading) is one only
+    when it sits next to a duplicate, so real repeated short headings are kept.
+    """
+    lines = _lines(original)
+    keys = [re.sub(r"\s+", "", _fold(original[s:e])) for s, e in lines]
+    seen: set[str] = set()
+    dup = [False] * len(lines)
+    short_seen = [False] * len(lines)
+    for i, k in enumerate(keys):
+        if not k:
+            continue
+        if k in seen:
+            if len(k) >= min_len:
+                dup[i] = True
+            else:
+                short_seen[i] = True
+        seen.add(k)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(lines)):
+            if short_seen[i] and not dup[i]:
+                prev_dup = next((dup[j] for j in range(i - 1, -1, -1) if keys[j]), False)
+                next_dup = next((dup[j] for j in range(i + 1, len(lines)) if keys[j]), False)
+                if prev_dup or next_dup:
+                    dup[i] = True
+                    changed = True
+    return [(lines[i][0], lines[i][1], "duplicate") for i in range(len(lines)) if dup[i]]
+
+
+_HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．](?!\d))")
+_SENTENCE_END = ("。", ";", ":", "!", "?", "；", "：", "！", "？", "|")
+
+
+def find_soft_wraps(original: str) -> list[tuple[int, int, str]]:
+    """Line breaks that a PDF or fixed-width export put inside a paragraph (`政\n\n府信息`).
+
+    Only for documents that look hard-wrapped: many lines of nearly the same, maximal length.
+    The break (and the blank lines after it) is left out when the line is full and does not end
+    a sentence, and the next line does not start a heading.
+    """
+    lines = _lines(original)
+    lens = sorted(n for s, e in lines if (n := len(original[s:e].strip())) >= 8)
+    if len(lens) < 10:
+        return []
+    full = lens[int(len(lens) * 0.9)]
+    if full < 15 or sum(1 for n in lens if n >= 0.85 * full) < max(5, len(lens) // 5):
+        return []
+    drops: list[tuple[int, int, str]] = []
+    for i, (s, e) in enumerate(lines):
+        text = original[s:e].rstrip("\r\n")
+        if len(text.strip()) < 0.85 * full or text.rstrip().endswith(_SENTENCE_END):
+            continue
+        j = i + 1
+        while j < len(lines) and not original[lines[j][0] : lines[j][1]].strip():
+            j += 1
+        if j >= len(lines) or _HEADING_START.match(_fold(original[lines[j][0] : lines[j][1]])):
+            continue
+        drops.append((s + len(text), lines[j][0], "soft_wrap"))
+    return drops
+
+
+@dataclass
+class Cleaned:
+    full: View  # everything, folded (meta reads crawler headers from here)
+    body: View  # chrome and repeated sections left out
+
+
+def clean(original: str) -> Cleaned:
+    drops = find_chrome(original) + find_duplicates(original) + find_soft_wraps(original)
+    return Cleaned(full=build_view(original), body=build_view(original, _merge(drops)))
+
+
+def _merge(ranges: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for s, e, why in sorted(ranges):
+        if out and s <= out[-1][1]:
+            ps, pe, pw = out[-1]
+            out[-1] = (ps, max(pe, e), pw if pw == why else f"{pw}+{why}")
+        else:
+            out.append((s, e, why))
+    return out

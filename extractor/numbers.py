@@ -1,0 +1,167 @@
+"""Numbers as Chinese reports write them, parsed back from their exact evidence.
+
+Works on folded text (see `script.fold`): ASCII digits, simplified characters. Handles Arabic and
+Chinese numerals, 万/亿/千, thousands separators, percentages, negatives, approximate markers
+(余/多/近/约) and the zero words (无/没有/未/零/为零). Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .script import fold
+
+CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_BIG = {"万": 10_000, "亿": 100_000_000}
+
+COUNTERS = "条|件|起|宗|次|篇|个|名|人次|人|期|场|项|家|份|批|位|处|类|部|台|本|册|所|天|户|例|组|套|场次|余"
+MONEY_UNITS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000), "千元": Decimal(1000)}
+ZERO_WORDS = ("没有", "为零", "不存在", "暂不", "未", "无", "零")
+
+_AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_CN = r"[零〇○一二两三四五六七八九十百千万亿]+"
+QUANTITY_RE = re.compile(
+    r"(?P<pre>将近|大约|近|约|逾|超过)?\s*"
+    r"(?P<neg>(?<![\d\w.])-)?"
+    r"(?:(?P<ar>" + _AR + r")|(?P<cn>" + _CN + r"))"
+    r"(?P<mult>\s*[万亿千](?!元))?"
+    r"(?P<approx>\s*[余多])?"
+    r"\s*(?P<unit>%|万元|亿元|千元|元|" + COUNTERS + r")?"
+)
+_YEAR_AFTER = re.compile(r"\s*(年|月|日|号|时|分)")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: int | float
+    start: int
+    end: int
+    approximate: bool
+    unit: str | None
+    text: str
+
+    @property
+    def is_percent(self) -> bool:
+        return self.unit == "%"
+
+
+def parse_cn_numeral(s: str) -> int | None:
+    """二〇一一 -> 2011, 一百二十三 -> 123, 两千 -> 2000, 三万五千 -> 35000, 十五 -> 15."""
+    if not s:
+        return None
+    if all(c in CN_DIGITS for c in s) and len(s) > 1:
+        return int("".join(str(CN_DIGITS[c]) for c in s))
+    total, section, digit = 0, 0, None
+    for c in s:
+        if c in CN_DIGITS:
+            digit = CN_DIGITS[c]
+        elif c in CN_UNITS:
+            section += (1 if digit is None else digit) * CN_UNITS[c]
+            digit = None
+        elif c in CN_BIG:
+            section += digit or 0
+            total += (section or 1) * CN_BIG[c]
+            section, digit = 0, None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+def _number(m: re.Match[str]) -> Decimal | None:
+    if m.group("ar"):
+        return Decimal(m.group("ar").replace(",", ""))
+    n = parse_cn_numeral(m.group("cn"))
+    return None if n is None else Decimal(n)
+
+
+def _normal(d: Decimal) -> int | float:
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def quantities(text: str) -> list[Quantity]:
+    """Every quantity in folded text, skipping years, dates, ordinals and list enumerators."""
+    out: list[Quantity] = []
+    for m in QUANTITY_RE.finditer(text):
+        num_start = m.start("ar") if m.group("ar") else m.start("cn")
+        unit = m.group("unit")
+        if m.group("cn"):
+            cn = m.group("cn")
+            # A Chinese numeral counts only with a counter after it (not 一是, 统一, 进一步).
+            if not unit or unit == "%" or cn in ("万", "亿", "千", "百", "十"):
+                continue
+        if m.group("ar"):
+            after = text[m.end("ar") :]
+            raw = m.group("ar")
+            if _YEAR_AFTER.match(after) and not m.group("mult"):
+                continue  # 2011年, 3月, 24日
+            if raw.isdigit() and len(raw) == 8 and raw.startswith(("19", "20")) and not unit:
+                continue  # 20190124 style dates
+            if after[:1] in ("、", ".") and not after[1:2].isdigit() and not unit:
+                continue  # list enumerators 1、 1.
+            before = text[max(0, num_start - 1) : num_start]
+            if before == "第":
+                continue
+            if before in ("(", "（") and after[:1] in (")", "）"):
+                continue
+        n = _number(m)
+        if n is None:
+            continue
+        if m.group("mult"):
+            n *= {"万": 10_000, "亿": 100_000_000, "千": 1000}[m.group("mult").strip()]
+        if m.group("neg"):
+            n = -n
+        approx = bool(m.group("pre") or m.group("approx") or unit == "余")
+        start = m.start("pre") if m.group("pre") else (m.start("neg") if m.group("neg") else num_start)
+        out.append(Quantity(_normal(n), start, m.end(), approx, None if unit == "余" else unit, m.group(0)))
+    return out
+
+
+_MONEY_BEFORE = re.compile(r"(万元|亿元|千元|元)[\s|:：()（）]*$")
+
+
+def money_multiplier(text: str, q: Quantity) -> Decimal:
+    """Yuan per unit of the quantity: from its own unit, or from a unit cell just before it (表头 `万元 | 70`)."""
+    if q.unit in MONEY_UNITS:
+        return MONEY_UNITS[q.unit]
+    m = _MONEY_BEFORE.search(text[: q.start])
+    if m:
+        return MONEY_UNITS[m.group(1)]
+    return Decimal(1)
+
+
+def has_zero_word(folded: str) -> bool:
+    return any(w in folded for w in ZERO_WORDS) or bool(re.search(r"(?<![\d.])0(?![\d.])", folded))
+
+
+@dataclass(frozen=True)
+class Parsed:
+    value: int | float
+    approximate: bool
+
+
+def reparse(evidence: str, kind: str) -> Parsed | None:
+    """The value an evidence string states, by the convention that evidence ends with its number.
+
+    kind: 'int' (counts) or 'yuan' (money, converted to yuan). A string with no quantity but a zero word
+    (没有/未/无/零...) states 0.
+    """
+    folded = fold(evidence)
+    qs = [q for q in quantities(folded) if not q.is_percent]
+    if qs:
+        q = qs[-1]
+        if kind == "yuan":
+            v = Decimal(str(q.value)) * money_multiplier(folded, q)
+            return Parsed(_normal(v), q.approximate)
+        return Parsed(q.value, q.approximate)
+    if has_zero_word(folded):
+        return Parsed(0, False)
+    return None
+
+
+def values_equal(a: object, b: object) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and not isinstance(b, bool):
+        return abs(float(a) - float(b)) < 1e-6 * max(1.0, abs(float(a)))
+    return a == b

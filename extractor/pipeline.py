@@ -1,0 +1,43 @@
+"""One report through the stages: ingest -> clean -> backend(s) -> reconcile -> a result record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__
+from .backends import Backend
+from .catalogue import catalogue
+from .clean import clean
+from .document import Document
+from .reconcile import REVIEW_THRESHOLD, FieldResult, merge
+from .schema import nest, report_model
+
+
+@dataclass
+class ReportResult:
+    doc: Document
+    backend: str
+    fields: dict[str, FieldResult] = field(default_factory=dict)
+
+    def value(self, path: str) -> Any:
+        r = self.fields.get(path)
+        return None if r is None else r.value
+
+    def review_items(self, threshold: float = REVIEW_THRESHOLD) -> list[FieldResult]:
+        return [r for r in self.fields.values() if r.needs_review(threshold)]
+
+    def record(self) -> dict[str, Any]:
+        """The per-report JSON, validated against the strict schema."""
+        flat = {p: r.as_dict() for p, r in self.fields.items() if p in catalogue()}
+        data = {"id": self.doc.id, "path": self.doc.path, "sha256": self.doc.sha256, "encoding": self.doc.encoding,
+                "backend": self.backend, "extractor_version": __version__, "fields": nest(flat)}
+        return report_model().model_validate(data).model_dump(mode="json")
+
+
+def process(doc: Document, backend: Backend) -> ReportResult:
+    cleaned = clean(doc.original)
+    candidates = backend.propose(doc, cleaned)
+    for c in candidates:
+        c.backend = c.backend or backend.name
+    return ReportResult(doc, backend.name, merge(candidates, doc.original))

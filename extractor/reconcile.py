@@ -1,0 +1,230 @@
+"""Reconcile: re-check every candidate against the source, merge witnesses, run cross-field checks.
+
+A value is `verified` only when original[start:end] == evidence and the evidence re-parses to the
+value. Cross-field arithmetic raises or lowers confidence; every lowered confidence carries a
+reason code. A source that breaks an identity is reported, never corrected. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .candidates import Candidate
+from .catalogue import catalogue
+from .numbers import reparse, values_equal
+from .script import fold
+
+METHOD_RANK = {"table": 0, "sentence": 1, "model": 2, "zero_statement": 3, "section": 4, "inferred": 5, "derived": 6}
+REVIEW_THRESHOLD = 0.7
+CHECK_FAILURES = {"sum_mismatch", "percent_mismatch", "source_disagrees", "backends_disagree", "multiple_candidates",
+                  "evidence_not_in_source", "evidence_not_at_span", "number_not_in_evidence", "text_not_in_evidence"}
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+@dataclass
+class FieldResult:
+    path: str
+    value: Any = None
+    evidence: str | None = None
+    span: tuple[int, int] | None = None
+    approximate: bool = False
+    confidence: float = 0.0
+    status: str = "unverified"
+    reasons: list[str] = field(default_factory=list)
+    method: str | None = None
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "evidence": self.evidence, "span": list(self.span) if self.span else None,
+                "approximate": self.approximate, "confidence": round(self.confidence, 3), "status": self.status,
+                "reasons": self.reasons, "method": self.method, "alternatives": self.alternatives}
+
+    def needs_review(self, threshold: float = REVIEW_THRESHOLD) -> bool:
+        if self.value is None and self.status != "conflict":
+            return False
+        return (self.status not in ("verified", "derived") or self.confidence < threshold
+                or bool(CHECK_FAILURES & set(self.reasons)))
+
+
+def _norm_text(s: str) -> str:
+    return _PUNCT.sub("", fold(s))
+
+
+def _date_in(evidence: str) -> str | None:
+    f = fold(evidence)
+    m = re.search(r"((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})", f)
+    return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
+
+
+def verify(c: Candidate, original: str) -> tuple[str, list[str]]:
+    """(status, reasons) for one candidate against the original text."""
+    kind = catalogue()[c.path].kind
+    if c.value is None:
+        return "unverified", []
+    if c.evidence is None or c.span is None:
+        if c.method in ("inferred", "derived"):
+            return "derived", ["inferred"] if c.method == "inferred" else []
+        return "unverified", ["no_evidence"]
+    s, e = c.span
+    if not (0 <= s < e <= len(original)) or original[s:e] != c.evidence:
+        return "unverified", ["evidence_not_at_span" if c.evidence in original else "evidence_not_in_source"]
+    if kind in ("int", "yuan"):
+        parsed = reparse(c.evidence, kind)
+        if parsed is None or not values_equal(parsed.value, c.value):
+            return "unverified", ["number_not_in_evidence"]
+        return "verified", []
+    if kind == "date":
+        return ("verified", []) if _date_in(c.evidence) == c.value else ("unverified", ["date_not_in_evidence"])
+    if kind == "text":
+        return ("verified", []) if _norm_text(str(c.value)) in _norm_text(c.evidence) else ("unverified", ["text_not_in_evidence"])
+    if kind == "list":
+        ev = _norm_text(c.evidence)
+        missing = [i for i in c.value if _norm_text(i) not in ev]
+        return ("verified", []) if not missing else ("unverified", ["text_not_in_evidence"])
+    if kind == "enum":
+        return "derived", ["inferred"]
+    return "unverified", ["unknown_kind"]
+
+
+def _alt(c: Candidate) -> dict[str, Any]:
+    return {"value": c.value, "evidence": c.evidence, "span": list(c.span) if c.span else None, "method": c.method,
+            "backend": c.backend}
+
+
+def _pick(path: str, cands: list[tuple[Candidate, str, list[str]]]) -> FieldResult:
+    ok = [x for x in cands if x[1] in ("verified", "derived")] or cands
+
+    def key(x: tuple[Candidate, str, list[str]]) -> tuple[int, float, int]:
+        c = x[0]
+        size = -float(c.value) if path == "proactive.total" and isinstance(c.value, (int, float)) else 0.0
+        return (METHOD_RANK.get(c.method, 9), size, c.span[0] if c.span else 0)
+
+    ok.sort(key=key)
+    best, status, reasons = ok[0]
+    r = FieldResult(path, best.value, best.evidence, best.span, best.approximate, best.confidence, status,
+                    list(dict.fromkeys(best.reasons + reasons)), best.method)
+    if status not in ("verified", "derived"):
+        r.confidence = min(r.confidence, 0.3)
+    others = [x for x in cands if x[0] is not best and not values_equal(x[0].value, best.value)]
+    if others:
+        table_vs_prose = any(x[0].method != best.method for x in others)
+        r.reasons.append("source_disagrees" if table_vs_prose else "multiple_candidates")
+        r.confidence = max(0.0, r.confidence - 0.25)
+        seen = set()
+        for x in others:
+            k = (repr(x[0].value), x[0].span)
+            if k not in seen:
+                seen.add(k)
+                r.alternatives.append(_alt(x[0]))
+    else:
+        agreeing = [x for x in cands if x[0] is not best and x[1] == "verified"]
+        if agreeing and status == "verified":
+            r.confidence = min(1.0, r.confidence + 0.05)
+    if r.approximate:
+        r.reasons.append("approximate")
+        r.confidence = max(0.0, r.confidence - 0.1)
+    return r
+
+
+def merge(candidates: list[Candidate], original: str) -> dict[str, FieldResult]:
+    by_path: dict[str, list[tuple[Candidate, str, list[str]]]] = {}
+    for c in candidates:
+        status, reasons = verify(c, original)
+        by_path.setdefault(c.path, []).append((c, status, reasons))
+    results = {p: _pick(p, cs) for p, cs in by_path.items()}
+    check(results, original)
+    return results
+
+
+# ---- cross-field checks
+
+def _num(results: dict[str, FieldResult], path: str) -> float | None:
+    r = results.get(path)
+    if r is None or not isinstance(r.value, (int, float)) or isinstance(r.value, bool):
+        return None
+    return float(r.value)
+
+
+def _flag(results: dict[str, FieldResult], paths: list[str], reason: str, delta: float) -> None:
+    for p in paths:
+        r = results.get(p)
+        if r is not None and r.value is not None:
+            if delta < 0:
+                if reason not in r.reasons:
+                    r.reasons.append(reason)
+                r.confidence = max(0.0, r.confidence + delta)
+            else:
+                r.confidence = min(1.0, r.confidence + delta)
+
+
+def _derive(results: dict[str, FieldResult], path: str, value: int, sources: list[str]) -> None:
+    r = FieldResult(path, value, None, None, False, 0.85, "derived", [], "derived")
+    r.alternatives = []
+    r.reasons = [f"sum_of:{'+'.join(s.split('.')[-1] for s in sources)}"]
+    results[path] = r
+
+
+def _percent_after(original: str, r: FieldResult) -> float | None:
+    if r.span is None:
+        return None
+    tail = fold(original[r.span[1] : r.span[1] + 16])
+    m = re.match(r"[^。;]{0,10}?占[^。;\d]{0,8}(\d+(?:\.\d+)?)\s*%", tail)
+    return float(m.group(1)) if m else None
+
+
+def check(results: dict[str, FieldResult], original: str) -> None:
+    total = _num(results, "proactive.total")
+    channels = ["proactive.website", "proactive.gazette", "proactive.weibo", "proactive.wechat", "proactive.other_channels"]
+    if total is not None:
+        present = [p for p in channels if _num(results, p) is not None]
+        for p in present:
+            v = _num(results, p)
+            if v is not None and v > total:
+                _flag(results, [p, "proactive.total"], "sum_mismatch", -0.3)
+        if present and sum(_num(results, p) or 0 for p in present) == total and len(present) > 1:
+            _flag(results, present + ["proactive.total"], "sum_ok", 0.05)
+        for p in present:
+            pct = _percent_after(original, results[p])
+            v = _num(results, p)
+            if pct is not None and v is not None and total:
+                if abs(v / total * 100 - pct) <= 0.06 + pct * 0.001:
+                    _flag(results, [p, "proactive.total"], "percent_ok", 0.05)
+                elif abs(v / total * 100 - pct) > 1.0:
+                    _flag(results, [p], "percent_mismatch", -0.3)
+    # staff: full-time + part-time = total
+    ft, pt, st = (_num(results, f"capacity.staff_{k}") for k in ("full_time", "part_time", "total"))
+    if ft is not None and pt is not None:
+        if st is None:
+            _derive(results, "capacity.staff_total", int(ft + pt), ["capacity.staff_full_time", "capacity.staff_part_time"])
+        elif ft + pt == st:
+            _flag(results, ["capacity.staff_full_time", "capacity.staff_part_time", "capacity.staff_total"], "sum_ok", 0.05)
+        else:
+            _flag(results, ["capacity.staff_full_time", "capacity.staff_part_time", "capacity.staff_total"], "sum_mismatch", -0.3)
+    # appeals: outcomes sum to the total
+    for kind in ("reconsideration", "litigation"):
+        parts = [f"appeals.{kind}_{o}" for o in ("upheld", "corrected", "other", "pending")]
+        vals = [_num(results, p) for p in parts]
+        tot = _num(results, f"appeals.{kind}_total")
+        if tot is not None and all(v is not None for v in vals):
+            ok = sum(v for v in vals if v is not None) == tot
+            _flag(results, parts + [f"appeals.{kind}_total"], "sum_ok" if ok else "sum_mismatch", 0.05 if ok else -0.3)
+    # requests: outcomes cannot exceed the answers given, channels cannot exceed what was received
+    handled = _num(results, "requests.handled_total")
+    outcomes = ["requests.disclosed", "requests.partially_disclosed", "requests.denied", "requests.other_handling",
+                "requests.already_public", "requests.not_this_agency", "requests.not_exist"]
+    if handled is not None:
+        s = sum(_num(results, p) or 0 for p in outcomes)
+        if s > handled:
+            _flag(results, outcomes + ["requests.handled_total"], "sum_mismatch", -0.3)
+    received = _num(results, "requests.received")
+    chans = ["requests.in_person", "requests.fax", "requests.online", "requests.letter"]
+    if received is not None and sum(_num(results, p) or 0 for p in chans) > received:
+        _flag(results, chans + ["requests.received"], "sum_mismatch", -0.3)
+    # sanity of sizes: a report's counts are not astronomically large
+    for p, r in results.items():
+        if isinstance(r.value, (int, float)) and not isinstance(r.value, bool) and catalogue()[p].kind == "int":
+            if r.value < 0 and not p.startswith("proactive."):
+                _flag(results, [p], "negative_count", -0.4)
+

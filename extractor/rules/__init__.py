@@ -1,0 +1,1 @@
+"""The deterministic `rules` backend: tables and sentence patterns, offline."""

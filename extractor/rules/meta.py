@@ -1,0 +1,222 @@
+"""Meta fields: title, issuing body, level, place, year, dates, document type, script."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ..candidates import Candidate
+from ..clean import View
+from ..script import detect_script
+from .common import Context, strip_ws
+from .gazetteer import BARE_OK, PROVINCES, cities
+
+TITLE_TAIL = r"(?P<y>(?:19|20)\d{2})\s*年度?\s*(?:政府|政务)?(?:信息|政务)?公开(?:工作)?(?:年度)?(?:报告|工作报告|年报|工作总结|总结)"
+TITLE_RE = re.compile(r"(?P<body>[\u4e00-\u9fffA-Za-z0-9()]{0,40}?)\s*" + TITLE_TAIL)
+LEAD_JUNK = re.compile(r"^(?:.*?(?:现将|现|特向社会|特|予以|向社会|关于|印发|报送|报来|公布|发布|的|中文名:?))+")
+ANONYMISED = re.compile(r"[xX×＊*]{2}|某|○○")
+PLACE_SUFFIX = re.compile(r"(?:县|市|区|镇|乡|旗|州|盟|街道)$")
+
+
+def _cand(view: View, path: str, value: object, start: int, end: int, note: str, conf: float = 0.85,
+          method: str = "sentence") -> Candidate:
+    evidence, span = view.evidence(start, end)
+    return Candidate(path=path, value=value, evidence=evidence, span=span, method=method, confidence=conf, note=note)
+
+
+def _title(ctx: Context) -> tuple[str, str, int, int, str] | None:
+    """(title, body name, view start, view end, where) in the full view, best candidate first."""
+    text = ctx.full.text
+    best: tuple[int, tuple[str, str, int, int, str]] | None = None
+    for m in TITLE_RE.finditer(text):
+        body = m.group("body")
+        bstart = m.start("body")
+        junk = LEAD_JUNK.match(body)
+        if junk:
+            bstart += junk.end()
+            body = body[junk.end() :]
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line_end = len(text) if line_end < 0 else line_end
+        line = text[line_start:line_end]
+        before = text[line_start:bstart]
+        if not body:
+            # a title printed over two lines: the body's name on the line above
+            prev_end = line_start - 1
+            while prev_end > 0 and text[prev_end - 1] == "\n":
+                prev_end -= 1
+            prev_start = text.rfind("\n", 0, prev_end) + 1
+            prev = text[prev_start:prev_end].strip()
+            if prev and len(prev) <= 25 and re.fullmatch(r"[\u4e00-\u9fff()]+", prev) and not before.strip():
+                body, bstart = prev, prev_start + text[prev_start:prev_end].index(prev)
+        if re.match(r"\s*标题\s*:", line):
+            rank = 0
+        elif not before.strip(" 《-·") and len(line.strip()) <= len(m.group(0)) + 4:
+            rank = 1
+        elif before.rstrip().endswith((":", "《")):
+            rank = 2
+        else:
+            rank = 3
+        title = strip_ws(text[bstart : m.end()])
+        cand = (title, strip_ws(body), bstart, m.end(), ["header", "line", "label", "prose"][rank])
+        if best is None or rank < best[0]:
+            best = (rank, cand)
+    return best[1] if best else None
+
+
+ZONE_END = re.compile(r"(?:管委会|管理委员会|开发区|高新区|新区|实验区|园区|试验区|保税区|示范区)(?:人民政府|政府)?$")
+
+
+def _level(body: str) -> str | None:
+    if ZONE_END.search(body):
+        return "zone"
+    if re.search(r"(?:局|委员会|委|办公室|办|厅|中心|署|院|所|队|站)$", body):
+        return "department"
+    if re.search(r"(?:镇|乡|街道|街道办事处)(?:人民政府|政府)?$", body):
+        return "township"
+    if re.search(r"(?:省|自治区)(?:人民政府|政府)?$", body):
+        return "province"
+    if re.search(r"(?:县|区|旗|县级市)(?:人民政府|政府)?$", body):
+        return "county"
+    if re.search(r"(?:市|州|盟)(?:人民政府|政府)?$", body):
+        return "prefecture"
+    return None
+
+
+def _level_from_text(text: str) -> str | None:
+    counts = Counter(m.group(1) for m in re.finditer(r"(?:我|全|本)(县|市|区|镇|乡|局|委)", text))
+    if not counts:
+        return None
+    top = counts.most_common(1)[0][0]
+    return {"县": "county", "区": "county", "市": "prefecture", "镇": "township", "乡": "township",
+            "局": "department", "委": "department"}[top]
+
+
+def extract(ctx: Context) -> list[Candidate]:
+    full = ctx.full
+    text = full.text
+    out: list[Candidate] = []
+
+    title = _title(ctx)
+    body_name = None
+    if title:
+        t, body, s, e, where = title
+        out.append(_cand(full, "meta.title", t, s, e, f"title ({where})", 0.9 if where in ("header", "line") else 0.75))
+        ym = re.search(r"(?:19|20)\d{2}", text[s:e])
+        if ym:
+            out.append(_cand(full, "meta.report_year", int(ym.group(0)), s + ym.start(), s + ym.end(), "year in title", 0.9))
+        if body and not ANONYMISED.search(body):
+            body_name = body
+            bs = s
+            be = s + len(text[s:e]) - len(text[s:e].lstrip())
+            # the name as printed in the title; a bare place name takes the government's full name
+            raw_end = bs
+            consumed = 0
+            while raw_end < e and consumed < len(body):
+                if not text[raw_end].isspace():
+                    consumed += 1
+                raw_end += 1
+            name_start, name_end, name = bs, raw_end, body
+            del be
+            if PLACE_SUFFIX.search(body) and not ZONE_END.search(body):
+                for suffix in ("人民政府", "政府"):
+                    m = re.search(re.escape(body) + suffix + r"(?!信息|网|门户|公报|办|工作|采购)", text)
+                    if m:
+                        name_start, name_end, name = m.start(), m.end(), body + suffix
+                        break
+            out.append(_cand(full, "meta.issuing_body", name, name_start, name_end, "body named in title", 0.8))
+            level = _level(name)
+            if level:
+                out.append(_cand(full, "meta.admin_level", level, name_start, name_end, "level from body name", 0.75,
+                                 method="inferred"))
+    if body_name is None:
+        # no title: a table or annex headed 「某某2015年度政府信息公开…表」 names the body
+        m = re.search(r"(?m)^\s*([\u4e00-\u9fff()]{2,20}?)\s*(?:19|20)\d{2}\s*年度?\s*(?:政府)?信息公开", text)
+        if m and not ANONYMISED.search(m.group(1)) and not LEAD_JUNK.match(m.group(1)):
+            body_name = m.group(1)
+            out.append(_cand(full, "meta.issuing_body", body_name, m.start(1), m.end(1), "body heading a table", 0.6))
+            level = _level(body_name)
+            if level:
+                out.append(_cand(full, "meta.admin_level", level, m.start(1), m.end(1), "level from body name", 0.6,
+                                 method="inferred"))
+    if not any(c.path == "meta.admin_level" for c in out):
+        level = _level_from_text(ctx.body.text)
+        if level:
+            m = re.search(r"(?:我|全|本)" + {"county": "[县区]", "prefecture": "市", "township": "[镇乡]",
+                                            "department": "[局委]"}[level], text)
+            if m:
+                out.append(_cand(full, "meta.admin_level", level, m.start(), m.end(), "我县/全市 …", 0.6, method="inferred"))
+
+    if not any(c.path == "meta.report_year" for c in out):
+        m = re.search(r"统计期限(?:自|为|从)?\s*((?:19|20)\d{2})\s*年", text)
+        if m:
+            out.append(_cand(full, "meta.report_year", int(m.group(1)), m.start(1), m.end(1), "统计期限", 0.85))
+        else:
+            years = Counter(m.group(1) for m in re.finditer(r"((?:19|20)\d{2})\s*年(?!\d)", ctx.body.text[:3000]))
+            if years:
+                y = years.most_common(1)[0][0]
+                m = re.search(y + r"\s*年", ctx.body.text)
+                if m:
+                    out.append(_cand(ctx.body, "meta.report_year", int(y), m.start(), m.start() + 4,
+                                     "most frequent year", 0.6))
+
+    # published_on: crawler header, page header, or a date alone on a line (the signature)
+    m = re.search(r"(?:发布(?:时间|日期)|时间|日期)\s*:\s*((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})", text)
+    if m:
+        out.append(_cand(full, "meta.published_on", f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}",
+                         m.start(1), m.end(3), "发布时间", 0.9))
+    else:
+        m = re.search(r"(?m)^\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$", text)
+        if m:
+            out.append(_cand(full, "meta.published_on", f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}",
+                             m.start(1), m.end(3), "date line", 0.75))
+
+    # province: the most named province-level region
+    pcounts: Counter[str] = Counter()
+    first: dict[str, re.Match[str]] = {}
+    for short, fullname in PROVINCES.items():
+        pat = re.escape(fullname) + "|" + re.escape(short) + ("" if short in BARE_OK else r"(?=省|市|自治区)")
+        for pm in re.finditer(pat, text):
+            pcounts[short] += 1
+            first.setdefault(short, pm)
+    if pcounts:
+        short = pcounts.most_common(1)[0][0]
+        pm = first[short]
+        out.append(_cand(full, "meta.province", short, pm.start(), pm.end(), "province named", 0.7))
+
+    # city: a prefecture-level city named as 某市, or leading the body's name
+    ccounts: Counter[str] = Counter()
+    cfirst: dict[str, tuple[int, int]] = {}
+    for cm in re.finditer(r"([\u4e00-\u9fff]{2,4}?)市", text):
+        name = cm.group(1)
+        for k in range(len(name)):
+            if name[k:] in cities():
+                ccounts[name[k:]] += 1
+                cfirst.setdefault(name[k:], (cm.start() + k, cm.end()))
+                break
+    if body_name:
+        for c in cities():
+            if body_name.startswith(c):
+                ccounts[c] += 2
+                m2 = re.search(re.escape(c), text)
+                if m2:
+                    cfirst.setdefault(c, (m2.start(), m2.end()))
+    if ccounts:
+        c = ccounts.most_common(1)[0][0]
+        if c not in PROVINCES:
+            s, e = cfirst[c]
+            out.append(_cand(full, "meta.city", c, s, e, "city named", 0.65))
+
+    # doc type
+    head = ctx.body.text[:400]
+    t = title[0] if title else ""
+    if "总结" in t or re.search(r"工作总结", head):
+        dt = "work_summary"
+    else:
+        dt = "annual_report"  # the genre: a yearly report on disclosure work, whatever its title says
+    out.append(Candidate(path="meta.doc_type", value=dt, method="inferred", confidence=0.7, note="title words"))
+
+    script, share = detect_script(full.original)
+    out.append(Candidate(path="meta.script", value=script, method="inferred", confidence=0.95 if abs(share - 0.5) > 0.3 else 0.6,
+                         note=f"traditional share {share:.2f}"))
+    return out

@@ -1,0 +1,208 @@
+"""Sentence patterns for the narrative fields, written for the genre, not for one report.
+
+Every pattern runs on the folded body view (simplified script, ASCII punctuation, chrome and
+repeated sections left out). A match's evidence ends with the number it states, or, for a zero
+statement (没有/未/无 …), is the negation and what it negates; the value is re-read from that
+evidence by the number parser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ..candidates import Candidate
+from .common import NEG, NUM, Context, candidate_from_view, cgap, clause_start, gap, sentence_bounds
+
+COUNT = r"\s*(?:条|件|起|宗|个|次|篇|份|项|期|场|人次|名|人)"
+
+
+@dataclass(frozen=True)
+class Rule:
+    path: str
+    regex: re.Pattern[str]
+    kind: str = "int"  # int | yuan
+    zero: bool = False  # a zero statement: evidence must read as 0
+    unless: re.Pattern[str] | None = None  # skip when the sentence matches this
+    requires: re.Pattern[str] | None = None  # keep only when the sentence matches this
+    note: str = ""
+    confidence: float = 0.85
+
+
+def R(path: str, pattern: str, **kw: object) -> Rule:
+    return Rule(path, re.compile(pattern), **kw)  # type: ignore[arg-type]
+
+
+_APPEAL_WORDS = re.compile(r"复议|诉讼|举报|投诉|申诉")
+_NOT_DISCLOSURE_REQUEST = re.compile(r"审批|咨询|信访|行政许可|办件")
+
+RULES: list[Rule] = [
+    # ---- requests (依申请公开)
+    R("requests.received", r"(?:受理|收到|接到|接收|办理)(?:了)?(?:各类|有关)?" + gap(16)
+      + r"(?:政府信息公开|信息公开|依申请公开|公开)" + gap(8) + r"(?:申请|请求|事项)(?:共|总数|数量|为)?\s*" + NUM + COUNT,
+      unless=_APPEAL_WORDS, note="verb … 申请 N件"),
+    R("requests.received", r"(?:受理|收到|接到|接收)(?:了)?\s*" + NUM + r"\s*(?:件|起|宗|条|个|份)" + gap(12)
+      + r"(?:申请|请求)", unless=_APPEAL_WORDS, note="verb N件 … 申请"),
+    R("requests.received", NEG + r"(?:收到|接到|受理|发生|接收)" + gap(18) + r"(?:申请|请求)",
+      zero=True, unless=_APPEAL_WORDS, note="未收到 … 申请"),
+    R("requests.received", r"申请" + gap(12) + r"(?:人次|件数|数量|数)(?:均)?为零", zero=True, unless=_APPEAL_WORDS,
+      note="申请 … 为零"),
+    R("requests.in_person", r"(?:当面|现场)申请\s*(?:数)?\s*" + NUM + COUNT),
+    R("requests.fax", r"传真申请\s*(?:数)?\s*" + NUM + COUNT),
+    R("requests.online", r"(?:网上|网络|在线|电子邮件)申请\s*(?:数)?\s*" + NUM + COUNT),
+    R("requests.letter", r"(?:信函|来信)申请\s*(?:数)?\s*" + NUM + COUNT),
+    R("requests.handled_total", r"(?:答复|办结|处理完毕)(?:了)?\s*" + NUM + r"\s*件", requires=re.compile(r"申请"),
+      unless=re.compile(r"审批|复议|诉讼|其中|结转|按时|延期"), note="答复 N件"),
+    R("requests.handled_total", NEG + gap(10) + r"答复" + gap(4) + r"(?:处理)?情况", zero=True,
+      requires=re.compile(r"申请"), note="不存在 … 答复情况"),
+    R("requests.denied", NEG + r"(?:发生)?" + gap(4) + r"不予公开" + gap(10) + r"(?:情况|情形|事项|信息)", zero=True,
+      note="无不予公开 … 情况"),
+    R("requests.denied", r"不予公开(?:的|答复)?\s*" + NUM + r"\s*(?:件|条|个)", note="不予公开 N件"),
+    R("requests.carried_forward", r"(?:结转下年度?|顺延到下年度?|转入下年度?)" + gap(6) + NUM + r"?", note="—"),
+    # ---- fees
+    R("fees.charged_yuan", NEG + gap(14) + r"(?:收费|收取" + gap(12) + r"费用?)", kind="yuan", zero=True,
+      unless=re.compile(r"收费标准|收费通知|缴纳"), note="没有 … 收费"),
+    R("fees.charged_yuan", r"(?:暂不|免费|不)收(?:取)?(?:任何)?费(?:用)?", kind="yuan", zero=True,
+      requires=re.compile(r"信息|申请"), note="暂不收费"),
+    R("fees.charged_yuan", r"收取" + gap(18) + r"(?:费|费用)(?:共|合计)?\s*" + NUM + r"\s*(?:万元|元)", kind="yuan",
+      note="收取 … 费 N元"),
+    R("fees.waived_yuan", NEG + gap(14) + r"(?:收费|收取" + gap(10) + r"费用?)?" + gap(4) + r"(?:及|和|与)?减免",
+      kind="yuan", zero=True, requires=re.compile(r"信息公开|收费"), unless=re.compile(r"减免税|税"),
+      note="没有 … 收费及减免"),
+    # ---- appeals
+    R("appeals.reconsideration_total", NEG + gap(22) + r"行政复议", zero=True, note="没有 … 行政复议"),
+    R("appeals.reconsideration_total", r"行政复议(?:案件|申请)?(?:共|数量)?\s*" + NUM + r"\s*(?:件|起|宗|个)",
+      note="行政复议 N件"),
+    R("appeals.litigation_total", NEG + gap(30) + r"诉讼", zero=True, note="没有 … 诉讼"),
+    R("appeals.litigation_total", r"行政诉讼(?:案件)?(?:共|数量)?\s*" + NUM + r"\s*(?:件|起|宗|个)", note="行政诉讼 N件"),
+    R("appeals.complaints", NEG + gap(22) + r"(?:举报|投诉)", zero=True, requires=re.compile(r"信息公开"),
+      unless=re.compile(r"咨询"), note="没有 … 举报投诉"),
+    # ---- proactive (channel counts are handled by _published below)
+    R("proactive.policy_interpretations", r"政策解读(?:稿件|文章|材料|信息|产品)?" + cgap(4) + NUM + r"\s*(?:篇|个|条|件|期|次|份)",
+      note="政策解读 N篇"),
+    R("proactive.policy_interpretations", r"(?:对|解读)\s*" + NUM + r"\s*(?:项|个|件|篇|份)" + cgap(30) + r"(?:进行|开展|作出|做好)?解读",
+      note="对N项 … 进行解读"),
+    R("proactive.press_conferences", r"新闻发布会(?:共)?\s*" + NUM + r"\s*(?:场|次)", note="新闻发布会 N场"),
+    R("proactive.press_conferences", r"(?:召开|举办|举行|参加|组织)(?:了)?\s*" + NUM + r"\s*(?:场|次)" + gap(8) + r"新闻发布会",
+      note="召开N场新闻发布会"),
+    R("proactive.online_interviews", r"在线访谈" + gap(12) + NUM + r"\s*(?:期|次|场)", note="在线访谈 … N期"),
+    R("proactive.hot_topic_responses", r"回应" + gap(10) + r"(?:热点|关切|舆情)" + gap(6) + NUM + r"\s*(?:次|件|条|个)"),
+    R("proactive.regulations_issued", r"(?:制发|出台|发布|公开)(?:市政府|区政府|县政府|政府)?规章\s*" + NUM + r"\s*(?:件|部|个)"),
+    R("proactive.normative_documents", r"(?:制发|出台|印发|发布)" + gap(6) + r"规范性文件\s*" + NUM + r"\s*(?:件|个|份)"),
+    # ---- capacity
+    R("capacity.trainings", r"(?:举办|开展|组织|召开)(?:了)?" + gap(8) + NUM + r"\s*(?:期|次|场|批)" + gap(10) + r"培训",
+      note="举办N期培训"),
+    R("capacity.trainings", r"培训(?:班|会)?(?:共)?\s*" + NUM + r"\s*(?:期|次|场)", note="培训班 N期"),
+    R("capacity.trainees", r"培训" + gap(6) + r"(?:人数|人员)" + gap(3) + NUM + r"\s*(?:人次|人)", note="培训人数 N人次"),
+    R("capacity.trainees", r"培训(?:了)?" + gap(12) + NUM + r"\s*人次", note="培训 … N人次"),
+    R("capacity.staff_total", r"(?:从事|负责)" + gap(12) + r"(?:信息公开|政务公开)" + gap(6) + r"人员(?:共)?\s*" + NUM + r"\s*(?:名|人)",
+      unless=re.compile(r"专职|兼职|全职"), note="从事 … 人员 N名"),
+    R("capacity.staff_full_time", r"(?:专职|全职)(?:工作)?人员\s*" + NUM + r"\s*(?:名|人)"),
+    R("capacity.staff_full_time", NEG + cgap(18) + r"(?:专职|全职)(?:工作)?人员", zero=True),
+    R("capacity.staff_part_time", r"兼职(?:工作)?人员\s*" + NUM + r"\s*(?:名|人)"),
+    R("capacity.staff_part_time", NEG + cgap(18) + r"兼职(?:工作)?人员", zero=True),
+    R("capacity.budget_yuan", r"专项经费" + gap(6) + NUM + r"\s*(?:万元|元)", kind="yuan", note="专项经费 N万元"),
+    R("capacity.meetings", r"(?:召开|举行)(?:了)?" + gap(6) + NUM + r"\s*(?:次|场)" + gap(8) + r"(?:信息公开|政务公开)" + gap(6) + r"(?:会议|专题会)"),
+]
+RULES = [r for r in RULES if r.note != "—"]
+
+# ---- items published, attributed to a channel by the words around them
+_CHANNELS: list[tuple[str, re.Pattern[str]]] = [
+    ("proactive.gazette", re.compile(r"公报")),
+    ("proactive.weibo", re.compile(r"微博")),
+    ("proactive.wechat", re.compile(r"微信|公众号")),
+    ("proactive.website", re.compile(r"网站|门户|网页|政府网|网上公开|网站群")),
+]
+_PUBLISHED = re.compile(
+    r"(?:主动公开|公开|发布|公布|刊登|推送)(?:了)?" + cgap(14) + r"信息(?:共|总数|总量|达|为)?\s*" + NUM + r"\s*条"
+)
+_TOTAL_HINT = re.compile(r"主动公开|(?:共|累计|全年|总计|合计)(?:公开|发布|公布)|共" + cgap(10) + r"(?:公开|发布|公布)")
+_SUBSET_HINT = re.compile(r"其中|占|类信息|类的信息")
+
+
+def _in_open_parenthesis(s: str) -> bool:
+    return s.count("(") > s.count(")")
+
+
+def _published(ctx: Context) -> Iterator[Candidate]:
+    text = ctx.body.text
+    for m in _PUBLISHED.finditer(text):
+        if ctx.in_table(m.start()):
+            continue
+        s0, _ = sentence_bounds(text, m.start(), m.end())
+        c0 = clause_start(text, m.start(), "。;!?\n,、")
+        clause = text[c0 : m.end()]
+        titles = ctx.enclosing_titles(m.start())
+        # The channel is the last channel word before the number, in the clause or the section title.
+        path = None
+        best = -1
+        kw_abs: int | None = None
+        for p, rx in _CHANNELS:
+            for cm in rx.finditer(clause):
+                if cm.start() > best:
+                    best, path = cm.start(), p
+        if path is None:
+            # the channel named earlier in the sentence, with no other count of items in between
+            head = text[s0:c0]
+            last = max(((cm.start(), cm.end(), p) for p, rx in _CHANNELS for cm in rx.finditer(head)), default=None)
+            if last and not re.search(r"\d\s*条", head[last[1] :]):
+                path = last[2]
+                best = last[0] + s0 - c0  # may be negative: the keyword sits before the clause
+                kw_abs = s0 + last[0]
+        if path is None:
+            for p, rx in _CHANNELS:
+                if rx.search(titles):
+                    path = p
+                    break
+        start = kw_abs if kw_abs is not None else (c0 + best if best >= 0 else m.start())
+        if path is None:
+            sentence_head = text[s0 : m.start()]
+            matched = text[m.start() : m.end()]
+            stated_total = "主动公开" in clause and not re.search(r"其他|应主动公开", clause)
+            stated_total = stated_total or (bool(_TOTAL_HINT.search(clause)) and "政府信息" in matched)
+            after = text[m.end() : m.end() + 3]
+            if (not stated_total or _SUBSET_HINT.search(clause) or "其中" in sentence_head
+                    or after.startswith((",占", "占")) or _in_open_parenthesis(sentence_head)):
+                continue
+            if re.search(r"[\u4e00-\u9fff]类", matched):
+                continue
+            path, start = "proactive.total", m.start()
+        c = candidate_from_view(ctx.body, path, start, m.end(), "int", "sentence", "published N条", 0.8)
+        if c is not None:
+            yield c
+
+
+def _apply(ctx: Context, rule: Rule) -> Iterator[Candidate]:
+    text = ctx.body.text
+    for m in rule.regex.finditer(text):
+        if ctx.in_table(m.start()):
+            continue
+        s0, s1 = sentence_bounds(text, m.start(), m.end())
+        sentence = text[s0:s1]
+        scope = text[m.start() : min(s1, m.end() + 12)] if rule.zero else sentence
+        if rule.unless and rule.unless.search(scope):
+            continue
+        if rule.requires and not rule.requires.search(sentence):
+            continue
+        c = candidate_from_view(ctx.body, rule.path, m.start(), m.end(), rule.kind,
+                                "zero_statement" if rule.zero else "sentence", rule.note or rule.path, rule.confidence)
+        if c is None:
+            continue
+        if rule.zero and c.value != 0:
+            continue
+        if not rule.zero and rule.path.startswith("requests.received") and _NOT_DISCLOSURE_REQUEST.search(sentence):
+            continue
+        yield c
+
+
+EXTRACTORS: list[Callable[[Context], Iterator[Candidate]]] = [_published]
+
+
+def extract(ctx: Context) -> list[Candidate]:
+    out: list[Candidate] = []
+    for rule in RULES:
+        out.extend(_apply(ctx, rule))
+    for fn in EXTRACTORS:
+        out.extend(fn(ctx))
+    return out

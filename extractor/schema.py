@@ -1,0 +1,123 @@
+"""The output schema: every path of FIELDS.md as strict pydantic models (unknown keys rejected).
+
+Each extracted field carries value, evidence, span, approximate, confidence, status and reasons,
+plus the method that produced it and the alternatives a reviewer should see.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from .catalogue import APP_COLS, APP_ROWS, ENUMS, REQ_COLS, REQ_ROWS, catalogue
+
+Status = Literal["verified", "derived", "unverified", "conflict"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Alternative(Strict):
+    value: Any
+    evidence: str | None = None
+    span: tuple[int, int] | None = None
+    method: str | None = None
+    backend: str | None = None
+
+
+class FieldBase(Strict):
+    evidence: str | None = None
+    span: tuple[int, int] | None = None
+    approximate: bool = False
+    confidence: float = Field(0.0, ge=0.0, le=1.0)
+    status: Status = "unverified"
+    reasons: list[str] = Field(default_factory=list)
+    method: str | None = None
+    alternatives: list[Alternative] = Field(default_factory=list)
+
+
+class IntField(FieldBase):
+    value: int | None = None
+
+
+class YuanField(FieldBase):
+    value: int | float | None = None
+
+
+class TextField(FieldBase):
+    value: str | None = None
+
+
+class DateField(FieldBase):
+    value: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+class ListField(FieldBase):
+    value: list[str] | None = None
+
+
+_KIND_MODEL: dict[str, type[FieldBase]] = {"int": IntField, "yuan": YuanField, "text": TextField, "date": DateField,
+                                           "list": ListField}
+
+
+@cache
+def field_model(path: str) -> type[FieldBase]:
+    spec = catalogue()[path]
+    if spec.kind == "enum":
+        lit = Literal[ENUMS[path]]  # type: ignore[valid-type]
+        name = "".join(p.title() for p in path.split(".")[1].split("_")) + "Field"
+        return create_model(name, __base__=FieldBase, value=(lit | None, None))  # type: ignore[call-overload]
+    return _KIND_MODEL[spec.kind]
+
+
+def _group_model(group: str) -> type[Strict]:
+    fields: dict[str, Any] = {}
+    for path, spec in catalogue().items():
+        if spec.group == group and group != "standard_table":
+            fields[path.split(".", 1)[1]] = (field_model(path), Field(default_factory=field_model(path)))
+    return create_model(group.title().replace("_", ""), __base__=Strict, **fields)
+
+
+@cache
+def report_model() -> type[Strict]:
+    req_row = create_model("RequestsRow", __base__=Strict, **{c: (IntField, Field(default_factory=IntField)) for c in REQ_COLS})
+    app_row = create_model("AppealsRow", __base__=Strict, **{c: (IntField, Field(default_factory=IntField)) for c in APP_COLS})
+    req = create_model("RequestsTable", __base__=Strict, **{r: (req_row, Field(default_factory=req_row)) for r in REQ_ROWS})
+    app = create_model("AppealsTable", __base__=Strict, **{r: (app_row, Field(default_factory=app_row)) for r in APP_ROWS})
+    table = create_model("StandardTable", __base__=Strict, requests=(req, Field(default_factory=req)),
+                         appeals=(app, Field(default_factory=app)))
+    groups: dict[str, Any] = {g: (_group_model(g), Field(default_factory=_group_model(g)))
+                              for g in ("meta", "proactive", "requests", "fees", "appeals", "capacity", "assessment")}
+    groups["standard_table"] = (table, Field(default_factory=table))
+    fields_model = create_model("Fields", __base__=Strict, **groups)
+    return create_model(
+        "Report", __base__=Strict,
+        id=(str, ...), path=(str, ...), sha256=(str, ...), encoding=(str, ...), backend=(str, ...),
+        extractor_version=(str, ...), fields=(fields_model, Field(default_factory=fields_model)),
+    )
+
+
+def nest(flat: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """{'meta.title': {...}} -> {'meta': {'title': {...}}} (standard-table cells nest deeper)."""
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        parts = path.split(".")
+        node = out
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = value
+    return out
+
+
+def flatten(nested: dict[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for k, v in nested.items():
+        path = f"{prefix}.{k}" if prefix else k
+        if isinstance(v, dict) and "status" in v and "confidence" in v:
+            out[path] = v
+        elif isinstance(v, dict):
+            out.update(flatten(v, path))
+    return out

@@ -1,0 +1,74 @@
+"""Script handling: character-level traditional-to-simplified folding and script detection.
+
+Folding is one character in, one or more characters out, so a view built from it keeps an
+exact map back to the original offsets. OpenCC's character table is used, not its phrase
+table, because phrase conversion may change lengths.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from functools import cache
+
+
+def _opencc_dir() -> str:
+    import opencc  # the pure-Python OpenCC ships the dictionaries we need
+
+    return os.path.join(os.path.dirname(opencc.__file__), "dictionary")
+
+
+def _load_table(name: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    with open(os.path.join(_opencc_dir(), name), encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 2 and len(parts[0]) == 1:
+                first = parts[1].split(" ")[0]
+                if len(first) == 1:
+                    table[parts[0]] = first
+    return table
+
+
+@cache
+def t2s_table() -> dict[str, str]:
+    return _load_table("TSCharacters.txt")
+
+
+@cache
+def s2t_table() -> dict[str, str]:
+    return _load_table("STCharacters.txt")
+
+
+@cache
+def fold_char(ch: str) -> str:
+    """NFKC (full-width to half-width and the like), then traditional to simplified."""
+    out = unicodedata.normalize("NFKC", ch)
+    t2s = t2s_table()
+    return "".join(t2s.get(c, c) for c in out)
+
+
+def fold(text: str) -> str:
+    return "".join(fold_char(c) for c in text)
+
+
+def to_simplified(text: str) -> str:
+    """Simplified-script text for values (no NFKC: keeps the source's punctuation)."""
+    t2s = t2s_table()
+    return "".join(t2s.get(c, c) for c in text)
+
+
+def detect_script(text: str) -> tuple[str, float]:
+    """Return ('traditional' | 'simplified', share of script-specific characters that are traditional)."""
+    t2s, s2t = t2s_table(), s2t_table()
+    trad = simp = 0
+    for ch in text:
+        if ch in t2s and t2s[ch] != ch:
+            trad += 1
+        elif ch in s2t and s2t[ch] != ch:
+            simp += 1
+    total = trad + simp
+    if total == 0:
+        return "simplified", 0.0
+    share = trad / total
+    return ("traditional" if share > 0.5 else "simplified"), share

@@ -1,0 +1,45 @@
+"""Shared fixtures. No test touches the network: a guard refuses any non-loopback connection."""
+
+from __future__ import annotations
+
+import glob
+import os
+import socket
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GOLD = os.path.join(ROOT, "gold")
+
+
+def bundled_reports() -> list[str]:
+    return sorted(glob.glob(os.path.join(GOLD, "*", "reports", "*.txt")))
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")) \
+                and self.family in (socket.AF_INET, socket.AF_INET6):
+            raise RuntimeError(f"test tried to reach {host}: tests must stay on loopback")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def rules_backend():
+    from extractor import backends
+
+    return backends.create("rules")
+
+
+@pytest.fixture(scope="session")
+def bundled_results(rules_backend):
+    from extractor.ingest import load
+    from extractor.pipeline import process
+
+    return {os.path.basename(p): process(load(p), rules_backend) for p in bundled_reports()}
