@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint eval schema clean
+.PHONY: install run test lint eval schema layouts clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -24,6 +24,9 @@ lint: install
 
 eval: install
 	$(BIN)/extractor eval
+
+layouts: install
+	$(PY) eval/layouts.py --n 100
 
 schema: install
 	$(BIN)/extractor schema

@@ -54,12 +54,13 @@ class RulesBackend:
         pass
 
     def propose(self, doc: Document, cleaned: Cleaned) -> list[Candidate]:
-        from .rules import assessment, legacy_table, meta, narrative
+        from .rules import assessment, legacy_table, meta, narrative, standard_table
         from .rules.common import Context
 
         ctx = Context(cleaned)
         table = legacy_table.extract(ctx)  # first: it marks the table region the prose patterns skip
-        out = table + narrative.extract(ctx) + meta.extract(ctx) + assessment.extract(ctx)
+        std = standard_table.extract(ctx)
+        out = table + std + narrative.extract(ctx) + meta.extract(ctx) + assessment.extract(ctx)
         if STANDARD_MARKERS.search(cleaned.body.text):
             fmt, note = "standard_table", "national template table headers"
         elif len({c.path for c in table}) >= 3:

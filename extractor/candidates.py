@@ -18,3 +18,4 @@ class Candidate:
     confidence: float = 0.8
     reasons: list[str] = field(default_factory=list)
     note: str = ""  # human-readable: which pattern or row produced it
+    alternatives: list[dict[str, Any]] = field(default_factory=list)  # readings a reviewer chooses from (value None)

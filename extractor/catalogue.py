@@ -10,6 +10,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "meta.doc_type": ("annual_report", "work_summary", "other"),
     "meta.format": ("narrative", "legacy_table", "standard_table"),
     "meta.script": ("simplified", "traditional"),
+    "meta.template": ("2019", "2021"),
 }
 
 _META = {
@@ -23,6 +24,7 @@ _META = {
     "meta.doc_type": "enum",
     "meta.format": "enum",
     "meta.script": "enum",
+    "meta.template": "enum",  # which national template the tables follow (2019 trial, 2021 revision); not in gold
 }
 
 _INTS = """

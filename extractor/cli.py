@@ -61,8 +61,9 @@ def run(
                 typer.echo(f"error: {path}: {exc}", err=True)
             except Exception as exc:  # one bad report never stops the batch
                 failed += 1
-                writer.error(path, f"internal error: {type(exc).__name__}: {exc}")
-                typer.echo(f"error: {path}: internal error: {type(exc).__name__}: {exc}", err=True)
+                message = " ".join(f"internal error: {type(exc).__name__}: {exc}".split())
+                writer.error(path, message)
+                typer.echo(f"error: {path}: {message}", err=True)
             bar.advance(task)
     writer.close()
     typer.echo(f"reports done: {done}  failed: {failed}  fields verified: {verified}  fields for review: {review}")

@@ -50,7 +50,8 @@ class Writer:
         return record
 
     def error(self, path: str, message: str) -> None:
-        self._errors.write(f"{path}\t{message}\n")
+        one_line = " ".join(message.split())  # one line per failed file, whatever the exception says
+        self._errors.write(f"{path}\t{one_line}\n")
         self._errors.flush()
 
     def close(self) -> None:

@@ -120,6 +120,7 @@ def quantities(text: str) -> list[Quantity]:
 
 
 _MONEY_BEFORE = re.compile(r"(万元|亿元|千元|元)[\s|:：()（）]*$")
+_UNIT_HEADER = re.compile(r"单位\s*[:：]\s*(万元|亿元|千元|元)")
 
 
 def money_multiplier(text: str, q: Quantity) -> Decimal:
@@ -129,6 +130,9 @@ def money_multiplier(text: str, q: Quantity) -> Decimal:
     m = _MONEY_BEFORE.search(text[: q.start])
     if m:
         return MONEY_UNITS[m.group(1)]
+    heads = _UNIT_HEADER.findall(text[: q.start])  # a table header 本年收费金额（单位：万元） before the cell
+    if heads:
+        return MONEY_UNITS[heads[-1]]
     return Decimal(1)
 
 

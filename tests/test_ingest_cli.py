@@ -102,3 +102,17 @@ def test_every_command_has_help_and_is_in_readme():
         name = cmd.name or cmd.callback.__name__
         assert (cmd.callback.__doc__ or "").strip(), name
         assert f"extractor {name}" in readme, name
+
+
+def test_every_bundled_report_runs_and_validates(tmp_path):
+    """The whole bundled set through `extractor run`: no report fails, and every record is schema-valid."""
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["run", os.path.join(GOLD, "seed", "reports"), os.path.join(GOLD, "dev", "reports"),
+                                   "--out", str(out), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert (out / "errors.txt").read_text(encoding="utf-8") == ""
+    rows = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 11
+    ambiguous = [json.loads(r)["fields"]["proactive"]["normative_documents"] for r in rows
+                 if "008_" in json.loads(r)["path"]]
+    assert ambiguous[0]["status"] == "ambiguous" and ambiguous[0]["value"] is None

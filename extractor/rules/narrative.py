@@ -81,7 +81,7 @@ RULES: list[Rule] = [
     # ---- proactive (channel counts are handled by _published below)
     R("proactive.policy_interpretations", r"政策解读(?:稿件|文章|材料|信息|产品)?" + cgap(4) + NUM + r"\s*(?:篇|个|条|件|期|次|份)",
       note="政策解读 N篇"),
-    R("proactive.policy_interpretations", r"(?:对|解读)\s*" + NUM + r"\s*(?:项|个|件|篇|份)" + cgap(30) + r"(?:进行|开展|作出|做好)?解读",
+    R("proactive.policy_interpretations", r"(?:对|解读)\s*" + NUM + r"\s*(?:项|个|件|篇|份)" + r"[^。;!?\n|,]{0,40}?" + r"(?:进行|开展|作出|做好)?解读",
       note="对N项 … 进行解读"),
     R("proactive.press_conferences", r"新闻发布会(?:共)?\s*" + NUM + r"\s*(?:场|次)", note="新闻发布会 N场"),
     R("proactive.press_conferences", r"(?:召开|举办|举行|参加|组织)(?:了)?\s*" + NUM + r"\s*(?:场|次)" + gap(8) + r"新闻发布会",
