@@ -69,3 +69,42 @@ class RulesBackend:
             fmt, note = "narrative", "no table found"
         out.append(Candidate(path="meta.format", value=fmt, method="inferred", confidence=0.85, note=note))
         return out
+
+
+@register("openai")
+def _openai(**settings: object) -> Backend:
+    """Rules plus a model at any OpenAI-compatible endpoint (OPENAI_BASE_URL, OPENAI_API_KEY, --model)."""
+    import os
+
+    from .llm.backend import OpenAIBackend
+    from .llm.transport import MODES, ModelSettings
+    from .rundb import CallLog, connect, db_path
+
+    mode = str(settings.get("mode") or "tools")
+    if mode not in MODES:
+        raise ConfigError(f"unknown instructor mode {mode!r}; choose from {', '.join(MODES)}")
+    base_url = os.environ.get("OPENAI_BASE_URL")
+    api_key = os.environ.get("OPENAI_API_KEY")
+    if not base_url and not api_key:
+        raise ConfigError("the openai backend needs OPENAI_BASE_URL (a local server) or OPENAI_API_KEY")
+    ms = ModelSettings(
+        model=str(settings.get("model") or os.environ.get("OPENAI_MODEL") or "gpt-4o-mini"), base_url=base_url,
+        api_key=api_key, mode=mode, timeout=float(settings.get("timeout") or 60.0),  # type: ignore[arg-type]
+        max_attempts=int(settings.get("max_attempts") or 4),  # type: ignore[call-overload]
+        concurrency=int(settings.get("concurrency") or 8),  # type: ignore[call-overload]
+        rpm=float(settings["rpm"]) if settings.get("rpm") else None,  # type: ignore[arg-type]
+        backoff=float(settings.get("backoff") or 1.0),  # type: ignore[arg-type]
+    )
+    log = CallLog(connect(db_path(settings.get("db") if isinstance(settings.get("db"), str) else None)))
+    return OpenAIBackend(ms, log)
+
+
+def choose(name: str) -> tuple[str, str]:
+    """(backend, why) for `--backend auto|rules|openai`: auto uses the model when an endpoint is configured."""
+    import os
+
+    if name != "auto":
+        return name, "as asked"
+    if os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_KEY"):
+        return "openai", "auto: an endpoint is configured (OPENAI_BASE_URL/OPENAI_API_KEY)"
+    return "rules", "auto: no OPENAI_BASE_URL or OPENAI_API_KEY, so offline rules"

@@ -60,6 +60,55 @@ REQ_COLS: tuple[str, ...] = ("natural_person", "commercial", "research", "nonpro
 APP_ROWS: tuple[str, ...] = ("reconsideration", "litigation_direct", "litigation_after_reconsideration")
 APP_COLS: tuple[str, ...] = ("upheld", "corrected", "other", "pending", "total")
 
+# Words a field's evidence names (folded script). A model's quote for a field must name one of them, so
+# a number moved to the wrong field (申请 N件 quoted for 行政复议) is caught. Rules are anchored on them.
+FIELD_TERMS: dict[str, tuple[str, ...]] = {
+    "proactive.total": ("公开", "信息", "发布"),
+    "proactive.website": ("网站", "网", "门户"),
+    "proactive.gazette": ("公报",),
+    "proactive.weibo": ("微博",),
+    "proactive.wechat": ("微信", "公众号"),
+    "proactive.other_channels": ("其他", "报刊", "广播", "电视", "公开栏", "宣传栏", "显示屏"),
+    "proactive.normative_documents": ("规范性文件",),
+    "proactive.policy_interpretations": ("解读",),
+    "proactive.hot_topic_responses": ("回应", "热点", "舆情", "关切"),
+    "proactive.press_conferences": ("发布会",),
+    "proactive.online_interviews": ("访谈",),
+    "requests.received": ("申请",),
+    "requests.carried_over_in": ("结转", "上年"),
+    "requests.in_person": ("当面", "现场"),
+    "requests.fax": ("传真",),
+    "requests.online": ("网上", "网络", "在线", "电子邮件", "互联网"),
+    "requests.letter": ("信函", "来信"),
+    "requests.disclosed": ("公开", "同意"),
+    "requests.already_public": ("已主动公开", "主动公开"),
+    "requests.partially_disclosed": ("部分公开",),
+    "requests.denied": ("不予公开", "不同意公开", "不公开"),
+    "requests.unable_to_provide": ("无法提供", "不掌握"),
+    "requests.not_processed": ("不予处理",),
+    "requests.other_handling": ("其他",),
+    "requests.not_this_agency": ("不属于",),
+    "requests.not_exist": ("不存在",),
+    "requests.handled_total": ("答复", "办结", "处理", "办理"),
+    "requests.carried_forward": ("结转", "下年", "顺延"),
+    "requests.completed_on_time": ("按时",),
+    "requests.completed_late": ("延期",),
+    "fees.charged_yuan": ("费",),
+    "fees.waived_yuan": ("减免", "免"),
+    "appeals.reconsideration_total": ("复议",),
+    "appeals.litigation_total": ("诉讼",),
+    "appeals.complaints": ("投诉", "举报", "申诉"),
+    "capacity.dedicated_units": ("机构",),
+    "capacity.reading_points": ("查阅",),
+    "capacity.staff_total": ("人员", "人"),
+    "capacity.staff_full_time": ("专职",),
+    "capacity.staff_part_time": ("兼职",),
+    "capacity.budget_yuan": ("经费",),
+    "capacity.meetings": ("会议",),
+    "capacity.trainings": ("培训",),
+    "capacity.trainees": ("培训",),
+}
+
 GROUPS = ("meta", "proactive", "requests", "fees", "appeals", "capacity", "assessment", "standard_table")
 
 

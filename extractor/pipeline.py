@@ -7,6 +7,7 @@ from typing import Any
 
 from . import __version__
 from .backends import Backend
+from .candidates import Candidate
 from .catalogue import catalogue
 from .clean import clean
 from .document import Document
@@ -19,6 +20,7 @@ class ReportResult:
     doc: Document
     backend: str
     fields: dict[str, FieldResult] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # report-level messages (a model call that failed, ...)
 
     def value(self, path: str) -> Any:
         r = self.fields.get(path)
@@ -31,13 +33,25 @@ class ReportResult:
         """The per-report JSON, validated against the strict schema."""
         flat = {p: r.as_dict() for p, r in self.fields.items() if p in catalogue()}
         data = {"id": self.doc.id, "path": self.doc.path, "sha256": self.doc.sha256, "encoding": self.doc.encoding,
-                "backend": self.backend, "extractor_version": __version__, "fields": nest(flat)}
+                "backend": self.backend, "extractor_version": __version__, "notes": self.notes, "fields": nest(flat)}
         return report_model().model_validate(data).model_dump(mode="json")
 
 
-def process(doc: Document, backend: Backend) -> ReportResult:
-    cleaned = clean(doc.original)
-    candidates = backend.propose(doc, cleaned)
+def _result(doc: Document, backend: Backend, candidates: list[Candidate]) -> ReportResult:
+    notes = [str(c.value) for c in candidates if c.method == "note"]
+    candidates = [c for c in candidates if c.method != "note"]
     for c in candidates:
         c.backend = c.backend or backend.name
-    return ReportResult(doc, backend.name, merge(candidates, doc.original))
+    return ReportResult(doc, backend.name, merge(candidates, doc.original), notes)
+
+
+def process(doc: Document, backend: Backend) -> ReportResult:
+    return _result(doc, backend, backend.propose(doc, clean(doc.original)))
+
+
+async def aprocess(doc: Document, backend: Backend) -> ReportResult:
+    """The same, for backends that call a model: their calls run concurrently under their bound."""
+    apropose = getattr(backend, "apropose", None)
+    if apropose is None:
+        return process(doc, backend)
+    return _result(doc, backend, await apropose(doc, clean(doc.original)))

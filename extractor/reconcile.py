@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .candidates import Candidate
-from .catalogue import APP_COLS, REQ_COLS, REQ_ROWS, catalogue
+from .catalogue import APP_COLS, FIELD_TERMS, REQ_COLS, REQ_ROWS, catalogue
 from .numbers import reparse, values_equal
 from .script import fold
 
@@ -20,7 +20,7 @@ METHOD_RANK = {"table": 0, "sentence": 1, "model": 2, "zero_statement": 3, "sect
 REVIEW_THRESHOLD = 0.7
 CHECK_FAILURES = {"sum_mismatch", "percent_mismatch", "source_disagrees", "backends_disagree", "multiple_candidates",
                   "evidence_not_in_source", "evidence_not_at_span", "number_not_in_evidence", "text_not_in_evidence",
-                  "ambiguous_split", "identity_failed"}
+                  "ambiguous_split", "identity_failed", "evidence_off_field", "no_evidence", "other_witness_unverified"}
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
@@ -75,6 +75,9 @@ def verify(c: Candidate, original: str) -> tuple[str, list[str]]:
         parsed = reparse(c.evidence, kind)
         if parsed is None or not values_equal(parsed.value, c.value):
             return "unverified", ["number_not_in_evidence"]
+        terms = FIELD_TERMS.get(c.path)
+        if c.method == "model" and terms and not any(t in fold(c.evidence) for t in terms):
+            return "unverified", ["evidence_off_field"]  # the quote states the number of some other quantity
         return "verified", []
     if kind == "date":
         return ("verified", []) if _date_in(c.evidence) == c.value else ("unverified", ["date_not_in_evidence"])
@@ -111,6 +114,38 @@ def _pick(path: str, cands: list[tuple[Candidate, str, list[str]]]) -> FieldResu
 
 
 def _pick_valued(path: str, cands: list[tuple[Candidate, str, list[str]]]) -> FieldResult:
+    """One witness: the best candidate. Two (rules and a model): agreement raises confidence, a lone
+    verified witness wins with less, and two verified witnesses that differ are a conflict for review."""
+    model = [x for x in cands if x[0].method == "model"]
+    rules = [x for x in cands if x[0].method != "model"]
+    if not model or not rules:
+        return _pick_one(path, cands)
+    r, m = _pick_one(path, rules), _pick_one(path, model)
+    r_ok, m_ok = r.status in ("verified", "derived"), m.status in ("verified", "derived")
+    if r_ok and m_ok:
+        if values_equal(r.value, m.value):
+            r.confidence = min(1.0, max(r.confidence, m.confidence) + 0.1)
+            r.reasons.append("backends_agree")
+            return r
+        r.status = "conflict"
+        r.reasons.append("backends_disagree")
+        r.confidence = min(r.confidence, 0.4)
+        r.alternatives.insert(0, _result_alt(m, "model"))
+        return r
+    best, other = (r, m) if r_ok or not m_ok else (m, r)
+    if not values_equal(best.value, other.value):
+        best.confidence = max(0.0, best.confidence - 0.2)
+        best.reasons.append("other_witness_unverified")  # a witness said something else: a person looks
+        best.alternatives.append(_result_alt(other, "model" if other is m else "rules"))
+    return best
+
+
+def _result_alt(r: FieldResult, backend: str) -> dict[str, Any]:
+    return {"value": r.value, "evidence": r.evidence, "span": list(r.span) if r.span else None, "method": r.method,
+            "backend": backend, "status": r.status, "reasons": r.reasons}
+
+
+def _pick_one(path: str, cands: list[tuple[Candidate, str, list[str]]]) -> FieldResult:
     ok = [x for x in cands if x[1] in ("verified", "derived")] or cands
 
     def key(x: tuple[Candidate, str, list[str]]) -> tuple[int, float, int]:

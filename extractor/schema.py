@@ -96,7 +96,8 @@ def report_model() -> type[Strict]:
     return create_model(
         "Report", __base__=Strict,
         id=(str, ...), path=(str, ...), sha256=(str, ...), encoding=(str, ...), backend=(str, ...),
-        extractor_version=(str, ...), fields=(fields_model, Field(default_factory=fields_model)),
+        extractor_version=(str, ...), notes=(list[str], Field(default_factory=list)),
+        fields=(fields_model, Field(default_factory=fields_model)),
     )
 
 

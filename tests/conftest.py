@@ -28,6 +28,8 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+    for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL", "EXTRACTOR_DB"):
+        monkeypatch.delenv(var, raising=False)  # a developer's endpoint never leaks into a test
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,185 @@
+"""One model call: cache, instructor (re-asks for invalid output only), one tenacity policy for transport.
+
+The SDK's own retries are off (`max_retries=0`) so they never stack with ours. Transient failures
+(429 honouring Retry-After, 5xx, timeouts, connection errors) are retried with exponential backoff and
+jitter up to `max_attempts`; invalid or schema-violating output is re-asked by instructor up to
+`reasks` times. Every logical call is logged (never the key); a call already made with the same model,
+mode, prompt version/hash and input is answered from the cache without HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import hashlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import instructor
+import openai
+from pydantic import BaseModel
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+from ..rundb import CallLog, CallRecord
+from .prompts import Prompt
+
+MODES = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON, "json_schema": instructor.Mode.JSON_SCHEMA,
+         "md_json": instructor.Mode.MD_JSON}
+_HTTP_REQUESTS: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("http_requests", default=None)
+
+
+@dataclass
+class ModelSettings:
+    model: str
+    base_url: str | None = None
+    api_key: str | None = None
+    mode: str = "tools"
+    timeout: float = 60.0
+    max_attempts: int = 4  # HTTP attempts per call for transient failures
+    reasks: int = 2  # extra requests for invalid output
+    backoff: float = 1.0
+    backoff_max: float = 30.0
+    retry_after_max: float = 120.0
+    concurrency: int = 8
+    rpm: float | None = None
+
+    def __repr__(self) -> str:  # never show the key
+        return f"ModelSettings(model={self.model!r}, base_url={self.base_url!r}, mode={self.mode!r})"
+
+
+class CallFailed(Exception):
+    """The call failed after every attempt; the message says why (never includes the key)."""
+
+
+def chain(exc: BaseException) -> list[BaseException]:
+    out = [exc]
+    while out[-1].__cause__ is not None and len(out) < 10:
+        out.append(out[-1].__cause__)
+    return out
+
+
+def root_cause(exc: BaseException) -> BaseException:
+    """The API error under instructor's wrapper (not the httpx error under the API error)."""
+    return next((e for e in chain(exc) if isinstance(e, openai.OpenAIError)), chain(exc)[-1])
+
+
+def transient(exc: BaseException) -> bool:
+    e = root_cause(exc)
+    if isinstance(e, (openai.RateLimitError, openai.APITimeoutError, openai.APIConnectionError, openai.InternalServerError)):
+        return True
+    return isinstance(e, openai.APIStatusError) and e.status_code >= 500
+
+
+class RateLimiter:
+    """At most `rpm` call starts per minute (evenly spaced); None means no limit."""
+
+    def __init__(self, rpm: float | None) -> None:
+        self.interval = 60.0 / rpm if rpm else 0.0
+        self.next_at = 0.0
+        self.lock: asyncio.Lock | None = None
+
+    async def wait(self) -> None:
+        if not self.interval:
+            return
+        self.lock = self.lock or asyncio.Lock()
+        async with self.lock:
+            now = time.monotonic()
+            delay = self.next_at - now
+            self.next_at = max(now, self.next_at) + self.interval
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class Transport:
+    def __init__(self, settings: ModelSettings, log: CallLog | None,
+                 sleep: Callable[[float], Awaitable[None]] | None = None) -> None:
+        self.s = settings
+        self.log = log
+        self.sleep = sleep or asyncio.sleep
+        self._client: Any = None
+        self._sem: asyncio.Semaphore | None = None
+        self._limiter = RateLimiter(settings.rpm)
+        self.http_requests = 0
+
+    def _instructor(self) -> Any:
+        if self._client is None:
+            async def count(_request: httpx.Request) -> None:
+                self.http_requests += 1
+                box = _HTTP_REQUESTS.get()
+                if box is not None:
+                    box[0] += 1
+
+            http = httpx.AsyncClient(timeout=self.s.timeout, event_hooks={"request": [count]})
+            raw = openai.AsyncOpenAI(api_key=self.s.api_key or "not-needed", base_url=self.s.base_url, max_retries=0,
+                                     timeout=self.s.timeout, http_client=http)
+            self._client = instructor.from_openai(raw, mode=MODES[self.s.mode])
+        return self._client
+
+    def _wait(self, state: Any) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        e = root_cause(exc) if exc else None
+        if isinstance(e, openai.RateLimitError) and e.response is not None:
+            ra = e.response.headers.get("retry-after")
+            try:
+                if ra is not None:
+                    return min(float(ra), self.s.retry_after_max)
+            except ValueError:
+                pass
+        return wait_random_exponential(multiplier=self.s.backoff, max=self.s.backoff_max)(state)
+
+    def cache_key(self, prompt: Prompt, system: str, user: str) -> str:
+        h = hashlib.sha256()
+        for part in (self.s.model, self.s.mode, prompt.name, prompt.version, prompt.sha, system, user):
+            h.update(part.encode("utf-8"))
+            h.update(b"\0")
+        return h.hexdigest()
+
+    async def ask(self, prompt: Prompt, system: str, user: str, model: type[BaseModel], report_id: str | None = None) -> BaseModel:
+        key = self.cache_key(prompt, system, user)
+        rec = CallRecord(report_id, self.s.model, self.s.mode, prompt.name, prompt.version, prompt.sha,
+                         hashlib.sha256(user.encode("utf-8")).hexdigest()[:16], key,
+                         request={"model": self.s.model, "mode": self.s.mode,
+                                  "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}]})
+        if self.log is not None:
+            hit = self.log.cached(key)
+            if hit is not None:
+                rec.status, rec.response = "cache_hit", hit
+                self.log.record(rec)
+                return model.model_validate(hit)
+        box = [0]
+        token = _HTTP_REQUESTS.set(box)
+        t0 = time.perf_counter()
+        try:
+            retrying = AsyncRetrying(stop=stop_after_attempt(self.s.max_attempts), wait=self._wait,
+                                     retry=retry_if_exception(transient), reraise=True, sleep=self.sleep)
+            async for attempt in retrying:
+                with attempt:
+                    self._sem = self._sem or asyncio.Semaphore(self.s.concurrency)
+                    async with self._sem:
+                        await self._limiter.wait()
+                        obj, completion = await self._instructor().chat.completions.create_with_completion(
+                            model=self.s.model, response_model=model, max_retries=self.s.reasks,
+                            messages=[{"role": "system", "content": system}, {"role": "user", "content": user}])
+        except Exception as exc:  # every failure becomes one clear reason for this call
+            e = root_cause(exc)
+            rec.status, rec.attempts = "failed", box[0]
+            rec.error = f"{type(e).__name__}: {str(e)[:300]}"
+            rec.latency_ms = (time.perf_counter() - t0) * 1000
+            if self.log is not None:
+                self.log.record(rec)
+            raise CallFailed(f"model call {prompt.name} failed after {box[0]} HTTP attempt(s): {type(e).__name__}") from None
+        finally:
+            _HTTP_REQUESTS.reset(token)
+        usage = getattr(completion, "usage", None)
+        rec.tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
+        rec.tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)
+        rec.latency_ms = (time.perf_counter() - t0) * 1000
+        rec.attempts = box[0]
+        rec.response = json.loads(obj.model_dump_json())
+        if self.log is not None:
+            self.log.record(rec)
+        return obj

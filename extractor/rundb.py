@@ -1,0 +1,124 @@
+"""The run database (SQLite): model call log and cache now; runs, field values and review later.
+
+Schema changes are append-only migrations: each entry of MIGRATIONS runs once, in order, and the
+version reached is kept in `PRAGMA user_version`, so an old database is upgraded in place and a new
+one is built the same way. Path: `--db`, else `EXTRACTOR_DB`, else `extractor.db` here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_DB = "extractor.db"
+
+MIGRATIONS: list[str] = [
+    # 1: model calls, one row per logical call (its HTTP attempts counted in `attempts`)
+    """
+    CREATE TABLE calls (
+        id INTEGER PRIMARY KEY,
+        ts REAL NOT NULL,
+        report_id TEXT,
+        model TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        prompt_name TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        prompt_hash TEXT NOT NULL,
+        input_hash TEXT NOT NULL,
+        cache_key TEXT NOT NULL,
+        request TEXT,
+        response TEXT,
+        tokens_in INTEGER DEFAULT 0,
+        tokens_out INTEGER DEFAULT 0,
+        latency_ms REAL DEFAULT 0,
+        status TEXT NOT NULL,          -- ok | cache_hit | failed
+        attempts INTEGER DEFAULT 0,    -- HTTP requests made (transport retries and re-asks)
+        error TEXT
+    );
+    CREATE INDEX calls_cache ON calls(cache_key, status);
+    """,
+]
+
+
+def db_path(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("EXTRACTOR_DB") or DEFAULT_DB
+
+
+def connect(path: str) -> sqlite3.Connection:
+    if os.path.dirname(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+    con = sqlite3.connect(path, timeout=30)
+    con.row_factory = sqlite3.Row
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=NORMAL")
+    migrate(con)
+    return con
+
+
+def migrate(con: sqlite3.Connection) -> int:
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    for i, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+        with con:
+            con.executescript(sql)
+            con.execute(f"PRAGMA user_version = {i}")
+    return len(MIGRATIONS)
+
+
+@dataclass
+class CallRecord:
+    report_id: str | None
+    model: str
+    mode: str
+    prompt_name: str
+    prompt_version: str
+    prompt_hash: str
+    input_hash: str
+    cache_key: str
+    request: dict[str, Any] | None = None
+    response: dict[str, Any] | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    latency_ms: float = 0.0
+    status: str = "ok"
+    attempts: int = 0
+    error: str | None = None
+
+
+class CallLog:
+    """Cache lookups and call records over one connection (used from one thread)."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+
+    def cached(self, cache_key: str) -> dict[str, Any] | None:
+        row = self.con.execute("SELECT response FROM calls WHERE cache_key = ? AND status = 'ok' ORDER BY id DESC LIMIT 1",
+                               (cache_key,)).fetchone()
+        return json.loads(row["response"]) if row and row["response"] else None
+
+    def record(self, c: CallRecord) -> None:
+        with self.con:
+            self.con.execute(
+                "INSERT INTO calls (ts, report_id, model, mode, prompt_name, prompt_version, prompt_hash, input_hash,"
+                " cache_key, request, response, tokens_in, tokens_out, latency_ms, status, attempts, error)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (time.time(), c.report_id, c.model, c.mode, c.prompt_name, c.prompt_version, c.prompt_hash, c.input_hash,
+                 c.cache_key, json.dumps(c.request, ensure_ascii=False) if c.request is not None else None,
+                 json.dumps(c.response, ensure_ascii=False) if c.response is not None else None,
+                 c.tokens_in, c.tokens_out, c.latency_ms, c.status, c.attempts, c.error))
+
+    def totals(self) -> dict[str, Any]:
+        row = self.con.execute(
+            "SELECT COUNT(*) n, SUM(status='ok') ok, SUM(status='cache_hit') hits, SUM(status='failed') failed,"
+            " COALESCE(SUM(tokens_in),0) tin, COALESCE(SUM(tokens_out),0) tout, COALESCE(SUM(attempts),0) http"
+            " FROM calls").fetchone()
+        return {"calls": row["n"], "ok": row["ok"] or 0, "cache_hits": row["hits"] or 0, "failed": row["failed"] or 0,
+                "tokens_in": row["tin"], "tokens_out": row["tout"], "http_requests": row["http"]}
+
+    def recent(self, limit: int = 50) -> list[sqlite3.Row]:
+        return list(self.con.execute(
+            "SELECT id, ts, report_id, model, prompt_name, prompt_version, status, attempts, tokens_in, tokens_out,"
+            " latency_ms, error FROM calls ORDER BY id DESC LIMIT ?", (limit,)))

@@ -1,0 +1,222 @@
+"""The openai backend over real HTTP against a fake server on 127.0.0.1: answers, planted errors, faults, cache."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sqlite3
+
+import pytest
+from typer.testing import CliRunner
+
+from extractor.cli import app
+from extractor.ingest import load
+from extractor.llm.backend import OpenAIBackend
+from extractor.llm.groups import group
+from extractor.llm.transport import ModelSettings, Transport
+from extractor.pipeline import process
+from extractor.rundb import CallLog, connect
+
+from .conftest import GOLD, bundled_reports
+from .fake_openai import FakeOpenAI
+
+CHUNK_RE = re.compile(r"\[(C\d+)\]\n(.*?)\n\[/\1\]", re.S)
+SEED0 = os.path.join(GOLD, "seed", "reports", "000_8dca62f7a151a3a2.txt")
+
+
+class Oracle:
+    """Answers like a careful model: what the rules verified, quoted from the passage it is in."""
+
+    def __init__(self, rules_backend) -> None:
+        self.docs = {p: load(p) for p in bundled_reports()}
+        self.results = {p: process(d, rules_backend) for p, d in self.docs.items()}
+        self.planted: dict[str, dict] = {}  # attr -> answer, for every report
+
+    def __call__(self, body: dict, fields: list[str]) -> dict:
+        user = next(m["content"] for m in body["messages"] if m["role"] == "user")
+        chunks = CHUNK_RE.findall(user)
+        path = next((p for p, d in self.docs.items() if chunks and chunks[0][1] in d.original), None)
+        out: dict = {}
+        for attr in fields:
+            if attr in self.planted:
+                out[attr] = self.planted[attr]
+                continue
+            r = self.results[path].fields.get(attr.replace("__", ".")) if path else None
+            if r is None or r.value is None or r.status != "verified" or not r.evidence:
+                continue
+            where = next((cid for cid, text in chunks if r.evidence in text), None)
+            if where:
+                out[attr] = {"value": r.value, "quote": r.evidence, "chunk": where}
+        return out
+
+
+@pytest.fixture(scope="module")
+def oracle(rules_backend):
+    return Oracle(rules_backend)
+
+
+def backend_for(fake: FakeOpenAI, db: str, **kw) -> tuple[OpenAIBackend, list[float]]:
+    slept: list[float] = []
+
+    async def sleep(s: float) -> None:  # record the waits instead of waiting them
+        slept.append(s)
+
+    settings = ModelSettings(model="fake-model", base_url=fake.base_url, api_key="sk-test-secret-123",
+                             **{"timeout": 5.0, "backoff": 0.01, **kw})
+    log = CallLog(connect(db))
+    return OpenAIBackend(settings, log, Transport(settings, log, sleep=sleep)), slept
+
+
+def test_whole_pipeline_against_the_fake_server(oracle, tmp_path, monkeypatch):
+    with FakeOpenAI(oracle) as fake:
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-secret-123")
+        db = str(tmp_path / "run.db")
+        args = ["run", os.path.join(GOLD, "seed", "reports"), os.path.join(GOLD, "dev", "reports"),
+                "--out", str(tmp_path / "out"), "--db", db, "--no-progress", "--model", "fake-model"]
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 0, res.output
+        assert "backend: openai" in res.output
+        first = len(fake.requests)
+        assert first >= 11 * 3  # several groups per report
+        rows = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert len(rows) == 11 and all(r["backend"] == "openai" for r in rows)
+        agree = sum("backends_agree" in f["reasons"] for r in rows for g in r["fields"].values() for f in g.values()
+                    if isinstance(f, dict) and "reasons" in f)
+        assert agree > 50
+        # a second identical run is answered from the cache: zero HTTP calls
+        res2 = CliRunner().invoke(app, args)
+        assert res2.exit_code == 0, res2.output
+        assert len(fake.requests) == first
+        log = CallLog(connect(db)).totals()
+        assert log["cache_hits"] == log["ok"] == first
+        # the key is never printed or stored
+        dump = "\n".join(sqlite3.connect(db).iterdump())
+        assert "sk-test-secret-123" not in res.output + res2.output + dump
+        logs = CliRunner().invoke(app, ["logs", "--db", db])
+        assert logs.exit_code == 0 and f"cache hits: {first}" in logs.output
+
+
+def test_planted_errors_never_come_out_verified(oracle, tmp_path, rules_backend):
+    doc = load(SEED0)
+    rules = process(doc, rules_backend)
+    website = rules.fields["proactive.website"]
+    received = rules.fields["requests.received"]
+    assert website.status == received.status == "verified"
+    chunk1 = "C1"
+    planted = {
+        # a number not in the source, quoted with a real sentence (the rules have no value here)
+        "proactive__weibo": {"value": 999, "quote": website.evidence, "chunk": None},
+        # an evidence quote that is not in the source
+        "proactive__policy_interpretations": {"value": 12, "quote": "发布政策解读文章12篇", "chunk": chunk1},
+        # a real quote, but not in the passage the model named (evidence elsewhere than the span)
+        "requests__handled_total": {"value": received.value, "quote": received.evidence, "chunk": chunk1},
+        # 0 where the report is silent
+        "capacity__meetings": {"value": 0, "quote": None, "chunk": None},
+        # a value moved to the wrong field: its evidence names another quantity (申请, not 传真)
+        "requests__fax": {"value": received.value, "quote": received.evidence, "chunk": None},
+        # a wrong number where the rules verified the right one: the rules' value stands, the field is reviewed
+        "proactive__website": {"value": website.value + 7, "quote": website.evidence, "chunk": None},
+    }
+    assert received.evidence not in doc.original[:200]  # so it is not in C1
+    oracle.planted = planted
+    try:
+        with FakeOpenAI(oracle) as fake:
+            backend, _ = backend_for(fake, str(tmp_path / "p.db"))
+            result = process(doc, backend)
+    finally:
+        oracle.planted = {}
+    reasons = {}
+    counts = {"planted": len(planted), "model_answer_verified": 0, "in_review": 0}
+    for attr, answer in planted.items():
+        f = result.fields[attr.replace("__", ".")]
+        said = f.as_dict() if f.method == "model" else next(a for a in f.alternatives if a["backend"] == "model")
+        assert said["value"] == answer["value"], attr
+        counts["model_answer_verified"] += said["status"] == "verified"
+        counts["in_review"] += f.needs_review()
+        reasons[attr] = said["reasons"]
+    assert counts == {"planted": 6, "model_answer_verified": 0, "in_review": 6}, reasons
+    assert "number_not_in_evidence" in reasons["proactive__weibo"]
+    assert "evidence_not_in_source" in reasons["proactive__policy_interpretations"]
+    assert "evidence_not_at_span" in reasons["requests__handled_total"]
+    assert "no_evidence" in reasons["capacity__meetings"]
+    assert "evidence_off_field" in reasons["requests__fax"]
+    assert result.value("proactive.website") == website.value
+    assert "other_witness_unverified" in result.fields["proactive.website"].reasons
+    # correct answers with correct evidence come out verified and agreeing
+    assert result.fields["requests.received"].status == "verified"
+    assert "backends_agree" in result.fields["requests.received"].reasons
+
+
+def _one_call(fake: FakeOpenAI, tmp_path, name: str, **kw):
+    backend, slept = backend_for(fake, str(tmp_path / f"{name}.db"), **kw)
+    g = group("fees_appeals")
+    backend.groups = [g]
+    result = process(load(SEED0), backend)
+    return result, slept
+
+
+@pytest.mark.parametrize(
+    ("script", "requests", "check_sleep"),
+    [
+        (["429:3"], 2, 3.0),  # rate limited: waits what Retry-After says, then succeeds
+        (["500"], 2, None),
+        (["slow:2"], 2, None),  # times out (client timeout 0.5 s), then succeeds
+        (["malformed"], 2, None),  # re-asked by instructor
+        (["invalid"], 2, None),  # schema-invalid: re-asked
+    ],
+)
+def test_fault_matrix(oracle, tmp_path, script, requests, check_sleep):
+    with FakeOpenAI(oracle) as fake:
+        fake.script = list(script)
+        result, slept = _one_call(fake, tmp_path, script[0].split(":")[0], timeout=0.5)
+        assert len(fake.requests) == requests
+        assert result.notes == []
+        assert result.fields["appeals.reconsideration_total"].status == "verified"
+        if check_sleep is not None:
+            assert slept == [check_sleep]
+
+
+def test_permanent_failure_keeps_the_rules_values(oracle, tmp_path, rules_backend):
+    with FakeOpenAI(oracle) as fake:
+        fake.script = ["fail"]
+        result, slept = _one_call(fake, tmp_path, "fail", max_attempts=3)
+        assert len(fake.requests) == 3 and len(slept) == 2  # bounded attempts, backoff between them
+    assert result.notes and "failed after 3 HTTP attempt(s)" in result.notes[0]
+    rules = process(load(SEED0), rules_backend)
+    assert result.value("appeals.reconsideration_total") == rules.value("appeals.reconsideration_total")
+
+
+@pytest.mark.parametrize("mode", ["json", "json_schema", "md_json"])
+def test_modes_for_local_servers(oracle, tmp_path, mode):
+    with FakeOpenAI(oracle) as fake:
+        result, _ = _one_call(fake, tmp_path, mode, mode=mode)
+        assert len(fake.requests) == 1
+        assert "backends_agree" in result.fields["appeals.reconsideration_total"].reasons
+
+
+def test_concurrency_is_bounded(oracle, tmp_path):
+    with FakeOpenAI(oracle) as fake:
+        fake.latency = 0.05
+        backend, _ = backend_for(fake, str(tmp_path / "c.db"), concurrency=2)
+        docs = [load(p) for p in bundled_reports()[:4]]
+
+        async def go() -> None:
+            from extractor.pipeline import aprocess
+
+            await asyncio.gather(*(aprocess(d, backend) for d in docs))
+
+        asyncio.run(go())
+        assert len(fake.requests) >= 8
+        assert backend.transport.http_requests == len(fake.requests)
+
+
+def test_auto_says_which_backend(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    res = CliRunner().invoke(app, ["run", SEED0, "--out", str(tmp_path), "--no-progress"])
+    assert res.exit_code == 0 and "backend: rules (auto: no OPENAI_BASE_URL" in res.output
+    res = CliRunner().invoke(app, ["run", SEED0, "--out", str(tmp_path), "--backend", "openai"])
+    assert res.exit_code == 2 and "needs OPENAI_BASE_URL" in res.output
