@@ -56,6 +56,14 @@ not_processed_publication not_processed_excessive not_processed_confirmation oth
 other_other handled_total carried_forward""".split()
 )
 REQ_COLS: tuple[str, ...] = ("natural_person", "commercial", "research", "nonprofit", "legal_service", "other_org", "total")
+# Rows of table 三 that are outcomes (summed by （七）总计), by key prefix; handled_total is the sum itself.
+OUTCOME_PREFIXES: tuple[str, ...] = ("disclosed", "partially_disclosed", "denied_", "unable_", "not_processed_", "other_")
+
+
+def is_outcome(row: str) -> bool:
+    return row != "handled_total" and row.startswith(OUTCOME_PREFIXES)
+
+
 # Table 四: appeals rows and outcome columns.
 APP_ROWS: tuple[str, ...] = ("reconsideration", "litigation_direct", "litigation_after_reconsideration")
 APP_COLS: tuple[str, ...] = ("upheld", "corrected", "other", "pending", "total")

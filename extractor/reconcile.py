@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .candidates import Candidate
-from .catalogue import APP_COLS, FIELD_TERMS, REQ_COLS, REQ_ROWS, catalogue
+from .catalogue import APP_COLS, FIELD_TERMS, REQ_COLS, REQ_ROWS, catalogue, is_outcome
 from .numbers import reparse, values_equal
 from .script import fold
 
@@ -342,7 +342,7 @@ def check_standard_table(results: dict[str, FieldResult]) -> None:
             parts = [f"{REQ}.{row}.{c}" for c in REQ_COLS[:6]]
             _identity(results, parts, [f"{REQ}.{row}.total"], f"row_sum:{row}")
         others = _other_rows(rows)
-        outcomes = [r for r in rows if r.startswith(("disclosed", "partially_disclosed", "denied_", "unable_", "not_processed_"))]
+        outcomes = [r for r in rows if is_outcome(r) and not r.startswith("other_")]  # the 其他 rows come from others
         if others is not None and "handled_total" in rows:
             for c in REQ_COLS:
                 _identity(results, [f"{REQ}.{r}.{c}" for r in outcomes + others], [f"{REQ}.handled_total.{c}"],
@@ -396,7 +396,5 @@ def _set_summary(results: dict[str, FieldResult], target: str, derived: FieldRes
         else:
             derived.reasons.append("source_disagrees")
             derived.confidence = max(0.0, derived.confidence - 0.25)
-            derived.alternatives.append({"value": old.value, "evidence": old.evidence,
-                                         "span": list(old.span) if old.span else None, "method": old.method,
-                                         "backend": "rules"})
+            derived.alternatives.append(_result_alt(old, "model" if old.method == "model" else "rules"))
     results[target] = derived

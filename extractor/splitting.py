@@ -85,6 +85,11 @@ def _value(s: str) -> int | float:
     return float(s) if "." in s else int(s)
 
 
+def token_cell(t: Token) -> Cell:
+    """A token read as exactly one cell (a blank token is a null cell)."""
+    return Cell(_value(t.text), t.start, t.end) if t.text else Cell(None, None, None)
+
+
 def _cell_ok(s: str) -> bool:
     body = s[1:] if s.startswith("-") else s
     if not body or not body[0].isdigit():
@@ -107,11 +112,10 @@ def split_row(tokens: list[Token], n: int, sums: list[Sum] = (), max_solutions: 
     if len(tokens) > n or not tokens:
         return sols
     if len(tokens) == n:  # one cell per token: nothing to split (decimals and commas are safe here)
-        cells = tuple(Cell(_value(t.text) if t.text else None, t.start if t.text else None, t.end if t.text else None)
-                      for t in tokens)
+        cells = tuple(token_cell(t) for t in tokens)
         signs_ok = all(not t.text.startswith("-") or i in negative_cols for i, t in enumerate(tokens))
         if signs_ok and all(t.pinned or not t.text or _cell_ok(t.text.replace(",", "")) for t in tokens) \
-                and _sums_ok(cells, sums):
+                and sums_ok(cells, sums):
             sols.append(cells)
         return sols
     if any("." in t.text or "," in t.text for t in tokens if not t.pinned):
@@ -139,7 +143,7 @@ def split_row(tokens: list[Token], n: int, sums: list[Sum] = (), max_solutions: 
         if tok.pinned:
             if tok.text.startswith("-") and k not in negative_cols:
                 return
-            c = Cell(_value(tok.text) if tok.text else None, tok.start if tok.text else None, tok.end if tok.text else None)
+            c = token_cell(tok)
             if k in totals and not _one_sum_ok(cells + [c], k, totals[k]):
                 return
             dfs(ti + 1, 0, cells + [c], toks, n_cells, budget)
@@ -194,11 +198,11 @@ def split_row(tokens: list[Token], n: int, sums: list[Sum] = (), max_solutions: 
                 dfs(ti, pos + L, cells + [c], toks, n_cells, budget)
 
     def finish(cells: list[Cell]) -> None:
-        if len(cells) == n and _sums_ok(tuple(cells), sums):
+        if len(cells) == n and sums_ok(tuple(cells), sums):
             sols.append(tuple(cells))
         elif len(cells) == n - 1 and tail_cell is not None:
             full = tuple(cells) + (tail_cell,)
-            if _sums_ok(full, sums):
+            if sums_ok(full, sums):
                 sols.append(full)
 
     tail_cell: Cell | None = None
@@ -224,7 +228,8 @@ def _one_sum_ok(cells: list[Cell], total: int, parts: tuple[int, ...]) -> bool:
     return abs(sum(vals) - cells[total].value) < 1e-9  # type: ignore[arg-type, operator]
 
 
-def _sums_ok(cells: tuple[Cell, ...], sums: list[Sum]) -> bool:
+def sums_ok(cells: tuple[Cell, ...], sums: list[Sum]) -> bool:
+    """Every row sum holds (a sum with a blank cell cannot be checked and passes)."""
     return all(_one_sum_ok(list(cells), t, parts) for t, parts in sums)
 
 

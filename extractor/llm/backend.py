@@ -164,7 +164,7 @@ class OpenAIBackend:
             if kind == "list" and not value:
                 continue
             cand = Candidate(path=path, value=value, method="model", backend="openai", confidence=0.75,
-                             note=f"model answer ({g.name} prompt v{load_prompt(g.name).version}, chunk {ans.chunk})")
+                             note=f"model answer ({g.name} prompt v{prompt.version}, chunk {ans.chunk})")
             if ans.quote:
                 evidence, span = locate(doc.original, ans.quote, by_id.get(ans.chunk or ""))
                 if span and kind in ("int", "yuan") and doc.original[span[0]:span[1]] == evidence:

@@ -23,9 +23,20 @@ from array import array
 from dataclasses import dataclass, field
 
 from ..candidates import Candidate
-from ..catalogue import APP_COLS, APP_ROWS, REQ_COLS
+from ..catalogue import APP_COLS, APP_ROWS, REQ_COLS, is_outcome
 from ..numbers import reparse
-from ..splitting import Cell, Identity, RowSplit, Token, TooManySplits, resolve, split_row, tokenize
+from ..splitting import (
+    Cell,
+    Identity,
+    RowSplit,
+    Token,
+    TooManySplits,
+    resolve,
+    split_row,
+    sums_ok,
+    token_cell,
+    tokenize,
+)
 from .common import Context
 
 # ---- template version
@@ -124,17 +135,10 @@ _ROWS_TAIL = [
     ("carried_forward", None, r"结转下年度继续办理"),
 ]
 
-OUTCOME_PREFIXES = ("disclosed", "partially_disclosed", "denied_", "unable_", "not_processed_", "other_")
-
-
 def request_rows(version: str | None, text: str) -> list[tuple[str, re.Pattern[str]]]:
     two_thousand_21 = version == "2021" or (version is None and "逾期不补正" in text)
     rows = _ROW_CORE + (_ROWS_2021_OTHER if two_thousand_21 else _ROWS_2019_OTHER) + _ROWS_TAIL
     return [(k, re.compile(_enum(n) + core)) for k, n, core in rows]
-
-
-def is_outcome(row: str) -> bool:
-    return row != "handled_total" and row.startswith(OUTCOME_PREFIXES)
 
 
 def request_identities(rows: list[str], ncols: int) -> list[Identity]:
@@ -176,10 +180,6 @@ def value_run(ct: Compact, start: int, stop: int) -> tuple[str, int]:
     return run, start
 
 
-def tokens_in(ct: Compact, run: str, start: int) -> list[Token]:
-    return tokenize(run, start)
-
-
 def find_labels(ct: Compact, rows: list[tuple[str, re.Pattern[str]]], start: int, end: int) -> list[tuple[str, int, int]]:
     """(row, compact start, compact end) for each row label found, searched in template order."""
     found: list[tuple[str, int, int]] = []
@@ -212,7 +212,7 @@ def read_rows(ct: Compact, labels: list[tuple[str, int, int]], end: int, ncols: 
     for i, (key, _s, e) in enumerate(labels):
         stop = labels[i + 1][1] if i + 1 < len(labels) else end
         run, at = value_run(ct, e, stop)
-        toks = tokens_in(ct, run, at)
+        toks = tokenize(run, at)
         if not toks:
             continue
         with_values += 1
@@ -242,33 +242,27 @@ def stream_blocks(ct: Compact, start: int, end: int) -> list[list[Token]]:
     return blocks
 
 
-def _cell(t: Token) -> Cell:
-    v = float(t.text) if "." in t.text else int(t.text)
-    return Cell(v, t.start, t.end)
-
-
 def _orders(block: list[Token], ncols: int) -> list[tuple[str, list[RowSplit]]]:
     k = len(block) // ncols
-    by_row = [tuple(_cell(block[r * ncols + c]) for c in range(ncols)) for r in range(k)]
+    by_row = [tuple(token_cell(block[r * ncols + c]) for c in range(ncols)) for r in range(k)]
     out = [("row-major", by_row)]
     if k > 1 and ncols > 1:
-        by_col = [tuple(_cell(block[c * k + r]) for c in range(ncols)) for r in range(k)]
+        by_col = [tuple(token_cell(block[c * k + r]) for c in range(ncols)) for r in range(k)]
         out.append(("column-major", by_col))
     return out
 
 
 def read_stream(ct: Compact, rows: list[str], start: int, end: int, ncols: int, sums: list,
                 identities: list[Identity], max_blocks: int = 8) -> TableRead | None:
-    blocks = [b for b in stream_blocks(ct, start, end)]
     # only blocks that can be whole rows of this table take part (a stray page number is not a row)
-    blocks = [b for b in blocks if len(b) % ncols == 0]
+    blocks = [b for b in stream_blocks(ct, start, end) if len(b) % ncols == 0]
     if not blocks or sum(len(b) for b in blocks) != len(rows) * ncols or len(blocks) > max_blocks:
         return None
     valid: list[tuple[tuple[str, ...], dict[str, RowSplit]]] = []
     for choice in itertools.product(*(_orders(b, ncols) for b in blocks)):
         seq = [r for _name, rs in choice for r in rs]
         table = dict(zip(rows, seq, strict=True))
-        if all(_row_ok(cells, sums) for cells in seq) and all(not i.failures(table) for i in identities):
+        if all(sums_ok(cells, sums) for cells in seq) and all(not i.failures(table) for i in identities):
             valid.append((tuple(name for name, _ in choice), table))
     distinct = {tuple(tuple(c.value for c in t[r]) for r in rows) for _n, t in valid}
     if len(distinct) != 1:
@@ -282,16 +276,6 @@ def read_stream(ct: Compact, rows: list[str], start: int, end: int, ncols: int, 
     names = set(valid[0][0])
     layout = "stream-" + (names.pop() if len(names) == 1 else "mixed")
     return TableRead(valid[0][1], {}, layout, 0.9)
-
-
-def _row_ok(cells: RowSplit, sums: list) -> bool:
-    for t, parts in sums:
-        vals = [cells[i].value for i in parts]
-        if cells[t].value is None or any(v is None for v in vals):
-            continue
-        if abs(sum(vals) - cells[t].value) > 1e-9:  # type: ignore[arg-type,operator]
-            return False
-    return True
 
 
 # ---- candidates
@@ -327,6 +311,12 @@ def _ambiguous(ctx: Context, ct: Compact, path: str, options: list[Cell], note: 
                      note=note, alternatives=alts)
 
 
+def _unsettled(path: str, note: str) -> Candidate:
+    """A cell whose run has too many readings to list: null, for review."""
+    return Candidate(path=path, value=None, method="table", confidence=0.0, reasons=["ambiguous_split"],
+                     note=f"{note}: too many readings of the run to list")
+
+
 def _emit(ctx: Context, ct: Compact, read: TableRead, path_of, label: str) -> list[Candidate]:
     out: list[Candidate] = []
     for row, cells in read.cells.items():
@@ -341,8 +331,7 @@ def _emit(ctx: Context, ct: Compact, read: TableRead, path_of, label: str) -> li
         for i in range(ncols_of(read)):
             p = path_of(row, i, ncols_of(read))
             if p:
-                out.append(Candidate(path=p, value=None, method="table", confidence=0.0, reasons=["ambiguous_split"],
-                                     note=f"{label} {row}: too many readings of the run to list"))
+                out.append(_unsettled(p, f"{label} {row}"))
     for row, splits in read.ambiguous.items():
         shown = " or ".join("|".join(str(c.value) for c in s) for s in splits[:6])
         ncells = len(splits[0])
@@ -363,7 +352,8 @@ def ncols_of(read: TableRead) -> int:
     return 7
 
 
-def _table3(ctx: Context, ct: Compact, version: str | None) -> tuple[list[Candidate], TableRead | None, int]:
+def _table3(ctx: Context, ct: Compact, version: str | None) -> tuple[list[Candidate], TableRead | None, int, int]:
+    """(candidates, how the table was read, compact start of its first row label, compact end)."""
     text = ct.text
     rows = request_rows(version, text)
     first = None
@@ -372,7 +362,7 @@ def _table3(ctx: Context, ct: Compact, version: str | None) -> tuple[list[Candid
             first = m
             break
     if first is None:
-        return [], None, 0
+        return [], None, len(text), 0
     head = TABLE3_HEAD.search(text, max(0, first.start() - 600), first.start())
     header = text[head.end() if head else max(0, first.start() - 300) : first.start()]
     ncols = 8 if "小计" in header else 7
@@ -386,13 +376,13 @@ def _table3(ctx: Context, ct: Compact, version: str | None) -> tuple[list[Candid
     if read is None and len(keys) == len(rows):
         read = read_stream(ct, keys, first.start(), end, ncols, sums, identities)
     if read is None:
-        return [], None, end
+        return [], None, first.start(), end
 
     def path_of(row: str, i: int, n: int) -> str | None:
         col = col_key(n, i)
         return f"standard_table.requests.{row}.{col}" if col else None
 
-    return _emit(ctx, ct, read, path_of, "table 三"), read, end
+    return _emit(ctx, ct, read, path_of, "table 三"), read, first.start(), end
 
 
 APP_PREFIX = "standard_table.appeals"
@@ -418,9 +408,7 @@ def _table4(ctx: Context, ct: Compact, start: int) -> list[Candidate]:
     try:
         sols = split_row(toks, 15, APPEAL_SUMS)
     except TooManySplits:
-        return [Candidate(path=f"{APP_PREFIX}.{r}.{c}", value=None, method="table", confidence=0.0,
-                          reasons=["ambiguous_split"], note="table 四: too many readings of the run to list")
-                for r in APP_ROWS for c in APP_COLS]
+        return [_unsettled(f"{APP_PREFIX}.{r}.{c}", "table 四") for r in APP_ROWS for c in APP_COLS]
     conf = 0.95 if len(toks) == 15 else 0.9
     if not sols and len(toks) == 15:  # explicit cells that break a row sum: reported by reconcile, not corrected
         sols = [tuple(Cell(int(t.text), t.start, t.end) if t.text and t.text.lstrip("-").isdigit() else Cell(None, None, None)
@@ -434,7 +422,7 @@ def _table4(ctx: Context, ct: Compact, start: int) -> list[Candidate]:
         read = TableRead({}, {"all": sols}, "row", conf)
 
     def path_of(_row: str, i: int, _n: int) -> str:
-        return f"standard_table.appeals.{APP_ROWS[i // 5]}.{APP_COLS[i % 5]}"
+        return f"{APP_PREFIX}.{APP_ROWS[i // 5]}.{APP_COLS[i % 5]}"
 
     return _emit(ctx, ct, read, path_of, "table 四")
 
@@ -532,7 +520,7 @@ def _table2(ctx: Context, ct: Compact, version: str | None, t3_start: int, prefe
                 if n is None or len(grp_rows) == 1 or n == 1:
                     j = 0
                     for r in grp_rows:
-                        reads[r.key] = ([tuple(_cell(t) for t in block[j : j + r.ncells])], "stream")
+                        reads[r.key] = ([tuple(token_cell(t) for t in block[j : j + r.ncells])], "stream")
                         j += r.ncells
                     continue
                 orders = dict(_orders(block, n))
@@ -572,12 +560,10 @@ def extract(ctx: Context) -> list[Candidate]:
     text = ctx.body.text
     version = template_version(text)
     ct = compact(text)
-    t3, read3, t3_end = _table3(ctx, ct, version)
+    t3, read3, t3_start, t3_end = _table3(ctx, ct, version)
     if read3 is None and not TABLE3_HEAD.search(text):
         return []
     out = list(t3)
-    first = request_rows(version, ct.text)[0][1].search(ct.text)
-    t3_start = first.start() if first else len(ct.text)
     out += _table4(ctx, ct, t3_end if t3_end else t3_start)
     prefer = None
     if read3 is not None and read3.layout.startswith("stream-") and read3.layout != "stream-mixed":
