@@ -1,4 +1,4 @@
-"""The command line: run, show, schema, eval. Settings are built here, once, and passed down."""
+"""The command line: run, show, logs, schema, eval, review, export. Settings are built here, once, and passed down."""
 
 from __future__ import annotations
 
@@ -46,62 +46,65 @@ def run(
     model: Model = None,
     mode: Mode = "tools",
     db: Db = None,
+    workers: Annotated[int | None, typer.Option(help="Processes for the deterministic stages (default: the cores).")] = None,
     concurrency: Annotated[int, typer.Option(help="Model calls in flight at once.")] = 8,
     rpm: Annotated[float | None, typer.Option(help="At most this many model calls per minute.")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds before a model call times out.")] = 60.0,
+    review_threshold: Annotated[float, typer.Option(help="Fields under this confidence go to review.")] = 0.7,
+    force: Annotated[bool, typer.Option(help="Redo reports already done under the same configuration.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
-    """Extract every report: a JSON per report, results.jsonl, results.csv, errors.txt and a summary."""
+    """Extract every report into the run database and OUT: a JSON per report, results.jsonl, results.csv,
+    errors.txt. Resumable: reports already done under the same configuration are not redone."""
     import asyncio
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from . import bulk
     from .export import Writer
-    from .ingest import enumerate_inputs, load
-    from .pipeline import aprocess
+    from .ingest import enumerate_inputs
+    from .rundb import connect, db_path
+    from .store import Store, engine_config
 
     try:
         engine = _engine(backend, model, mode, db, concurrency, rpm, timeout)
+        store = Store(connect(db_path(db)), review_threshold)
     except ExtractorError as exc:
         _fail(exc)
-    files = list(enumerate_inputs(inputs))
-    writer = Writer(out)
-    counts = {"done": 0, "failed": 0, "verified": 0, "review": 0}
-    cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*cols, transient=True, disable=not progress or not sys.stderr.isatty()) as bar:
-        task = bar.add_task("reports", total=len(files))
-        calls = bar.add_task("model calls", total=None, visible=hasattr(engine, "apropose"))
+    run_ = store.start_run(engine_config(engine))
+    writer = Writer(out, threshold=review_threshold)
 
-        async def one(path: str, gate: asyncio.Semaphore) -> None:
-            async with gate:
-                try:
-                    result = await aprocess(load(path), engine)
-                    writer.write(result)
-                    counts["done"] += 1
-                    counts["verified"] += sum(1 for r in result.fields.values() if r.status == "verified" and r.value is not None)
-                    counts["review"] += len(result.review_items())
-                except ExtractorError as exc:
-                    counts["failed"] += 1
-                    writer.error(path, str(exc))
-                    typer.echo(f"error: {path}: {exc}", err=True)
-                except Exception as exc:  # one bad report never stops the batch
-                    counts["failed"] += 1
-                    message = " ".join(f"internal error: {type(exc).__name__}: {exc}".split())
-                    writer.error(path, message)
-                    typer.echo(f"error: {path}: {message}", err=True)
-                bar.advance(task)
-                bar.update(calls, completed=getattr(engine, "calls_done", 0))
+    def is_done(rid: str) -> bool:
+        return not force and store.done(rid, run_)
 
-        async def all_reports() -> None:
-            gate = asyncio.Semaphore(max(1, concurrency))  # reports in flight; calls are bounded in the transport
-            await asyncio.gather(*(one(p, gate) for p in files))
+    def on_error(path: str, message: str) -> None:
+        typer.echo(f"error: {path}: {message}", err=True)
 
-        asyncio.run(all_reports())
-    writer.close()
-    typer.echo(f"reports done: {counts['done']}  failed: {counts['failed']}  fields verified: {counts['verified']}  "
-               f"fields for review: {counts['review']}")
-    typer.echo(f"results in {os.path.abspath(out)}")
-    if counts["failed"]:
+    cols = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} reports"), TimeElapsedColumn())
+    status = "interrupted"
+    try:
+        with Progress(*cols, transient=True, disable=not progress or not sys.stderr.isatty()) as bar:
+            task = bar.add_task("reports", total=None)
+            sink = bulk.Sink(store, run_, writer, on_error, lambda: bar.advance(task))
+            paths = enumerate_inputs(inputs)
+            if hasattr(engine, "apropose"):
+                async def drive() -> None:
+                    async for o in bulk.with_model(paths, engine, is_done, in_flight=max(1, concurrency) * 2):
+                        sink.take(o)
+
+                asyncio.run(drive())
+            else:
+                for o in bulk.deterministic(paths, engine.name, is_done, workers or bulk.default_workers()):
+                    sink.take(o)
+        status = "done"
+    finally:
+        store.finish_run(run_, status)
+        writer.close()
+    t = sink.tally
+    typer.echo(f"reports done: {t.done}  skipped (done before): {t.skipped}  failed: {t.failed}  "
+               f"fields verified: {t.verified}  fields for review: {t.review}")
+    typer.echo(f"results in {os.path.abspath(out)}; run {run_.id} in {db_path(db)}")
+    if t.failed:
         raise typer.Exit(1)
 
 
@@ -227,6 +230,12 @@ def eval_cmd(
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
+
+
+from .cli_review import export, review_app  # noqa: E402
+
+app.add_typer(review_app, name="review")
+app.command()(export)
 
 
 def main() -> None:  # pragma: no cover

@@ -1,16 +1,20 @@
-"""Writing results: a JSON per report, results.jsonl, a flat results.csv (UTF-8 with BOM), errors."""
+"""Writing results: the run's files (a JSON per report, results.jsonl, results.csv, errors.txt) and the
+dataset export from the run database with reviewers' decisions applied (JSONL, CSV, Parquet)."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
+from collections.abc import Iterator
 from typing import IO, Any
 
-from .catalogue import paths
-from .pipeline import ReportResult
+from .catalogue import catalogue, paths
+from .reconcile import FieldResult
+from .schema import flatten
 
 BASE_COLUMNS = ["id", "path", "backend", "fields_verified", "fields_for_review"]
+FORMATS = ("jsonl", "csv", "parquet")
 
 
 def csv_value(v: Any) -> str:
@@ -21,12 +25,39 @@ def csv_value(v: Any) -> str:
     return str(v)
 
 
-class Writer:
-    """Streams results to OUT as they come; every write is flushed so an interrupted run keeps them."""
+def field_results(record: dict[str, Any]) -> dict[str, FieldResult]:
+    """The FieldResults of a per-report record (as written by a run or read back from the store)."""
+    out = {}
+    for path, d in flatten(record["fields"]).items():
+        span = tuple(d["span"]) if d.get("span") else None
+        out[path] = FieldResult(path, d["value"], d["evidence"], span, d["approximate"], d["confidence"], d["status"],
+                                list(d["reasons"]), d["method"], list(d["alternatives"]))
+    return out
 
-    def __init__(self, out_dir: str, include_cells: bool = True) -> None:
+
+def counts(record: dict[str, Any], threshold: float | None = None) -> tuple[int, int]:
+    """(fields verified with a value, fields for review) of a record."""
+    fr = field_results(record).values()
+    verified = sum(1 for r in fr if r.status == "verified" and r.value is not None)
+    review = sum(1 for r in fr if (r.needs_review(threshold) if threshold is not None else r.needs_review()))
+    return verified, review
+
+
+def _atomic_json(path: str, data: Any) -> None:
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1)
+    os.replace(tmp, path)
+
+
+class Writer:
+    """Streams a run's results to OUT as they come; every write is flushed. A re-run rewrites the files
+    whole (reports already done come back from the run database), so each report appears once."""
+
+    def __init__(self, out_dir: str, include_cells: bool = True, threshold: float | None = None) -> None:
         os.makedirs(os.path.join(out_dir, "reports"), exist_ok=True)
         self.out_dir = out_dir
+        self.threshold = threshold
         self.columns = paths(include_cells)
         self._jsonl: IO[str] = open(os.path.join(out_dir, "results.jsonl"), "w", encoding="utf-8")
         self._csv_fh: IO[str] = open(os.path.join(out_dir, "results.csv"), "w", encoding="utf-8-sig", newline="")
@@ -34,20 +65,19 @@ class Writer:
         self._csv.writerow(BASE_COLUMNS + self.columns)
         self._errors: IO[str] = open(os.path.join(out_dir, "errors.txt"), "w", encoding="utf-8")
 
-    def write(self, result: ReportResult) -> dict[str, Any]:
-        record = result.record()
-        name = f"{os.path.splitext(result.doc.name)[0]}.{result.doc.id}.json"
-        with open(os.path.join(self.out_dir, "reports", name), "w", encoding="utf-8") as fh:
-            json.dump(record, fh, ensure_ascii=False, indent=1)
+    def write(self, record: dict[str, Any]) -> tuple[int, int]:
+        """Write one report's record; returns (fields verified, fields for review)."""
+        name = f"{os.path.splitext(os.path.basename(record['path']))[0]}.{record['id']}.json"
+        _atomic_json(os.path.join(self.out_dir, "reports", name), record)
         self._jsonl.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._jsonl.flush()
-        verified = sum(1 for r in result.fields.values() if r.status == "verified" and r.value is not None)
-        review = len(result.review_items())
-        row = [result.doc.id, result.doc.path, result.backend, verified, review]
-        row += [csv_value(result.value(p)) for p in self.columns]
+        verified, review = counts(record, self.threshold)
+        flat = flatten(record["fields"])
+        row = [record["id"], record["path"], record["backend"], verified, review]
+        row += [csv_value(flat[p]["value"]) if p in flat else "" for p in self.columns]
         self._csv.writerow(row)
         self._csv_fh.flush()
-        return record
+        return verified, review
 
     def error(self, path: str, message: str) -> None:
         one_line = " ".join(message.split())  # one line per failed file, whatever the exception says
@@ -57,3 +87,84 @@ class Writer:
     def close(self) -> None:
         for fh in (self._jsonl, self._csv_fh, self._errors):
             fh.close()
+
+
+# the dataset, decisions applied ---------------------------------------------------------------------
+
+def dataset_rows(store: Any, cfg_hash: str | None = None) -> Iterator[dict[str, Any]]:
+    """One row per report: the latest result's values with every reviewer's decision applied.
+
+    `values` maps each field to its final value; `decided` maps each field a person decided to who,
+    when, and the machine value the decision replaced; `fields` is the full per-report record (machine
+    values, evidence, status) for traceability."""
+    from .review import Queue
+
+    decisions = Queue(store.con).decisions()
+    for res in store.latest_results(cfg_hash):
+        record = store.record(res["report_id"], res["config_hash"])
+        values = {p: d["value"] for p, d in flatten(record["fields"]).items()}
+        decided = {}
+        for (rid, path), d in decisions.items():
+            if rid == record["id"]:
+                values[path] = d["value"]
+                decided[path] = {"value": d["value"], "machine_value": d["machine_value"], "reviewer": d["reviewer"],
+                                 "decided_at": d["ts"], "action": d["action"]}
+        yield {"id": record["id"], "path": record["path"], "backend": record["backend"],
+               "values": {p: values.get(p) for p in catalogue()}, "decided": decided, "fields": record["fields"]}
+
+
+def export_dataset(store: Any, out: str, fmt: str, cfg_hash: str | None = None, include_cells: bool = True) -> int:
+    """Write the dataset to OUT as jsonl, csv (one column per field, `decided_fields` naming what a person
+    decided) or parquet (typed columns). Returns the number of reports written."""
+    from .errors import ConfigError
+
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
+    if os.path.dirname(out):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+    cols = paths(include_cells)
+    n = 0
+    if fmt == "jsonl":
+        with open(out, "w", encoding="utf-8") as fh:
+            for row in dataset_rows(store, cfg_hash):
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                n += 1
+        return n
+    flat_rows = ({"id": r["id"], "path": r["path"], "backend": r["backend"], "decided_fields": sorted(r["decided"]),
+                  **{p: r["values"][p] for p in cols}} for r in dataset_rows(store, cfg_hash))
+    if fmt == "csv":
+        with open(out, "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["id", "path", "backend", "decided_fields", *cols])
+            for r in flat_rows:
+                w.writerow([csv_value(r[c]) for c in ("id", "path", "backend", "decided_fields", *cols)])
+                n += 1
+        return n
+    return _parquet(flat_rows, out, cols)
+
+
+def _parquet(rows: Iterator[dict[str, Any]], out: str, cols: list[str], batch: int = 1000) -> int:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        from .errors import ConfigError
+
+        raise ConfigError("parquet export needs pyarrow: pip install 'extractor[parquet]'") from None
+    types = {"int": pa.int64(), "yuan": pa.float64(), "list": pa.list_(pa.string())}
+    schema = pa.schema([("id", pa.string()), ("path", pa.string()), ("backend", pa.string()),
+                        ("decided_fields", pa.list_(pa.string()))]
+                       + [(c, types.get(catalogue()[c].kind, pa.string())) for c in cols])
+    n = 0
+    with pq.ParquetWriter(out, schema) as w:
+        chunk: list[dict[str, Any]] = []
+        for r in rows:
+            chunk.append(r)
+            if len(chunk) >= batch:
+                w.write_table(pa.Table.from_pylist(chunk, schema=schema))
+                n += len(chunk)
+                chunk = []
+        if chunk or n == 0:
+            w.write_table(pa.Table.from_pylist(chunk, schema=schema))
+            n += len(chunk)
+    return n

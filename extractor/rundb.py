@@ -1,4 +1,4 @@
-"""The run database (SQLite): model call log and cache now; runs, field values and review later.
+"""The run database (SQLite): model calls and cache, runs, reports, field values, review items, decisions.
 
 Schema changes are append-only migrations: each entry of MIGRATIONS runs once, in order, and the
 version reached is kept in `PRAGMA user_version`, so an old database is upgraded in place and a new
@@ -40,6 +40,91 @@ MIGRATIONS: list[str] = [
         error TEXT
     );
     CREATE INDEX calls_cache ON calls(cache_key, status);
+    """,
+    # 2: runs, reports, per-report results (the resume key), field values, the review queue, decisions
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        started REAL NOT NULL,
+        finished REAL,
+        config_hash TEXT NOT NULL,     -- backend, model, mode, prompt hashes, code version
+        config TEXT NOT NULL,          -- the same, as JSON
+        backend TEXT NOT NULL,
+        model TEXT,
+        prompts TEXT,                  -- JSON {name: {version, hash}}
+        code_version TEXT NOT NULL,
+        status TEXT NOT NULL           -- running | done | interrupted
+    );
+    CREATE TABLE reports (
+        id TEXT PRIMARY KEY,           -- first 16 hex digits of the content's sha256
+        sha256 TEXT NOT NULL,
+        path TEXT NOT NULL,            -- where it was last seen
+        encoding TEXT,
+        media_type TEXT,
+        first_seen REAL NOT NULL
+    );
+    CREATE TABLE results (             -- one per report and configuration: a re-run skips what is done
+        report_id TEXT NOT NULL,
+        config_hash TEXT NOT NULL,
+        run_id INTEGER NOT NULL,
+        ts REAL NOT NULL,
+        status TEXT NOT NULL,          -- done | failed
+        error TEXT,
+        backend TEXT,
+        notes TEXT,                    -- JSON list
+        PRIMARY KEY (report_id, config_hash)
+    );
+    CREATE TABLE field_values (        -- every field that is not empty (a missing row is a null, unverified field)
+        report_id TEXT NOT NULL,
+        config_hash TEXT NOT NULL,
+        run_id INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        value TEXT,                    -- JSON
+        evidence TEXT,
+        span_start INTEGER,
+        span_end INTEGER,
+        approximate INTEGER NOT NULL DEFAULT 0,
+        confidence REAL NOT NULL DEFAULT 0,
+        status TEXT NOT NULL,
+        reasons TEXT,                  -- JSON list
+        method TEXT,
+        alternatives TEXT,             -- JSON list
+        PRIMARY KEY (report_id, config_hash, path)
+    );
+    CREATE TABLE review_items (        -- one per report and field; decisions attach to it
+        id INTEGER PRIMARY KEY,
+        report_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        state TEXT NOT NULL,           -- open | decided | reopened | closed
+        priority INTEGER NOT NULL,     -- 0 conflict or failed check, 1 low confidence, 2 the rest
+        value TEXT,                    -- JSON: the machine's value now
+        status TEXT,
+        confidence REAL,
+        reasons TEXT,                  -- JSON list
+        evidence TEXT,
+        span_start INTEGER,
+        span_end INTEGER,
+        alternatives TEXT,             -- JSON list
+        context TEXT,                  -- JSON list of {label, before, text, after}: the source around each piece of evidence
+        run_id INTEGER,
+        created REAL NOT NULL,
+        updated REAL NOT NULL,
+        UNIQUE (report_id, path)
+    );
+    CREATE INDEX review_queue ON review_items(state, priority, confidence);
+    CREATE TABLE decisions (           -- append-only: the latest decision on an item wins
+        id INTEGER PRIMARY KEY,
+        item_id INTEGER NOT NULL REFERENCES review_items(id),
+        report_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        action TEXT NOT NULL,          -- accept | value | null
+        value TEXT,                    -- JSON: the value decided
+        machine_value TEXT,            -- JSON: the machine's value it replaced
+        reviewer TEXT NOT NULL,
+        ts REAL NOT NULL,
+        note TEXT
+    );
+    CREATE INDEX decisions_field ON decisions(report_id, path, id);
     """,
 ]
 

@@ -17,7 +17,7 @@ def bundled_reports() -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     real_connect = socket.socket.connect
 
     def guarded(self: socket.socket, address: object) -> object:
@@ -30,6 +30,7 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
     for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL", "EXTRACTOR_DB"):
         monkeypatch.delenv(var, raising=False)  # a developer's endpoint never leaks into a test
+    monkeypatch.setenv("EXTRACTOR_DB", str(tmp_path / "extractor.db"))  # each test its own run database
 
 
 @pytest.fixture(scope="session")

@@ -62,7 +62,7 @@ def test_batch_with_bad_files(tmp_path):
     assert by["page.html"]["fields"]["appeals"]["reconsideration_total"]["value"] == 0
     csv_bytes = (out / "results.csv").read_bytes()
     assert csv_bytes.startswith(b"\xef\xbb\xbf")  # Excel opens it as UTF-8
-    assert "reports done: 3  failed: 3" in res.output
+    assert "reports done: 3  skipped (done before): 0  failed: 3" in res.output
 
 
 def test_unknown_backend_is_one_line_error(tmp_path):
@@ -102,6 +102,13 @@ def test_every_command_has_help_and_is_in_readme():
         name = cmd.name or cmd.callback.__name__
         assert (cmd.callback.__doc__ or "").strip(), name
         assert f"extractor {name}" in readme, name
+    for group in app.registered_groups:  # sub-commands: `extractor review list`, ...
+        assert (group.typer_instance.registered_callback.callback.__doc__ or "").strip(), group.name
+        assert f"extractor {group.name}" in readme, group.name
+        for cmd in group.typer_instance.registered_commands:
+            name = cmd.name or cmd.callback.__name__
+            assert (cmd.callback.__doc__ or "").strip(), name
+            assert f"extractor {group.name} {name}" in readme, name
 
 
 def test_every_bundled_report_runs_and_validates(tmp_path):

@@ -86,9 +86,16 @@ def test_whole_pipeline_against_the_fake_server(oracle, tmp_path, monkeypatch):
         agree = sum("backends_agree" in f["reasons"] for r in rows for g in r["fields"].values() for f in g.values()
                     if isinstance(f, dict) and "reasons" in f)
         assert agree > 50
-        # a second identical run is answered from the cache: zero HTTP calls
+        # a second identical run skips every report done under the same configuration
         res2 = CliRunner().invoke(app, args)
         assert res2.exit_code == 0, res2.output
+        assert "reports done: 0  skipped (done before): 11" in res2.output
+        assert len(fake.requests) == first and CallLog(connect(db)).totals()["cache_hits"] == 0
+        rows2 = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert sorted(map(json.dumps, rows2)) == sorted(map(json.dumps, rows))  # the same records, from the store
+        # redone with --force, every call is answered from the cache: zero HTTP calls
+        res3 = CliRunner().invoke(app, [*args, "--force"])
+        assert res3.exit_code == 0 and "reports done: 11" in res3.output, res3.output
         assert len(fake.requests) == first
         log = CallLog(connect(db)).totals()
         assert log["cache_hits"] == log["ok"] == first

@@ -127,6 +127,11 @@ class OpenAIBackend:
         self.groups = groups or GROUPS
         self.calls_done = 0
 
+    def config(self) -> dict[str, object]:
+        """What decides this backend's values (the run's configuration; keys and URLs are not part of it)."""
+        prompts = {g.name: {"version": load_prompt(g.name).version, "hash": load_prompt(g.name).sha} for g in self.groups}
+        return {"backend": self.name, "model": self.settings.model, "mode": self.settings.mode, "prompts": prompts}
+
     def propose(self, doc: Document, cleaned: Cleaned) -> list[Candidate]:
         return asyncio.run(self.apropose(doc, cleaned))
 

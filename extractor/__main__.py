@@ -1,0 +1,5 @@
+"""`python -m extractor ...`: the same command line as `extractor ...`."""
+
+from .cli import app
+
+app(prog_name="extractor")

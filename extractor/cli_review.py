@@ -1,0 +1,168 @@
+"""The `review` and `export` commands (interactive queue, scripted decisions, stats, gold, dataset)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from .errors import ExtractorError
+
+review_app = typer.Typer(add_completion=False, help="The review queue: values the checks cannot vouch for.")
+
+Db = Annotated[str | None, typer.Option("--db", help="Run database (default $EXTRACTOR_DB or extractor.db).")]
+Field = Annotated[str | None, typer.Option("--field", help="Only this field (or a prefix: requests, standard_table.appeals).")]
+Report = Annotated[str | None, typer.Option("--report", help="Only this report (id prefix or part of its path).")]
+Reason = Annotated[str | None, typer.Option("--reason", help="Only items with this reason (or status).")]
+Reviewer = Annotated[str | None, typer.Option("--reviewer", help="Who decides (default: the OS user).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _fail(exc: ExtractorError) -> None:
+    typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def _queue(db: str | None):  # noqa: ANN202
+    from .review import Queue
+    from .rundb import connect, db_path
+
+    path = db_path(db)
+    if not os.path.exists(path):
+        _fail(ExtractorError(f"no run database at {path}; run `extractor run` first"))
+    return Queue(connect(path))
+
+
+def _console():  # noqa: ANN202
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+
+
+@review_app.callback(invoke_without_command=True)
+def review(ctx: typer.Context, db: Db = None, reviewer: Reviewer = None, field: Field = None, report: Report = None,
+           reason: Reason = None) -> None:
+    """Review the queue interactively: accept, type a corrected value, set null, skip, go back, quit."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .review_tui import interactive
+
+    interactive(_queue(db), {"field": field, "report": report, "reason": reason}, reviewer, _console())
+
+
+@review_app.command("list")
+def list_cmd(db: Db = None, field: Field = None, report: Report = None, reason: Reason = None,
+             state: Annotated[str, typer.Option(help="open (open and reopened), decided, closed or all.")] = "open",
+             limit: Annotated[int | None, typer.Option(help="At most this many items.")] = None,
+             as_json: AsJson = False) -> None:
+    """List queue items, most important first (conflicts and failed checks, then low confidence)."""
+    from rich.table import Table
+
+    from .review import OPEN_STATES
+
+    states = {"open": OPEN_STATES, "all": ("open", "reopened", "decided", "closed")}.get(state, (state,))
+    items = _queue(db).items(states, field, report, reason, limit)
+    if as_json:
+        typer.echo(json.dumps([i.as_dict() for i in items], ensure_ascii=False, indent=1))
+        return
+    t = Table()
+    for c in ("id", "state", "report", "field", "value", "status", "conf", "reasons"):
+        t.add_column(c, overflow="fold")
+    for i in items:
+        t.add_row(str(i.id), i.state, os.path.basename(i.report_path) or i.report_id, i.path,
+                  json.dumps(i.value, ensure_ascii=False), i.status, f"{i.confidence:.2f}", ",".join(i.reasons))
+    _console().print(t)
+    typer.echo(f"{len(items)} item(s)")
+
+
+@review_app.command()
+def show(item_id: Annotated[int, typer.Argument(help="Item id (from `review list`).")], db: Db = None,
+         as_json: AsJson = False) -> None:
+    """Show one item: value, reasons, decision, and the source around its evidence."""
+    from .review import ReviewError
+    from .review_tui import render
+
+    try:
+        item = _queue(db).get(item_id)
+    except ReviewError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(item.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        render(_console(), item, 1, 1)
+
+
+@review_app.command()
+def decide(item_id: Annotated[int, typer.Argument(help="Item id.")],
+           accept: Annotated[bool, typer.Option("--accept", help="The machine's value is right.")] = False,
+           value: Annotated[str | None, typer.Option("--value", help="The right value.")] = None,
+           null: Annotated[bool, typer.Option("--null", help="The report does not state it.")] = False,
+           reviewer: Reviewer = None, note: Annotated[str | None, typer.Option(help="A note kept with it.")] = None,
+           db: Db = None) -> None:
+    """Decide one item without the interactive loop (exactly one of --accept, --value V, --null)."""
+    from .review import ReviewError
+
+    if accept + (value is not None) + null != 1:
+        _fail(ReviewError("give exactly one of --accept, --value V, --null"))
+    action = "accept" if accept else "null" if null else "value"
+    try:
+        d = _queue(db).decide(item_id, action, value, reviewer, note)
+    except ReviewError as exc:
+        _fail(exc)
+    typer.echo(f"item {d['item']}: {d['path']} = {json.dumps(d['value'], ensure_ascii=False)} "
+               f"({action} by {d['reviewer']}; the machine had {json.dumps(d['machine_value'], ensure_ascii=False)})")
+
+
+@review_app.command()
+def stats(db: Db = None, as_json: AsJson = False) -> None:
+    """The queue's size by reason, by field, by report and by priority, and the decisions made."""
+    s = _queue(db).stats()
+    if as_json:
+        typer.echo(json.dumps(s, ensure_ascii=False, indent=1))
+        return
+    typer.echo(f"open items: {s['open']}   decisions: {s['decisions']}   by state: "
+               + ", ".join(f"{k} {v}" for k, v in s["by_state"].items()))
+    for key in ("by_priority", "by_reason", "by_field", "by_report"):
+        typer.echo(f"\n{key.replace('_', ' ')}:")
+        for k, v in s[key].items():
+            typer.echo(f"  {v:5d}  {k}")
+
+
+@review_app.command("to-gold")
+def to_gold(out_dir: Annotated[str, typer.Argument(help="Directory for the gold files.")], db: Db = None) -> None:
+    """Write every report's decided values as gold files (FIELDS.md format) with the report beside them."""
+    files = _queue(db).to_gold(out_dir)
+    typer.echo(f"{len(files)} gold file(s) in {os.path.abspath(out_dir)}")
+
+
+def export(
+    out: Annotated[str, typer.Argument(help="Output file (.jsonl, .csv or .parquet).")],
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="jsonl, csv or parquet (default: by extension).")] = None,
+    db: Db = None,
+    run: Annotated[int | None, typer.Option("--run", help="Only the results of this run's configuration.")] = None,
+    cells: Annotated[bool, typer.Option(help="Include the standard-table cells.")] = True,
+) -> None:
+    """Write the dataset from the run database with reviewers' decisions applied."""
+    from .export import export_dataset
+    from .rundb import connect, db_path
+    from .store import Store
+
+    path = db_path(db)
+    if not os.path.exists(path):
+        _fail(ExtractorError(f"no run database at {path}; run `extractor run` first"))
+    store = Store(connect(path))
+    fmt = fmt or os.path.splitext(out)[1].lstrip(".") or "jsonl"
+    cfg = None
+    if run is not None:
+        row = store.con.execute("SELECT config_hash FROM runs WHERE id = ?", (run,)).fetchone()
+        if row is None:
+            _fail(ExtractorError(f"no run {run} in {path}"))
+        cfg = row["config_hash"]
+    try:
+        n = export_dataset(store, out, fmt, cfg, cells)
+    except ExtractorError as exc:
+        _fail(exc)
+    typer.echo(f"{n} report(s) written to {out}")
