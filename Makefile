@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint eval schema layouts clean
+.PHONY: install run test lint eval gate baseline eval-html schema layouts clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -24,6 +24,17 @@ lint: install
 
 eval: install
 	$(BIN)/extractor eval
+
+gate: install
+	$(BIN)/extractor eval gate
+
+baseline: install
+	$(BIN)/extractor eval update-baseline
+
+eval-html: install
+	mkdir -p out
+	$(BIN)/extractor eval --html out/eval.html > /dev/null
+	$(PY) eval/check_html.py out/eval.html --screenshot out/eval.png
 
 layouts: install
 	$(PY) eval/layouts.py --n 100

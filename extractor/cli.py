@@ -183,57 +183,16 @@ def schema() -> None:
     typer.echo(json.dumps(report_model().model_json_schema(), ensure_ascii=False, indent=1))
 
 
-@app.command("eval")
-def eval_cmd(
-    gold: Annotated[list[str] | None, typer.Option("--gold", "-g", help="Gold directories (default: gold/*).")] = None,
-    backend: Backend = "rules",
-    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
-    show_wrong: Annotated[bool, typer.Option("--wrong", help="List every wrong value.")] = False,
-) -> None:
-    """Score the extraction against hand-labelled gold files, field by field."""
-    from . import backends
-    from .evaluate import run_eval
-
-    dirs = gold or sorted(d for d in (os.path.join("gold", x) for x in os.listdir("gold")) if os.path.isdir(d)) \
-        if (gold or os.path.isdir("gold")) else []
-    if not dirs:
-        _fail(ExtractorError("no gold directories; pass --gold DIR"))
-    try:
-        summary, _ = run_eval(dirs, backends.create(backend))
-    except ExtractorError as exc:
-        _fail(exc)
-    data = summary.as_dict()
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    con = Console()
-    o = data["overall"]
-    con.print(f"overall accuracy {o['accuracy']:.1%} ({o['correct']}/{o['n']} fields exact)  "
-              f"silent errors: {len(data['silent_errors'])}  null/zero confusions: {len(data['null_zero_confusions'])}")
-    for title, key in (("per format", "per_format"), ("per report", "per_report"), ("per field", "per_field")):
-        t = Table(title=title)
-        for c in (key.split("_")[1], "n", "correct", "accuracy"):
-            t.add_column(c)
-        for k, v in data[key].items():
-            t.add_row(k, str(v["n"]), str(v["correct"]), f"{v['accuracy']:.1%}")
-        con.print(t)
-    if show_wrong:
-        for w in data["wrong"]:
-            con.print(f"[red]✗[/red] {w['report']} {w['path']}: gold {w['gold']!r} pred {w['pred']!r}"
-                      f"{'' if w['flagged'] else '  (NOT flagged)'}")
-
-
 @app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
 
 
+from .cli_eval import eval_app  # noqa: E402
 from .cli_review import export, review_app  # noqa: E402
 
+app.add_typer(eval_app, name="eval")
 app.add_typer(review_app, name="review")
 app.command()(export)
 

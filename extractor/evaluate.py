@@ -39,24 +39,58 @@ def find_gold(dirs: list[str]) -> Iterator[GoldCase]:
             yield GoldCase(f, report, g["fields"], os.path.basename(os.path.normpath(d)))
 
 
+def tags_of(case: GoldCase, result: ReportResult) -> dict[str, str]:
+    """A case's tags: format, year, level (from the labels, else the prediction), split, template."""
+    def pick(path: str) -> object:
+        g = case.fields.get(path)
+        return g if g is not None and not isinstance(g, dict) else result.value(path)
+
+    tags = {"format": pick("meta.format"), "year": pick("meta.report_year"), "level": pick("meta.admin_level"),
+            "split": case.split, "template": result.value("meta.template")}
+    return {k: str(v) for k, v in tags.items() if v is not None}
+
+
 def score_case(case: GoldCase, result: ReportResult) -> list[FieldScore]:
     fmt_gold = case.fields.get("meta.format")
     fmt = fmt_gold if isinstance(fmt_gold, str) else str(result.value("meta.format") or "unknown")
     name = os.path.basename(case.report_path)
+    tags = tags_of(case, result)
+    original = result.doc.original
     out = []
     for path, gold in case.fields.items():
         r = result.fields.get(path)
         pred = None if r is None else r.value
+        at_span = None
+        if r is not None and pred is not None and r.evidence is not None:
+            at_span = bool(r.span and original[r.span[0]:r.span[1]] == r.evidence)
         out.append(FieldScore(name, path, gold, pred, score_value(path, gold, pred),
-                              bool(r is not None and r.needs_review()), fmt, None if r is None else r.evidence))
+                              bool(r is not None and r.needs_review()), fmt, None if r is None else r.evidence,
+                              None if r is None else round(r.confidence, 3), None if r is None else r.status,
+                              at_span, tags))
     return out
 
 
-def run_eval(dirs: list[str], backend: Backend) -> tuple[Summary, list[ReportResult]]:
+def matches(tags: dict[str, str], wanted: list[str]) -> bool:
+    """`wanted` is a list of key=value; a case matches when it has every one."""
+    for w in wanted:
+        k, _, v = w.partition("=")
+        if tags.get(k.strip()) != v.strip():
+            return False
+    return True
+
+
+def run_eval(dirs: list[str], backend: Backend, tags: list[str] | None = None) -> tuple[Summary, list[ReportResult]]:
     summary = Summary()
     results = []
+    items = fields = 0
     for case in find_gold(dirs):
         result = process(load(case.report_path), backend)
+        scores = score_case(case, result)
+        if tags and not (scores and matches(scores[0].tags, tags)) and not matches(tags_of(case, result), tags):
+            continue
         results.append(result)
-        summary.scores.extend(score_case(case, result))
+        summary.scores.extend(scores)
+        items += len(result.review_items())
+        fields += sum(1 for r in result.fields.values() if r.value is not None or r.status in ("conflict", "ambiguous"))
+    summary.queue = {"items": items, "fields": fields}
     return summary, results

@@ -126,6 +126,37 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX decisions_field ON decisions(report_id, path, id);
     """,
+    # 3: saved eval runs and their per-field scores
+    """
+    CREATE TABLE evals (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,            -- a name may be saved again; the latest is the one it names
+        created REAL NOT NULL,
+        backend TEXT NOT NULL,
+        model TEXT,
+        prompts TEXT,                  -- JSON {name: {version, hash}}
+        code_version TEXT NOT NULL,
+        config TEXT NOT NULL,          -- JSON: gold directories, tag filter, configuration
+        metrics TEXT NOT NULL          -- JSON: the summary
+    );
+    CREATE INDEX evals_name ON evals(name, id);
+    CREATE TABLE eval_scores (
+        eval_id INTEGER NOT NULL REFERENCES evals(id),
+        report TEXT NOT NULL,
+        path TEXT NOT NULL,
+        gold TEXT,                     -- JSON
+        pred TEXT,                     -- JSON
+        score REAL NOT NULL,
+        flagged INTEGER NOT NULL,
+        fmt TEXT,
+        evidence TEXT,
+        confidence REAL,
+        status TEXT,
+        evidence_at_span INTEGER,
+        tags TEXT                      -- JSON
+    );
+    CREATE INDEX eval_scores_eval ON eval_scores(eval_id);
+    """,
 ]
 
 

@@ -69,6 +69,9 @@ def score_value(path: str, gold: Any, pred: Any) -> float:
     return 1.0 if gold == pred else 0.0
 
 
+CONFIDENCE_BANDS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1.01))
+
+
 @dataclass
 class FieldScore:
     report: str
@@ -79,20 +82,75 @@ class FieldScore:
     flagged: bool  # sent to review
     fmt: str
     evidence: str | None = None
+    confidence: float | None = None
+    status: str | None = None
+    evidence_at_span: bool | None = None  # None: the value carries no evidence (derived) or there is no value
+    tags: dict[str, str] = field(default_factory=dict)
 
     @property
     def correct(self) -> bool:
         return self.score >= 0.999
 
     @property
+    def wrong_value(self) -> bool:
+        """A value given that is not the labelled one (a null where a value was labelled is a miss, not this)."""
+        return self.pred is not None and not self.correct
+
+    @property
     def null_zero_confusion(self) -> bool:
         g = self.gold
         return (g == 0 and self.pred is None) or (g is None and self.pred == 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"report": self.report, "path": self.path, "gold": self.gold, "pred": self.pred,
+                "score": round(self.score, 4), "flagged": self.flagged, "fmt": self.fmt, "evidence": self.evidence,
+                "confidence": self.confidence, "status": self.status, "evidence_at_span": self.evidence_at_span,
+                "tags": self.tags}
+
+    @classmethod
+    def of(cls, d: dict[str, Any]) -> FieldScore:
+        return cls(**d)
+
+
+def _rate(num: float, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def metrics(rows: list[FieldScore]) -> dict[str, Any]:
+    """Accuracy on labelled fields, precision on values given, recall on values labelled, and the rest."""
+    given = [r for r in rows if r.pred is not None]
+    labelled = [r for r in rows if r.gold is not None]
+    wrong = [r for r in rows if r.wrong_value]
+    with_evidence = [r for r in given if r.evidence_at_span is not None]
+    return {
+        "n": len(rows), "correct": sum(1 for r in rows if r.correct),
+        "accuracy": _rate(sum(r.score for r in rows), len(rows)),
+        "precision": _rate(sum(r.score for r in given), len(given)),
+        "recall": _rate(sum(r.score for r in labelled if r.pred is not None), len(labelled)),
+        "wrong_values": len(wrong),
+        "silent_errors": sum(1 for r in wrong if not r.flagged),
+        "review_yield": _rate(sum(1 for r in wrong if r.flagged), len(wrong)),
+        "flagged_share": _rate(sum(1 for r in rows if r.flagged), len(rows)),
+        "null_zero_confusions": sum(1 for r in rows if r.null_zero_confusion),
+        "evidence_validity": _rate(sum(1 for r in with_evidence if r.evidence_at_span), len(with_evidence)),
+        "evidence_coverage": _rate(len(with_evidence), len(given)),
+    }
+
+
+def calibration(rows: list[FieldScore]) -> list[dict[str, Any]]:
+    """Accuracy of the values given, by the confidence the pipeline gave them."""
+    out = []
+    for lo, hi in CONFIDENCE_BANDS:
+        band = [r for r in rows if r.pred is not None and r.confidence is not None and lo <= r.confidence < hi]
+        out.append({"band": f"{lo:.1f}-{min(hi, 1.0):.1f}", "n": len(band),
+                    "accuracy": _rate(sum(r.score for r in band), len(band))})
+    return out
 
 
 @dataclass
 class Summary:
     scores: list[FieldScore] = field(default_factory=list)
+    queue: dict[str, int] = field(default_factory=dict)  # review items and non-empty fields over the whole reports
 
     def accuracy(self, rows: list[FieldScore] | None = None) -> float:
         rows = self.scores if rows is None else rows
@@ -104,19 +162,28 @@ class Summary:
             out[getattr(r, key)].append(r)
         return dict(out)
 
+    def by_tag(self) -> dict[str, list[FieldScore]]:
+        out: dict[str, list[FieldScore]] = defaultdict(list)
+        for r in self.scores:
+            for k, v in r.tags.items():
+                out[f"{k}={v}"].append(r)
+        return dict(sorted(out.items()))
+
     def silent_errors(self) -> list[FieldScore]:
-        return [r for r in self.scores if not r.correct and not r.flagged and r.pred is not None]
+        return [r for r in self.scores if r.wrong_value and not r.flagged]
 
     def as_dict(self) -> dict[str, Any]:
-        def block(rows: list[FieldScore]) -> dict[str, Any]:
-            return {"n": len(rows), "accuracy": round(self.accuracy(rows), 4),
-                    "correct": sum(1 for r in rows if r.correct)}
-
+        overall = metrics(self.scores)
+        if self.queue:
+            overall["queue_items"] = self.queue.get("items", 0)
+            overall["queue_share"] = _rate(self.queue.get("items", 0), self.queue.get("fields", 0))
         return {
-            "overall": block(self.scores),
-            "per_field": {k: block(v) for k, v in sorted(self.by("path").items())},
-            "per_format": {k: block(v) for k, v in sorted(self.by("fmt").items())},
-            "per_report": {k: block(v) for k, v in sorted(self.by("report").items())},
+            "overall": overall,
+            "calibration": calibration(self.scores),
+            "per_format": {k: metrics(v) for k, v in sorted(self.by("fmt").items())},
+            "per_tag": {k: metrics(v) for k, v in self.by_tag().items()},
+            "per_report": {k: metrics(v) for k, v in sorted(self.by("report").items())},
+            "per_field": {k: metrics(v) for k, v in sorted(self.by("path").items())},
             "null_zero_confusions": [
                 {"report": r.report, "path": r.path, "gold": r.gold, "pred": r.pred}
                 for r in self.scores if r.null_zero_confusion
@@ -127,7 +194,7 @@ class Summary:
             ],
             "wrong": [
                 {"report": r.report, "path": r.path, "gold": r.gold, "pred": r.pred, "flagged": r.flagged,
-                 "score": round(r.score, 3)}
+                 "score": round(r.score, 3), "evidence": r.evidence, "status": r.status}
                 for r in self.scores if not r.correct
             ],
         }
