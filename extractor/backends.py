@@ -81,6 +81,9 @@ def _openai(**settings: object) -> Backend:
     from .rundb import CallLog, connect, db_path
 
     mode = str(settings.get("mode") or "tools")
+    ask = str(settings.get("ask") or "open")
+    if ask not in ("open", "all"):
+        raise ConfigError(f"--ask is open or all, not {ask!r}")
     if mode not in MODES:
         raise ConfigError(f"unknown instructor mode {mode!r}; choose from {', '.join(MODES)}")
     base_url = os.environ.get("OPENAI_BASE_URL")
@@ -94,6 +97,7 @@ def _openai(**settings: object) -> Backend:
         concurrency=int(settings.get("concurrency") or 8),  # type: ignore[call-overload]
         rpm=float(settings["rpm"]) if settings.get("rpm") else None,  # type: ignore[arg-type]
         backoff=float(settings.get("backoff") or 1.0),  # type: ignore[arg-type]
+        ask=ask,
     )
     log = CallLog(connect(db_path(settings.get("db") if isinstance(settings.get("db"), str) else None)))
     return OpenAIBackend(ms, log)

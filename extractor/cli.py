@@ -29,12 +29,13 @@ Db = Annotated[str | None, typer.Option("--db", help="Run database (default $EXT
 
 
 def _engine(backend: str, model: str | None = None, mode: str = "tools", db: str | None = None, concurrency: int = 8,
-            rpm: float | None = None, timeout: float = 60.0):  # noqa: ANN202
+            rpm: float | None = None, timeout: float = 60.0, ask: str = "open"):  # noqa: ANN202
     from . import backends
 
     name, why = backends.choose(backend)
     typer.echo(f"backend: {name} ({why})", err=True)
-    settings = {"model": model, "mode": mode, "db": db, "concurrency": concurrency, "rpm": rpm, "timeout": timeout}
+    settings = {"model": model, "mode": mode, "db": db, "concurrency": concurrency, "rpm": rpm, "timeout": timeout,
+                "ask": ask}
     return backends.create(name, **settings) if name == "openai" else backends.create(name)
 
 
@@ -50,6 +51,7 @@ def run(
     concurrency: Annotated[int, typer.Option(help="Model calls in flight at once.")] = 8,
     rpm: Annotated[float | None, typer.Option(help="At most this many model calls per minute.")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds before a model call times out.")] = 60.0,
+    ask: Annotated[str, typer.Option(help="What the model is asked: open (fields the rules did not settle) or all.")] = "open",
     review_threshold: Annotated[float, typer.Option(help="Fields under this confidence go to review.")] = 0.7,
     force: Annotated[bool, typer.Option(help="Redo reports already done under the same configuration.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
@@ -67,7 +69,7 @@ def run(
     from .store import Store, engine_config
 
     try:
-        engine = _engine(backend, model, mode, db, concurrency, rpm, timeout)
+        engine = _engine(backend, model, mode, db, concurrency, rpm, timeout, ask)
         store = Store(connect(db_path(db)), review_threshold)
     except ExtractorError as exc:
         _fail(exc)

@@ -27,7 +27,7 @@ SEED0 = os.path.join(GOLD, "seed", "reports", "000_8dca62f7a151a3a2.txt")
 
 
 class Oracle:
-    """Answers like a careful model: what the rules verified, quoted from the passage it is in."""
+    """Answers like a careful model: what the rules found (with evidence), quoted from the passage it is in."""
 
     def __init__(self, rules_backend) -> None:
         self.docs = {p: load(p) for p in bundled_reports()}
@@ -44,7 +44,7 @@ class Oracle:
                 out[attr] = self.planted[attr]
                 continue
             r = self.results[path].fields.get(attr.replace("__", ".")) if path else None
-            if r is None or r.value is None or r.status != "verified" or not r.evidence:
+            if r is None or r.value is None or not r.evidence:
                 continue
             where = next((cid for cid, text in chunks if r.evidence in text), None)
             if where:
@@ -80,12 +80,22 @@ def test_whole_pipeline_against_the_fake_server(oracle, tmp_path, monkeypatch):
         assert res.exit_code == 0, res.output
         assert "backend: openai" in res.output
         first = len(fake.requests)
-        assert first >= 11 * 3  # several groups per report
+        assert first >= 11  # the groups with fields the rules left open
         rows = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
         assert len(rows) == 11 and all(r["backend"] == "openai" for r in rows)
         agree = sum("backends_agree" in f["reasons"] for r in rows for g in r["fields"].values() for f in g.values()
                     if isinstance(f, dict) and "reasons" in f)
-        assert agree > 50
+        assert agree >= 5
+        # the model confirms values the rules found with too little confidence: the review queue shrinks
+        from extractor.export import counts
+
+        by_rules = CliRunner().invoke(app, ["run", *args[1:3], "--out", str(tmp_path / "rules"), "--db",
+                                            str(tmp_path / "rules.db"), "--no-progress", "--backend", "rules"])
+        assert by_rules.exit_code == 0, by_rules.output
+        review_model = sum(counts(r)[1] for r in rows)
+        review_rules = sum(counts(r)[1] for r in (json.loads(x) for x in (tmp_path / "rules" / "results.jsonl")
+                                                  .read_text(encoding="utf-8").splitlines()))
+        assert review_model < review_rules
         # a second identical run skips every report done under the same configuration
         res2 = CliRunner().invoke(app, args)
         assert res2.exit_code == 0, res2.output
@@ -131,7 +141,7 @@ def test_planted_errors_never_come_out_verified(oracle, tmp_path, rules_backend)
     oracle.planted = planted
     try:
         with FakeOpenAI(oracle) as fake:
-            backend, _ = backend_for(fake, str(tmp_path / "p.db"))
+            backend, _ = backend_for(fake, str(tmp_path / "p.db"), ask="all")  # every field, planted ones too
             result = process(doc, backend)
     finally:
         oracle.planted = {}
@@ -158,7 +168,7 @@ def test_planted_errors_never_come_out_verified(oracle, tmp_path, rules_backend)
 
 
 def _one_call(fake: FakeOpenAI, tmp_path, name: str, **kw):
-    backend, slept = backend_for(fake, str(tmp_path / f"{name}.db"), **kw)
+    backend, slept = backend_for(fake, str(tmp_path / f"{name}.db"), **{"ask": "all", **kw})
     g = group("fees_appeals")
     backend.groups = [g]
     result = process(load(SEED0), backend)

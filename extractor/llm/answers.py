@@ -34,10 +34,11 @@ def answer_model(kind: str) -> type[BaseModel]:
 
 
 @cache
-def group_model(name: str) -> type[BaseModel]:
+def group_model(name: str, only: tuple[str, ...] | None = None) -> type[BaseModel]:
+    """The group's response model, or one for the subset of its fields still to be settled."""
     g = group(name)
     fields: dict[str, Any] = {
         key(p): (answer_model(kind) | None, Field(default=None, description=g.fields[p]))
-        for p, kind in g.kinds().items()
+        for p, kind in g.kinds().items() if only is None or p in only
     }
     return create_model(f"{name.title().replace('_', '')}Answers", __config__=ConfigDict(extra="forbid"), **fields)

@@ -1,7 +1,8 @@
 """The `openai` backend: the rules' candidates plus a model's, two witnesses for reconcile to weigh.
 
-Per field group, only the passages that name the group's subject go to the model (never the whole
-report, never the template tables the rules settled), under the group's prompt. Every answer comes
+Per field group, the model is asked only about the fields the rules did not settle (no verified value,
+or one the review queue would get), with only the passages that name those fields (never the whole
+report, never the template tables the rules settled, never a passage twice), under the group's prompt. Every answer comes
 back as a value and a verbatim quote; the quote is located in the passage the model named and cut to
 end at the stated number, so `reconcile.verify` checks it like any rule's evidence. A call that fails
 leaves the report with the rules' values and a note saying which call failed.
@@ -18,6 +19,7 @@ from ..catalogue import spec
 from ..clean import Cleaned, build_view
 from ..document import Document
 from ..numbers import quantities, reparse, values_equal
+from ..reconcile import REVIEW_THRESHOLD, FieldResult, merge
 from ..rundb import CallLog
 from .answers import group_model, path_of
 from .groups import GROUPS, Group
@@ -56,12 +58,20 @@ def chunks_of(cleaned: Cleaned) -> list[Chunk]:
     return out
 
 
-def relevant(chunks: list[Chunk], g: Group, settled: list[tuple[int, int]]) -> list[Chunk]:
-    picked, size = [], 0
+def relevant(chunks: list[Chunk], g: Group, settled: list[tuple[int, int]],
+             fields: list[str] | None = None) -> list[Chunk]:
+    """The passages that name a field still to be settled (the group's subject when a field has no terms of its
+    own), skipping the tables the rules read cell by cell and passages repeated word for word."""
+    terms = tuple(dict.fromkeys(t for p in (fields if fields is not None else g.fields)
+                                for t in (g.field_terms(p) or g.terms)))
+    picked, size, seen = [], 0, set()
     for c in chunks:
         if any(s < c.end and c.start < e for s, e in settled):
             continue  # a table the rules read cell by cell
-        if any(t in c.folded for t in g.terms):
+        if c.folded in seen:
+            continue
+        if any(t in c.folded for t in terms):
+            seen.add(c.folded)
             if size + len(c.text) > MAX_CHARS_PER_GROUP:
                 break
             picked.append(c)
@@ -126,34 +136,54 @@ class OpenAIBackend:
         self.transport = transport or Transport(settings, log)
         self.groups = groups or GROUPS
         self.calls_done = 0
+        self.chars_sent = 0  # prompt characters of every call asked (cached or not): what the design sends
+        self.threshold = REVIEW_THRESHOLD
 
     def config(self) -> dict[str, object]:
         """What decides this backend's values (the run's configuration; keys and URLs are not part of it)."""
         prompts = {g.name: {"version": load_prompt(g.name).version, "hash": load_prompt(g.name).sha} for g in self.groups}
-        return {"backend": self.name, "model": self.settings.model, "mode": self.settings.mode, "prompts": prompts}
+        return {"backend": self.name, "model": self.settings.model, "mode": self.settings.mode, "ask": self.settings.ask,
+                "prompts": prompts}
 
     def propose(self, doc: Document, cleaned: Cleaned) -> list[Candidate]:
         return asyncio.run(self.apropose(doc, cleaned))
+
+    def open_fields(self, g: Group, rules: dict[str, FieldResult]) -> list[str]:
+        """The group's fields the rules did not settle: no verified value, or one the review queue would get."""
+        if self.settings.ask == "all":
+            return list(g.fields)
+        return [p for p in g.fields
+                if not ((r := rules.get(p)) and r.value is not None and r.status in ("verified", "derived")
+                        and not r.needs_review(self.threshold))]
 
     async def apropose(self, doc: Document, cleaned: Cleaned) -> list[Candidate]:
         rule_cands = self.rules.propose(doc, cleaned)
         chunks = chunks_of(cleaned)
         settled = _settled_regions(rule_cands)
+        by_rules = merge([c for c in rule_cands if c.method != "note"], doc.original)
         title = next((str(c.value) for c in rule_cands if c.path == "meta.title" and c.value), doc.path)
-        jobs = [(g, relevant(chunks, g, settled)) for g in self.groups]
-        results = await asyncio.gather(*(self._ask(doc, g, cs, title) for g, cs in jobs if cs))
+        jobs = []
+        for g in self.groups:
+            todo = self.open_fields(g, by_rules)
+            if todo:
+                jobs.append((g, todo, relevant(chunks, g, settled, todo)))
+        results = await asyncio.gather(*(self._ask(doc, g, cs, title, todo) for g, todo, cs in jobs if cs))
         out = list(rule_cands)
         for r in results:
             out.extend(r)
         return out
 
-    async def _ask(self, doc: Document, g: Group, chunks: list[Chunk], title: str) -> list[Candidate]:
+    async def _ask(self, doc: Document, g: Group, chunks: list[Chunk], title: str,
+                   todo: list[str] | None = None) -> list[Candidate]:
         prompt = load_prompt(g.name)
-        fields = "\n".join(f"- {p.replace('.', '__')}: {meaning}" for p, meaning in g.fields.items())
+        todo = list(g.fields) if todo is None else todo
+        fields = "\n".join(f"- {p.replace('.', '__')}: {g.fields[p]}" for p in todo)
         body = "\n\n".join(f"[{c.id}]\n{c.text}\n[/{c.id}]" for c in chunks)
         system, user = prompt.render(title=title, fields=fields, chunks=body)
+        self.chars_sent += len(system) + len(user)
+        model = group_model(g.name, None if len(todo) == len(g.fields) else tuple(todo))
         try:
-            answers = await self.transport.ask(prompt, system, user, group_model(g.name), doc.id)
+            answers = await self.transport.ask(prompt, system, user, model, doc.id)
         except CallFailed as exc:
             return [Candidate(path="note", value=f"{exc}; the rules' values stand for {g.name}", method="note")]
         finally:

@@ -121,7 +121,7 @@ _ROW_CORE: list[tuple[str, int | None, str]] = [
     ("not_processed_petition", 1, r"信访举报投诉类申请"),
     ("not_processed_repeat", 2, r"重复申请"),
     ("not_processed_publication", 3, r"要求提供公开出版物"),
-    ("not_processed_excessive", 4, r"无正当理由大量反复申请"),
+    ("not_processed_excessive", 4, r"无正当理由大量反[复覆]申请"),  # 反覆: OpenCC s2t writes it so
     ("not_processed_confirmation", 5, r"要求行政机关确认或重新出具已获取信息"),
 ]
 _ROWS_2021_OTHER = [
