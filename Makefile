@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint eval gate baseline eval-html schema layouts clean
+.PHONY: install run test lint bench eval gate baseline eval-html schema layouts clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,8 +19,11 @@ run: install
 test: install
 	$(PY) -m pytest
 
+bench: install
+	$(PY) benchmarks/bench.py
+
 lint: install
-	$(BIN)/ruff check extractor tests
+	$(BIN)/ruff check extractor tests eval benchmarks
 
 eval: install
 	$(BIN)/extractor eval

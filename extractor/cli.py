@@ -29,13 +29,13 @@ Db = Annotated[str | None, typer.Option("--db", help="Run database (default $EXT
 
 
 def _engine(backend: str, model: str | None = None, mode: str = "tools", db: str | None = None, concurrency: int = 8,
-            rpm: float | None = None, timeout: float = 60.0, ask: str = "open"):  # noqa: ANN202
+            rpm: float | None = None, timeout: float = 60.0, ask: str = "open", workers: int = 1):  # noqa: ANN202
     from . import backends
 
     name, why = backends.choose(backend)
     typer.echo(f"backend: {name} ({why})", err=True)
     settings = {"model": model, "mode": mode, "db": db, "concurrency": concurrency, "rpm": rpm, "timeout": timeout,
-                "ask": ask}
+                "ask": ask, "workers": workers}
     return backends.create(name, **settings) if name == "openai" else backends.create(name)
 
 
@@ -69,7 +69,8 @@ def run(
     from .store import Store, engine_config
 
     try:
-        engine = _engine(backend, model, mode, db, concurrency, rpm, timeout, ask)
+        workers = workers or bulk.default_workers()
+        engine = _engine(backend, model, mode, db, concurrency, rpm, timeout, ask, workers)
         store = Store(connect(db_path(db)), review_threshold)
     except ExtractorError as exc:
         _fail(exc)
@@ -96,7 +97,7 @@ def run(
 
                 asyncio.run(drive())
             else:
-                for o in bulk.deterministic(paths, engine.name, is_done, workers or bulk.default_workers()):
+                for o in bulk.deterministic(paths, engine.name, is_done, workers):
                     sink.take(o)
         status = "done"
     finally:

@@ -4,6 +4,7 @@ dataset export from the run database with reviewers' decisions applied (JSONL, C
 from __future__ import annotations
 
 import csv
+import glob
 import json
 import os
 from collections.abc import Iterator
@@ -56,6 +57,8 @@ class Writer:
 
     def __init__(self, out_dir: str, include_cells: bool = True, threshold: float | None = None) -> None:
         os.makedirs(os.path.join(out_dir, "reports"), exist_ok=True)
+        for stale in glob.glob(os.path.join(out_dir, "reports", "*.json.tmp*")):
+            os.remove(stale)  # a per-report file a killed run was writing: its report is redone or re-emitted
         self.out_dir = out_dir
         self.threshold = threshold
         self.columns = paths(include_cells)

@@ -50,8 +50,9 @@ def process(doc: Document, backend: Backend) -> ReportResult:
 
 
 async def aprocess(doc: Document, backend: Backend) -> ReportResult:
-    """The same, for backends that call a model: their calls run concurrently under their bound."""
+    """The same, for backends that call a model: their calls run concurrently under their bound, and their CPU
+    part (cleaning, rules) may run in worker processes."""
     apropose = getattr(backend, "apropose", None)
     if apropose is None:
         return process(doc, backend)
-    return _result(doc, backend, await apropose(doc, clean(doc.original)))
+    return _result(doc, backend, await apropose(doc, None))  # the backend cleans, off the event loop

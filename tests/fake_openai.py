@@ -97,7 +97,10 @@ class FakeOpenAI:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # many clients connect at once (concurrency 32 and more)
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -133,3 +136,19 @@ def completion(body: dict[str, Any], name: str, args: str) -> dict[str, Any]:
         message, finish = {"role": "assistant", "content": f"```json\n{args}\n```"}, "stop"
     return {"id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": body.get("model"),
             "choices": [{"index": 0, "message": message, "finish_reason": finish}], "usage": usage}
+
+
+def serve(latency: float = 0.0) -> None:  # pragma: no cover - used by the benchmark, in its own process
+    """Serve empty answers with a fixed latency until killed; prints the base URL on the first line."""
+    import sys
+
+    with FakeOpenAI(lambda body, fields: {}) as fake:
+        fake.latency = latency
+        print(fake.base_url, flush=True)
+        sys.stdin.read()  # until the parent closes our stdin
+
+
+if __name__ == "__main__":  # python -m tests.fake_openai LATENCY
+    import sys
+
+    serve(float(sys.argv[1]) if len(sys.argv) > 1 else 0.0)

@@ -34,11 +34,18 @@ def answer_model(kind: str) -> type[BaseModel]:
 
 
 @cache
-def group_model(name: str, only: tuple[str, ...] | None = None) -> type[BaseModel]:
-    """The group's response model, or one for the subset of its fields still to be settled."""
-    g = group(name)
-    fields: dict[str, Any] = {
-        key(p): (answer_model(kind) | None, Field(default=None, description=g.fields[p]))
-        for p, kind in g.kinds().items() if only is None or p in only
-    }
+def group_model(name: str) -> type[BaseModel]:
+    """The response model of a field group (every field of it)."""
+    return fields_model(tuple(group(name).fields), name)
+
+
+@cache
+def fields_model(paths: tuple[str, ...], name: str = "open_fields") -> type[BaseModel]:
+    """A response model for these fields (any groups), each described by what its group's prompt says it means."""
+    from ..catalogue import spec
+    from .groups import GROUPS
+
+    meaning = {p: m for g in GROUPS for p, m in g.fields.items()}
+    fields: dict[str, Any] = {key(p): (answer_model(spec(p).kind) | None, Field(default=None, description=meaning[p]))
+                              for p in paths}
     return create_model(f"{name.title().replace('_', '')}Answers", __config__=ConfigDict(extra="forbid"), **fields)

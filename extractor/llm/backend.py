@@ -19,11 +19,11 @@ from ..catalogue import spec
 from ..clean import Cleaned, build_view
 from ..document import Document
 from ..numbers import quantities, reparse, values_equal
-from ..reconcile import REVIEW_THRESHOLD, FieldResult, merge
+from ..reconcile import CHECK_FAILURES, REVIEW_THRESHOLD, FieldResult, merge
 from ..rundb import CallLog
-from .answers import group_model, path_of
-from .groups import GROUPS, Group
-from .prompts import load_prompt
+from .answers import fields_model, path_of
+from .groups import GROUPS, Group, sentence_terms
+from .prompts import Prompt, load_prompt
 from .transport import CallFailed, ModelSettings, Transport
 
 MAX_CHUNK = 500
@@ -40,11 +40,11 @@ class Chunk:
     folded: str
 
 
-def chunks_of(cleaned: Cleaned) -> list[Chunk]:
-    """Paragraphs of the body view (long ones cut at sentence ends), as original-text passages."""
+def chunks_of(cleaned: Cleaned, sentences: bool = False) -> list[Chunk]:
+    """Paragraphs of the body view (long ones cut at sentence ends), or its sentences, as original-text passages."""
     view = cleaned.body
     out: list[Chunk] = []
-    for m in re.finditer(r"[^\n]+", view.text):
+    for m in re.finditer(r"[^\n。；;！？]+[。；;！？]?" if sentences else r"[^\n]+", view.text):
         s, e = m.start(), m.end()
         while s < e:
             cut = e
@@ -77,6 +77,30 @@ def relevant(chunks: list[Chunk], g: Group, settled: list[tuple[int, int]],
             picked.append(c)
             size += len(c.text)
     return picked
+
+
+STATES_A_VALUE = re.compile(r"\d|零|没有|未|无|[一二三四五六七八九十两]+\s*(?:条|件|次|人|个|篇|期|场|项|名|元|家)")
+
+
+def sentences_for(sentences: list[Chunk], settled: list[tuple[int, int]], fields: list[str],
+                  group_terms: dict[str, tuple[str, ...]]) -> tuple[list[Chunk], list[str]]:
+    """(sentences, fields): each sentence that names an open field and states a number or a zero, once, outside
+    the tables the rules settled; and the open fields that such a sentence names (the others are not asked)."""
+    picked: list[Chunk] = []
+    named: set[str] = set()
+    seen: set[str] = set()
+    size = 0
+    for c in sentences:
+        if c.folded in seen or any(s < c.end and c.start < e for s, e in settled) or not STATES_A_VALUE.search(c.folded):
+            continue
+        hits = {p for p in fields if any(t in c.folded for t in sentence_terms(p, group_terms.get(p, ())))}
+        if hits and size + len(c.text) <= MAX_CHARS_PER_GROUP:
+            seen.add(c.folded)
+            picked.append(c)
+            named |= hits
+            size += len(c.text)
+    return [Chunk(f"C{i + 1}", c.start, c.end, c.text, c.folded) for i, c in enumerate(picked)], \
+        [p for p in fields if p in named]
 
 
 def _settled_regions(rule_cands: list[Candidate]) -> list[tuple[int, int]]:
@@ -138,10 +162,21 @@ class OpenAIBackend:
         self.calls_done = 0
         self.chars_sent = 0  # prompt characters of every call asked (cached or not): what the design sends
         self.threshold = REVIEW_THRESHOLD
+        self.pool = None
+        if settings.workers > 1:  # the CPU part of each report in worker processes, the loop only waits on calls
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(settings.workers)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
 
     def config(self) -> dict[str, object]:
         """What decides this backend's values (the run's configuration; keys and URLs are not part of it)."""
-        prompts = {g.name: {"version": load_prompt(g.name).version, "hash": load_prompt(g.name).sha} for g in self.groups}
+        names = [g.name for g in self.groups] if self.settings.ask == "all" else [OPEN_PROMPT]
+        prompts = {n: {"version": load_prompt(n).version, "hash": load_prompt(n).sha} for n in names}
         return {"backend": self.name, "model": self.settings.model, "mode": self.settings.mode, "ask": self.settings.ask,
                 "prompts": prompts}
 
@@ -149,43 +184,47 @@ class OpenAIBackend:
         return asyncio.run(self.apropose(doc, cleaned))
 
     def open_fields(self, g: Group, rules: dict[str, FieldResult]) -> list[str]:
-        """The group's fields the rules did not settle: no verified value, or one the review queue would get."""
+        """The group's fields the rules did not settle: no value, a value not verified, or a failed check (a
+        verified value that is only low in confidence is not asked again: it is at its span and re-parses)."""
         if self.settings.ask == "all":
             return list(g.fields)
         return [p for p in g.fields
                 if not ((r := rules.get(p)) and r.value is not None and r.status in ("verified", "derived")
-                        and not r.needs_review(self.threshold))]
+                        and not CHECK_FAILURES & set(r.reasons))]
 
-    async def apropose(self, doc: Document, cleaned: Cleaned) -> list[Candidate]:
-        rule_cands = self.rules.propose(doc, cleaned)
-        chunks = chunks_of(cleaned)
-        settled = _settled_regions(rule_cands)
-        by_rules = merge([c for c in rule_cands if c.method != "note"], doc.original)
+    async def apropose(self, doc: Document, cleaned: Cleaned | None = None) -> list[Candidate]:
+        rule_cands, prepared = await self._prepare(doc, cleaned)
         title = next((str(c.value) for c in rule_cands if c.path == "meta.title" and c.value), doc.path)
-        jobs = []
-        for g in self.groups:
-            todo = self.open_fields(g, by_rules)
-            if todo:
-                jobs.append((g, todo, relevant(chunks, g, settled, todo)))
-        results = await asyncio.gather(*(self._ask(doc, g, cs, title, todo) for g, todo, cs in jobs if cs))
+        if self.settings.ask == "all":
+            jobs = [self._ask(doc, load_prompt(g.name), cs, title, list(g.fields), g.fields) for g, cs in prepared if cs]
+        else:
+            sents, todo = prepared
+            meanings = {p: m for g in self.groups for p, m in g.fields.items()}
+            jobs = [self._ask(doc, load_prompt(OPEN_PROMPT), sents, title, todo, meanings)] if todo and sents else []
         out = list(rule_cands)
-        for r in results:
+        for r in await asyncio.gather(*jobs):
             out.extend(r)
         return out
 
-    async def _ask(self, doc: Document, g: Group, chunks: list[Chunk], title: str,
-                   todo: list[str] | None = None) -> list[Candidate]:
-        prompt = load_prompt(g.name)
-        todo = list(g.fields) if todo is None else todo
-        fields = "\n".join(f"- {p.replace('.', '__')}: {g.fields[p]}" for p in todo)
+    async def _prepare(self, doc: Document, cleaned: Cleaned | None) -> tuple[list[Candidate], object]:
+        """The CPU part (clean, rules, passages) off the event loop, in worker processes when there are several
+        cores, so that the loop only waits on the model."""
+        if cleaned is None and self.pool is not None:
+            return await asyncio.get_running_loop().run_in_executor(self.pool, _prepare_job, doc, self.settings.ask,
+                                                                    self.threshold)
+        return prepare(self, doc, cleaned)
+
+    async def _ask(self, doc: Document, prompt: Prompt, chunks: list[Chunk], title: str, todo: list[str],
+                   meanings: dict[str, str]) -> list[Candidate]:
+        fields = "\n".join(f"- {p.replace('.', '__')}: {meanings[p]}" for p in todo)
         body = "\n\n".join(f"[{c.id}]\n{c.text}\n[/{c.id}]" for c in chunks)
         system, user = prompt.render(title=title, fields=fields, chunks=body)
         self.chars_sent += len(system) + len(user)
-        model = group_model(g.name, None if len(todo) == len(g.fields) else tuple(todo))
+        model = fields_model(tuple(todo), prompt.name)
         try:
             answers = await self.transport.ask(prompt, system, user, model, doc.id)
         except CallFailed as exc:
-            return [Candidate(path="note", value=f"{exc}; the rules' values stand for {g.name}", method="note")]
+            return [Candidate(path="note", value=f"{exc}; the rules' values stand for {prompt.name}", method="note")]
         finally:
             self.calls_done += 1
         by_id = {c.id: c for c in chunks}
@@ -199,7 +238,7 @@ class OpenAIBackend:
             if kind == "list" and not value:
                 continue
             cand = Candidate(path=path, value=value, method="model", backend="openai", confidence=0.75,
-                             note=f"model answer ({g.name} prompt v{prompt.version}, chunk {ans.chunk})")
+                             note=f"model answer ({prompt.name} prompt v{prompt.version}, chunk {ans.chunk})")
             if ans.quote:
                 evidence, span = locate(doc.original, ans.quote, by_id.get(ans.chunk or ""))
                 if span and kind in ("int", "yuan") and doc.original[span[0]:span[1]] == evidence:
@@ -207,3 +246,37 @@ class OpenAIBackend:
                 cand.evidence, cand.span = evidence, span
             out.append(cand)
         return out
+
+
+OPEN_PROMPT = "open_fields"
+
+
+def prepare(backend: OpenAIBackend, doc: Document, cleaned: Cleaned | None) -> tuple[list[Candidate], object]:
+    """Rules' candidates and what to send: per group its passages (ask all), or one set of sentences and the
+    open fields they name (ask open)."""
+    from ..clean import clean
+
+    cleaned = cleaned if cleaned is not None else clean(doc.original)
+    rule_cands = backend.rules.propose(doc, cleaned)
+    settled = _settled_regions(rule_cands)
+    if backend.settings.ask == "all":
+        chunks = chunks_of(cleaned)
+        return rule_cands, [(g, relevant(chunks, g, settled)) for g in backend.groups]
+    by_rules = merge([c for c in rule_cands if c.method != "note"], doc.original)
+    todo = [p for g in backend.groups for p in backend.open_fields(g, by_rules)]
+    group_terms = {p: g.terms for g in backend.groups for p in g.fields}
+    return rule_cands, sentences_for(chunks_of(cleaned, sentences=True), settled, todo, group_terms)
+
+
+_job_backend: OpenAIBackend | None = None
+
+
+def _prepare_job(doc: Document, ask: str, threshold: float) -> tuple[list[Candidate], object]:
+    global _job_backend
+    if _job_backend is None or _job_backend.settings.ask != ask:
+        _job_backend = OpenAIBackend.__new__(OpenAIBackend)
+        from ..backends import RulesBackend
+
+        _job_backend.rules, _job_backend.groups, _job_backend.threshold = RulesBackend(), GROUPS, threshold
+        _job_backend.settings = ModelSettings(model="-", ask=ask)
+    return prepare(_job_backend, doc, None)

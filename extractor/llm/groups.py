@@ -87,6 +87,23 @@ GROUPS: list[Group] = [
 ]
 
 
+# For choosing sentences: where a field's terms are too common in this genre to pick its sentences (公开, 信息, 申请,
+# 人), the words that state that quantity.
+SENTENCE_TERMS: dict[str, tuple[str, ...]] = {
+    "proactive.total": ("主动公开",),
+    "proactive.website": ("网站",),
+    "requests.received": ("收到", "受理", "申请总数", "申请数"),
+    "requests.disclosed": ("同意公开", "予以公开"),
+    "requests.other_handling": ("其他处理",),
+    "requests.handled_total": ("答复", "办结"),
+    "capacity.staff_total": ("工作人员", "从事"),
+}
+
+
+def sentence_terms(path: str, group_terms: tuple[str, ...] = ()) -> tuple[str, ...]:
+    return SENTENCE_TERMS.get(path) or FIELD_TERMS.get(path) or group_terms
+
+
 def group(name: str) -> Group:
     for g in GROUPS:
         if g.name == name:

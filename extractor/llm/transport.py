@@ -50,6 +50,7 @@ class ModelSettings:
     retry_after_max: float = 120.0
     concurrency: int = 8
     rpm: float | None = None
+    workers: int = 1  # processes for the rules stage of the model path
     ask: str = "open"  # open: only the fields the rules did not settle; all: every field, a second witness throughout
 
     def __repr__(self) -> str:  # never show the key

@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""The benchmark: prints every figure of the bulk-conversion targets in one run (`make bench`).
+
+- deterministic throughput, reports per second per core: the bundled reports in this process (extraction
+  only), and end to end (`extractor run`: extraction, run database, files) on synthetic corpora;
+- peak memory of `extractor run` at 1,000 and at 10,000 synthetic reports (max RSS of the run and its
+  workers, from wait4);
+- model-path throughput against the loopback fake with a fixed latency per call, as a share of the
+  ideal `concurrency / latency`;
+- characters sent to the model as a share of the reports' characters.
+
+Figures, not assertions: nothing here fails on a slow machine. `--quick` runs smaller sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from extractor import backends, corpus  # noqa: E402
+from extractor.bulk import default_workers  # noqa: E402
+from extractor.ingest import load  # noqa: E402
+from extractor.pipeline import process  # noqa: E402
+
+BUNDLED = sorted(glob.glob(os.path.join(ROOT, "gold", "*", "reports", "*.txt")))
+
+
+def line(label: str, value: str, target: str = "") -> None:
+    print(f"  {label:<58} {value:>14}   {target}")
+
+
+def bundled_throughput(seconds: float) -> float:
+    rules = backends.create("rules")
+    docs = [load(p) for p in BUNDLED]
+    for d in docs:  # warm up: imports, compiled patterns
+        process(d, rules)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        for d in docs:
+            process(d, rules)
+            n += 1
+    return n / (time.perf_counter() - t0)
+
+
+def run_cli(inputs: str, workers: int, work: str) -> tuple[float, int, float]:
+    """(seconds, reports done, peak RSS in MB) of `extractor run` in a child process."""
+    out, db = os.path.join(work, "out"), os.path.join(work, "run.db")
+    shutil.rmtree(out, ignore_errors=True)
+    for f in glob.glob(db + "*"):
+        os.remove(f)
+    cmd = [sys.executable, "-m", "extractor", "run", inputs, "--out", out, "--db", db, "--backend", "rules",
+           "--workers", str(workers), "--no-progress"]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - t0
+    text = proc.stdout.read() if proc.stdout else ""
+    done = int(text.split("reports done: ")[1].split()[0]) if "reports done: " in text else -1
+    return elapsed, done, usage.ru_maxrss / 1024
+
+
+def model_throughput(n_reports: int, concurrency: int, latency: float, work: str) -> tuple[float, int, float]:
+    """(calls per second, calls, elapsed) through the openai backend against the fake with fixed latency."""
+    from extractor.bulk import with_model
+    from extractor.llm.backend import OpenAIBackend
+    from extractor.llm.transport import ModelSettings, Transport
+    from extractor.rundb import CallLog, connect
+
+    src = os.path.join(work, "model_corpus")
+    corpus.write(src, n_reports, seed=7, with_gold=False)
+    paths = sorted(glob.glob(os.path.join(src, "reports", "*")))
+    # the fake server in its own process, as a real endpoint would be: it does not share this process's GIL
+    server = subprocess.Popen([sys.executable, "-m", "tests.fake_openai", str(latency)], cwd=ROOT, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        base_url = server.stdout.readline().strip() if server.stdout else ""
+        settings = ModelSettings(model="bench", base_url=base_url, api_key="bench", concurrency=concurrency,
+                                 timeout=30.0, ask="all", workers=default_workers())
+        log = CallLog(connect(os.path.join(work, "model.db")))
+        backend = OpenAIBackend(settings, log, Transport(settings, log))
+
+        async def drive() -> None:
+            async for _ in with_model(paths, backend, lambda _rid: False, in_flight=concurrency * 2):
+                pass
+
+        t0 = time.perf_counter()
+        asyncio.run(drive())
+        elapsed = time.perf_counter() - t0
+        backend.close()
+    finally:
+        server.terminate()
+        server.wait()
+    return backend.calls_done / elapsed, backend.calls_done, elapsed
+
+
+def chars_sent(ask: str, work: str) -> tuple[int, int, int]:
+    """(characters sent, characters of the reports, calls) over the bundled reports."""
+    from extractor.llm.backend import OpenAIBackend
+    from extractor.llm.transport import ModelSettings, Transport
+    from extractor.rundb import CallLog, connect
+    from tests.fake_openai import FakeOpenAI
+
+    with FakeOpenAI(lambda body, fields: {}) as fake:
+        settings = ModelSettings(model="bench", base_url=fake.base_url, api_key="bench", ask=ask)
+        log = CallLog(connect(os.path.join(work, f"chars_{ask}.db")))
+        backend = OpenAIBackend(settings, log, Transport(settings, log))
+        total = 0
+        for p in BUNDLED:
+            doc = load(p)
+            total += len(doc.original)
+            process(doc, backend)
+    return backend.chars_sent, total, backend.calls_done
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller sizes (100 and 1,000 reports)")
+    a = ap.parse_args()
+    small, large = (100, 1000) if a.quick else (1000, 10000)
+    cores = default_workers()
+    print(f"extractor benchmark: {cores} core(s), python {sys.version.split()[0]}")
+    work = tempfile.mkdtemp(prefix="extractor-bench-")
+    try:
+        print("deterministic (rules backend)")
+        rps = bundled_throughput(3.0)
+        line(f"bundled reports ({len(BUNDLED)}), extraction, one process", f"{rps:.1f} rep/s/core", "target ≥ 50")
+        sizes = {}
+        for n in (small, large):
+            d = os.path.join(work, f"corpus_{n}")
+            t0 = time.perf_counter()
+            corpus.write(d, n, seed=1, with_gold=False)
+            gen = time.perf_counter() - t0
+            elapsed, done, rss = run_cli(os.path.join(d, "reports"), cores, work)
+            sizes[n] = rss
+            line(f"synthetic corpus of {n:,} generated", f"{gen:.1f} s")
+            line(f"`extractor run` on {n:,} synthetic, {cores} worker(s), end to end", f"{done / elapsed:.1f} rep/s",
+                 f"{done / elapsed / cores:.1f} rep/s/core; {done} done in {elapsed:.1f} s")
+            line(f"peak memory at {n:,} reports", f"{rss:.0f} MB")
+            shutil.rmtree(d)
+        ratio = sizes[large] / sizes[small]
+        line(f"peak memory {large:,} / {small:,}", f"{ratio:.2f}x", "target ≤ 1.5x")
+        print("model path (loopback fake, fixed latency)")
+        latency, conc = 0.5, 32
+        cps, calls, el = model_throughput(60 if a.quick else 120, conc, latency, work)
+        ideal = conc / latency
+        line(f"calls/s at concurrency {conc}, latency {latency * 1000:.0f} ms", f"{cps:.1f} calls/s",
+             f"{cps / ideal:.1%} of ideal {ideal:.0f}/s ({calls} calls in {el:.1f} s); target ≥ 90%")
+        for ask in ("open", "all"):
+            sent, total, n = chars_sent(ask, work)
+            line(f"characters sent, --ask {ask} (bundled reports)", f"{sent / total:.1%}",
+                 f"{sent:,} of {total:,} in {n} calls" + ("; target ≤ 40%" if ask == "open" else ""))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
