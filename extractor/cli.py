@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
+from .cli_common import Db, existing_db, fail
 from .errors import ExtractorError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -18,14 +19,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 Backend = Annotated[str, typer.Option("--backend", "-b", help="auto (model if an endpoint is configured, else rules), rules or openai.")]
 
 
-def _fail(exc: ExtractorError) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(exc.exit_code)
-
 
 Model = Annotated[str | None, typer.Option("--model", help="Model name for the openai backend (default $OPENAI_MODEL).")]
 Mode = Annotated[str, typer.Option("--mode", help="instructor mode: tools (default), json, json_schema, md_json.")]
-Db = Annotated[str | None, typer.Option("--db", help="Run database (default $EXTRACTOR_DB or extractor.db).")]
 
 
 def _engine(backend: str, model: str | None = None, mode: str = "tools", db: str | None = None, concurrency: int = 8,
@@ -73,7 +69,7 @@ def run(
         engine = _engine(backend, model, mode, db, concurrency, rpm, timeout, ask, workers)
         store = Store(connect(db_path(db)), review_threshold)
     except ExtractorError as exc:
-        _fail(exc)
+        fail(exc)
     run_ = store.start_run(engine_config(engine))
     writer = Writer(out, threshold=review_threshold)
 
@@ -120,12 +116,10 @@ def logs(
     from rich.console import Console
     from rich.table import Table
 
-    from .rundb import CallLog, connect, db_path
+    from .rundb import CallLog
 
-    path = db_path(db)
-    if not os.path.exists(path):
-        _fail(ExtractorError(f"no run database at {path}"))
-    log = CallLog(connect(path))
+    path, con = existing_db(db)
+    log = CallLog(con)
     t = log.totals()
     table = Table(title=f"model calls in {path}")
     for c in ("id", "report", "prompt", "model", "status", "attempts", "tokens in/out", "ms", "error"):
@@ -165,7 +159,7 @@ def show(
             flat = {p: r.as_dict() for p, r in result.fields.items()}
             title = file
     except ExtractorError as exc:
-        _fail(exc)
+        fail(exc)
     table = Table(title=title, show_lines=False)
     for col in ("field", "value", "status", "conf", "evidence", "reasons"):
         table.add_column(col, overflow="fold")

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from .cli_common import Db, fail
 from .errors import ExtractorError
 
 eval_app = typer.Typer(add_completion=False, help="Score the extraction against hand-labelled gold files.")
@@ -15,14 +16,9 @@ eval_app = typer.Typer(add_completion=False, help="Score the extraction against 
 Gold = Annotated[list[str] | None, typer.Option("--gold", "-g", help="Gold directories (default: gold/*).")]
 Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Only cases with this tag, e.g. format=standard_table, "
                                                                    "year=2021, level=county (repeatable: all must hold).")]
-Db = Annotated[str | None, typer.Option("--db", help="Run database (default $EXTRACTOR_DB or extractor.db).")]
 Tolerance = Annotated[float, typer.Option(help="A rate may fall by this much before it counts as a regression.")]
 BackendOpt = Annotated[str, typer.Option("--backend", "-b", help="rules (default, offline) or openai.")]
 
-
-def _fail(exc: ExtractorError) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(exc.exit_code)
 
 
 def _gold_dirs(gold: list[str] | None) -> list[str]:
@@ -30,7 +26,7 @@ def _gold_dirs(gold: list[str] | None) -> list[str]:
         return gold
     if os.path.isdir("gold"):
         return sorted(d for d in (os.path.join("gold", x) for x in os.listdir("gold")) if os.path.isdir(d))
-    _fail(ExtractorError("no gold directories; pass --gold DIR"))
+    fail(ExtractorError("no gold directories; pass --gold DIR"))
     return []
 
 
@@ -45,7 +41,7 @@ def _evaluate(name: str, gold: list[str] | None, backend: str, tags: list[str] |
         engine = backends.create(backend)
         summary, _ = run_eval(dirs, engine, tags)
     except ExtractorError as exc:
-        _fail(exc)
+        fail(exc)
     cfg = {**engine_config(engine), "gold": dirs, "tags": tags or []}
     return EvalRun.make(name, summary, cfg)
 
@@ -161,7 +157,7 @@ def compare(a: Annotated[str, typer.Argument(help="Saved run name, JSON file, or
     try:
         c = cmp(load(a, con), load(b, con), tolerance)
     except ExtractorError as exc:
-        _fail(exc)
+        fail(exc)
     _show_comparison(c, as_json)
     if c.failed:
         raise typer.Exit(1)
@@ -178,7 +174,7 @@ def gate(baseline: Annotated[str, typer.Option(help="The baseline file.")] = "ev
     try:
         base = load(baseline)
     except ExtractorError as exc:
-        _fail(exc)
+        fail(exc)
     now = _evaluate("current", gold or base.config.get("gold"), "rules", None)
     c = cmp(base, now, tolerance)
     _show_comparison(c, as_json)

@@ -9,11 +9,11 @@ from typing import Annotated
 
 import typer
 
+from .cli_common import Db, existing_db, fail
 from .errors import ExtractorError
 
 review_app = typer.Typer(add_completion=False, help="The review queue: values the checks cannot vouch for.")
 
-Db = Annotated[str | None, typer.Option("--db", help="Run database (default $EXTRACTOR_DB or extractor.db).")]
 Field = Annotated[str | None, typer.Option("--field", help="Only this field (or a prefix: requests, standard_table.appeals).")]
 Report = Annotated[str | None, typer.Option("--report", help="Only this report (id prefix or part of its path).")]
 Reason = Annotated[str | None, typer.Option("--reason", help="Only items with this reason (or status).")]
@@ -21,19 +21,11 @@ Reviewer = Annotated[str | None, typer.Option("--reviewer", help="Who decides (d
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _fail(exc: ExtractorError) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(exc.exit_code)
-
 
 def _queue(db: str | None):  # noqa: ANN202
     from .review import Queue
-    from .rundb import connect, db_path
 
-    path = db_path(db)
-    if not os.path.exists(path):
-        _fail(ExtractorError(f"no run database at {path}; run `extractor run` first"))
-    return Queue(connect(path))
+    return Queue(existing_db(db)[1])
 
 
 def _console():  # noqa: ANN202
@@ -88,7 +80,7 @@ def show(item_id: Annotated[int, typer.Argument(help="Item id (from `review list
     try:
         item = _queue(db).get(item_id)
     except ReviewError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         typer.echo(json.dumps(item.as_dict(), ensure_ascii=False, indent=1))
     else:
@@ -106,12 +98,12 @@ def decide(item_id: Annotated[int, typer.Argument(help="Item id.")],
     from .review import ReviewError
 
     if accept + (value is not None) + null != 1:
-        _fail(ReviewError("give exactly one of --accept, --value V, --null"))
+        fail(ReviewError("give exactly one of --accept, --value V, --null"))
     action = "accept" if accept else "null" if null else "value"
     try:
         d = _queue(db).decide(item_id, action, value, reviewer, note)
     except ReviewError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"item {d['item']}: {d['path']} = {json.dumps(d['value'], ensure_ascii=False)} "
                f"({action} by {d['reviewer']}; the machine had {json.dumps(d['machine_value'], ensure_ascii=False)})")
 
@@ -147,22 +139,19 @@ def export(
 ) -> None:
     """Write the dataset from the run database with reviewers' decisions applied."""
     from .export import export_dataset
-    from .rundb import connect, db_path
     from .store import Store
 
-    path = db_path(db)
-    if not os.path.exists(path):
-        _fail(ExtractorError(f"no run database at {path}; run `extractor run` first"))
-    store = Store(connect(path))
+    path, con = existing_db(db)
+    store = Store(con)
     fmt = fmt or os.path.splitext(out)[1].lstrip(".") or "jsonl"
     cfg = None
     if run is not None:
         row = store.con.execute("SELECT config_hash FROM runs WHERE id = ?", (run,)).fetchone()
         if row is None:
-            _fail(ExtractorError(f"no run {run} in {path}"))
+            fail(ExtractorError(f"no run {run} in {path}"))
         cfg = row["config_hash"]
     try:
         n = export_dataset(store, out, fmt, cfg, cells)
     except ExtractorError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"{n} report(s) written to {out}")
