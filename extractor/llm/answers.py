@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from .groups import group
+from .groups import group, meaning
 
 _VALUE_TYPES: dict[str, Any] = {"int": int | None, "yuan": float | None, "text": str | None, "list": list[str] | None,
                                 "date": str | None, "enum": str | None}
@@ -43,9 +43,7 @@ def group_model(name: str) -> type[BaseModel]:
 def fields_model(paths: tuple[str, ...], name: str = "open_fields") -> type[BaseModel]:
     """A response model for these fields (any groups), each described by what its group's prompt says it means."""
     from ..catalogue import spec
-    from .groups import GROUPS
 
-    meaning = {p: m for g in GROUPS for p, m in g.fields.items()}
-    fields: dict[str, Any] = {key(p): (answer_model(spec(p).kind) | None, Field(default=None, description=meaning[p]))
+    fields: dict[str, Any] = {key(p): (answer_model(spec(p).kind) | None, Field(default=None, description=meaning(p)))
                               for p in paths}
     return create_model(f"{name.title().replace('_', '')}Answers", __config__=ConfigDict(extra="forbid"), **fields)

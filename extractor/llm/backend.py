@@ -13,18 +13,22 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..candidates import Candidate
 from ..catalogue import spec
 from ..clean import Cleaned, build_view
 from ..document import Document
 from ..numbers import quantities, reparse, values_equal
-from ..reconcile import CHECK_FAILURES, REVIEW_THRESHOLD, FieldResult, merge
+from ..reconcile import CHECK_FAILURES, FieldResult, merge
 from ..rundb import CallLog
 from .answers import fields_model, path_of
-from .groups import GROUPS, Group, sentence_terms
+from .groups import GROUPS, Group, meaning, sentence_terms
 from .prompts import Prompt, load_prompt
 from .transport import CallFailed, ModelSettings, Transport
+
+if TYPE_CHECKING:
+    from ..backends import RulesBackend
 
 MAX_CHUNK = 500
 MAX_CHARS_PER_GROUP = 6000
@@ -58,17 +62,13 @@ def chunks_of(cleaned: Cleaned, sentences: bool = False) -> list[Chunk]:
     return out
 
 
-def relevant(chunks: list[Chunk], g: Group, settled: list[tuple[int, int]],
-             fields: list[str] | None = None) -> list[Chunk]:
-    """The passages that name a field still to be settled (the group's subject when a field has no terms of its
-    own), skipping the tables the rules read cell by cell and passages repeated word for word."""
-    terms = tuple(dict.fromkeys(t for p in (fields if fields is not None else g.fields)
-                                for t in (g.field_terms(p) or g.terms)))
+def relevant(chunks: list[Chunk], g: Group, settled: list[tuple[int, int]]) -> list[Chunk]:
+    """The passages that name one of the group's fields (the group's subject when a field has no terms of its own),
+    skipping the tables the rules read cell by cell and passages repeated word for word."""
+    terms = tuple(dict.fromkeys(t for p in g.fields for t in (g.field_terms(p) or g.terms)))
     picked, size, seen = [], 0, set()
     for c in chunks:
-        if any(s < c.end and c.start < e for s, e in settled):
-            continue  # a table the rules read cell by cell
-        if c.folded in seen:
+        if _in_settled(c, settled) or c.folded in seen:
             continue
         if any(t in c.folded for t in terms):
             seen.add(c.folded)
@@ -77,6 +77,11 @@ def relevant(chunks: list[Chunk], g: Group, settled: list[tuple[int, int]],
             picked.append(c)
             size += len(c.text)
     return picked
+
+
+def _in_settled(c: Chunk, settled: list[tuple[int, int]]) -> bool:
+    """Whether the passage overlaps a table the rules read cell by cell."""
+    return any(s < c.end and c.start < e for s, e in settled)
 
 
 STATES_A_VALUE = re.compile(r"\d|零|没有|未|无|[一二三四五六七八九十两]+\s*(?:条|件|次|人|个|篇|期|场|项|名|元|家)")
@@ -91,7 +96,7 @@ def sentences_for(sentences: list[Chunk], settled: list[tuple[int, int]], fields
     seen: set[str] = set()
     size = 0
     for c in sentences:
-        if c.folded in seen or any(s < c.end and c.start < e for s, e in settled) or not STATES_A_VALUE.search(c.folded):
+        if c.folded in seen or _in_settled(c, settled) or not STATES_A_VALUE.search(c.folded):
             continue
         hits = {p for p in fields if any(t in c.folded for t in sentence_terms(p, group_terms.get(p, ())))}
         if hits and size + len(c.text) <= MAX_CHARS_PER_GROUP:
@@ -161,7 +166,6 @@ class OpenAIBackend:
         self.groups = groups or GROUPS
         self.calls_done = 0
         self.chars_sent = 0  # prompt characters of every call asked (cached or not): what the design sends
-        self.threshold = REVIEW_THRESHOLD
         self.pool = None
         if settings.workers > 1:  # the CPU part of each report in worker processes, the loop only waits on calls
             from concurrent.futures import ProcessPoolExecutor
@@ -183,24 +187,14 @@ class OpenAIBackend:
     def propose(self, doc: Document, cleaned: Cleaned) -> list[Candidate]:
         return asyncio.run(self.apropose(doc, cleaned))
 
-    def open_fields(self, g: Group, rules: dict[str, FieldResult]) -> list[str]:
-        """The group's fields the rules did not settle: no value, a value not verified, or a failed check (a
-        verified value that is only low in confidence is not asked again: it is at its span and re-parses)."""
-        if self.settings.ask == "all":
-            return list(g.fields)
-        return [p for p in g.fields
-                if not ((r := rules.get(p)) and r.value is not None and r.status in ("verified", "derived")
-                        and not CHECK_FAILURES & set(r.reasons))]
-
     async def apropose(self, doc: Document, cleaned: Cleaned | None = None) -> list[Candidate]:
         rule_cands, prepared = await self._prepare(doc, cleaned)
         title = next((str(c.value) for c in rule_cands if c.path == "meta.title" and c.value), doc.path)
         if self.settings.ask == "all":
-            jobs = [self._ask(doc, load_prompt(g.name), cs, title, list(g.fields), g.fields) for g, cs in prepared if cs]
+            jobs = [self._ask(doc, load_prompt(g.name), cs, title, list(g.fields)) for g, cs in prepared if cs]
         else:
             sents, todo = prepared
-            meanings = {p: m for g in self.groups for p, m in g.fields.items()}
-            jobs = [self._ask(doc, load_prompt(OPEN_PROMPT), sents, title, todo, meanings)] if todo and sents else []
+            jobs = [self._ask(doc, load_prompt(OPEN_PROMPT), sents, title, todo)] if todo and sents else []
         out = list(rule_cands)
         for r in await asyncio.gather(*jobs):
             out.extend(r)
@@ -210,13 +204,12 @@ class OpenAIBackend:
         """The CPU part (clean, rules, passages) off the event loop, in worker processes when there are several
         cores, so that the loop only waits on the model."""
         if cleaned is None and self.pool is not None:
-            return await asyncio.get_running_loop().run_in_executor(self.pool, _prepare_job, doc, self.settings.ask,
-                                                                    self.threshold)
-        return prepare(self, doc, cleaned)
+            return await asyncio.get_running_loop().run_in_executor(self.pool, _prepare_job, doc, self.groups,
+                                                                    self.settings.ask)
+        return prepare(self.rules, self.groups, self.settings.ask, doc, cleaned)
 
-    async def _ask(self, doc: Document, prompt: Prompt, chunks: list[Chunk], title: str, todo: list[str],
-                   meanings: dict[str, str]) -> list[Candidate]:
-        fields = "\n".join(f"- {p.replace('.', '__')}: {meanings[p]}" for p in todo)
+    async def _ask(self, doc: Document, prompt: Prompt, chunks: list[Chunk], title: str, todo: list[str]) -> list[Candidate]:
+        fields = "\n".join(f"- {p.replace('.', '__')}: {meaning(p)}" for p in todo)
         body = "\n\n".join(f"[{c.id}]\n{c.text}\n[/{c.id}]" for c in chunks)
         system, user = prompt.render(title=title, fields=fields, chunks=body)
         self.chars_sent += len(system) + len(user)
@@ -251,32 +244,41 @@ class OpenAIBackend:
 OPEN_PROMPT = "open_fields"
 
 
-def prepare(backend: OpenAIBackend, doc: Document, cleaned: Cleaned | None) -> tuple[list[Candidate], object]:
+def open_fields(g: Group, rules: dict[str, FieldResult], ask: str) -> list[str]:
+    """The group's fields to ask about. With `ask="open"`, those the rules did not settle: no value, a value not
+    verified, or a failed check (a verified value only low in confidence is at its span and re-parses)."""
+    if ask == "all":
+        return list(g.fields)
+    return [p for p in g.fields
+            if not ((r := rules.get(p)) and r.value is not None and r.status in ("verified", "derived")
+                    and not CHECK_FAILURES & set(r.reasons))]
+
+
+def prepare(rules: RulesBackend, groups: list[Group], ask: str, doc: Document,
+            cleaned: Cleaned | None) -> tuple[list[Candidate], object]:
     """Rules' candidates and what to send: per group its passages (ask all), or one set of sentences and the
     open fields they name (ask open)."""
     from ..clean import clean
 
     cleaned = cleaned if cleaned is not None else clean(doc.original)
-    rule_cands = backend.rules.propose(doc, cleaned)
+    rule_cands = rules.propose(doc, cleaned)
     settled = _settled_regions(rule_cands)
-    if backend.settings.ask == "all":
+    if ask == "all":
         chunks = chunks_of(cleaned)
-        return rule_cands, [(g, relevant(chunks, g, settled)) for g in backend.groups]
+        return rule_cands, [(g, relevant(chunks, g, settled)) for g in groups]
     by_rules = merge([c for c in rule_cands if c.method != "note"], doc.original)
-    todo = [p for g in backend.groups for p in backend.open_fields(g, by_rules)]
-    group_terms = {p: g.terms for g in backend.groups for p in g.fields}
+    todo = [p for g in groups for p in open_fields(g, by_rules, ask)]
+    group_terms = {p: g.terms for g in groups for p in g.fields}
     return rule_cands, sentences_for(chunks_of(cleaned, sentences=True), settled, todo, group_terms)
 
 
-_job_backend: OpenAIBackend | None = None
+_job_rules: RulesBackend | None = None  # one per worker process
 
 
-def _prepare_job(doc: Document, ask: str, threshold: float) -> tuple[list[Candidate], object]:
-    global _job_backend
-    if _job_backend is None or _job_backend.settings.ask != ask:
-        _job_backend = OpenAIBackend.__new__(OpenAIBackend)
+def _prepare_job(doc: Document, groups: list[Group], ask: str) -> tuple[list[Candidate], object]:
+    global _job_rules
+    if _job_rules is None:
         from ..backends import RulesBackend
 
-        _job_backend.rules, _job_backend.groups, _job_backend.threshold = RulesBackend(), GROUPS, threshold
-        _job_backend.settings = ModelSettings(model="-", ask=ask)
-    return prepare(_job_backend, doc, None)
+        _job_rules = RulesBackend()
+    return prepare(_job_rules, groups, ask, doc, None)

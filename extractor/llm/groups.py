@@ -104,6 +104,14 @@ def sentence_terms(path: str, group_terms: tuple[str, ...] = ()) -> tuple[str, .
     return SENTENCE_TERMS.get(path) or FIELD_TERMS.get(path) or group_terms
 
 
+def meaning(path: str) -> str:
+    """What a field means, as its group's prompt states it."""
+    return _MEANINGS[path]
+
+
+_MEANINGS: dict[str, str] = {p: m for g in GROUPS for p, m in g.fields.items()}
+
+
 def group(name: str) -> Group:
     for g in GROUPS:
         if g.name == name:
