@@ -16,9 +16,14 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import ExtractorError
 from .pipeline import ReportResult
+
+if TYPE_CHECKING:
+    from .export import Writer
+    from .store import Run, Store
 
 WINDOW_PER_WORKER = 4
 
@@ -159,7 +164,7 @@ async def with_model(paths: Iterable[str], engine: object, is_done: Callable[[st
 class Sink:
     """Takes outcomes in the main process: commits each result, writes the files, keeps the tally."""
 
-    def __init__(self, store: object, run: object, writer: object, on_error: Callable[[str, str], None] | None = None,
+    def __init__(self, store: Store, run: Run, writer: Writer, on_error: Callable[[str, str], None] | None = None,
                  on_each: Callable[[], None] | None = None) -> None:
         self.store, self.run, self.writer = store, run, writer
         self.tally = Tally()
@@ -170,20 +175,21 @@ class Sink:
         t = self.tally
         if o.error is not None:
             t.failed += 1
-            self.store.save_failure(self.run, o.path, o.report_id, o.error)  # type: ignore[attr-defined]
-            self.writer.error(o.path, o.error)  # type: ignore[attr-defined]
+            self.store.save_failure(self.run, o.path, o.report_id, o.error)
+            self.writer.error(o.path, o.error)
             if self.on_error:
                 self.on_error(o.path, o.error)
         else:
             if o.skipped:
                 t.skipped += 1
-                record = self.store.record(o.report_id, self.run.config_hash)  # type: ignore[attr-defined]
+                assert o.report_id is not None
+                record = self.store.record(o.report_id, self.run.config_hash)
             else:
                 assert o.result is not None
                 t.done += 1
-                self.store.save(self.run, o.result)  # type: ignore[attr-defined]
+                self.store.save(self.run, o.result)
                 record = o.result.record()
-            verified, review = self.writer.write(record)  # type: ignore[attr-defined]
+            verified, review = self.writer.write(record)
             t.verified += verified
             t.review += review
         if self.on_each:

@@ -117,8 +117,6 @@ def report(i: int, seed: int = 0, fmt: str | None = None, layout: str | None = N
     if fmt in ("narrative", "legacy_table"):
         v = _numbers(rng)
         text = (_narrative if fmt == "narrative" else _legacy)(rng, v, place, year)
-        if fmt == "legacy_table":
-            v = {k: x for k, x in v.items() if k != "capacity.staff_total"} | {"capacity.staff_total": v["capacity.staff_total"]}
         gold.update(v)
         gold["meta.format"] = fmt
     else:

@@ -85,9 +85,9 @@ def run_eval(dirs: list[str], backend: Backend, tags: list[str] | None = None) -
     items = fields = 0
     for case in find_gold(dirs):
         result = process(load(case.report_path), backend)
-        scores = score_case(case, result)
-        if tags and not (scores and matches(scores[0].tags, tags)) and not matches(tags_of(case, result), tags):
+        if tags and not matches(tags_of(case, result), tags):
             continue
+        scores = score_case(case, result)
         results.append(result)
         summary.scores.extend(scores)
         items += len(result.review_items())

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from .catalogue import catalogue, paths
-from .reconcile import FieldResult
+from .reconcile import REVIEW_THRESHOLD, FieldResult
 from .schema import flatten
 
 BASE_COLUMNS = ["id", "path", "backend", "fields_verified", "fields_for_review"]
@@ -36,11 +36,11 @@ def field_results(record: dict[str, Any]) -> dict[str, FieldResult]:
     return out
 
 
-def counts(record: dict[str, Any], threshold: float | None = None) -> tuple[int, int]:
+def counts(record: dict[str, Any], threshold: float = REVIEW_THRESHOLD) -> tuple[int, int]:
     """(fields verified with a value, fields for review) of a record."""
     fr = field_results(record).values()
     verified = sum(1 for r in fr if r.status == "verified" and r.value is not None)
-    review = sum(1 for r in fr if (r.needs_review(threshold) if threshold is not None else r.needs_review()))
+    review = sum(1 for r in fr if r.needs_review(threshold))
     return verified, review
 
 
@@ -55,7 +55,7 @@ class Writer:
     """Streams a run's results to OUT as they come; every write is flushed. A re-run rewrites the files
     whole (reports already done come back from the run database), so each report appears once."""
 
-    def __init__(self, out_dir: str, include_cells: bool = True, threshold: float | None = None) -> None:
+    def __init__(self, out_dir: str, include_cells: bool = True, threshold: float = REVIEW_THRESHOLD) -> None:
         os.makedirs(os.path.join(out_dir, "reports"), exist_ok=True)
         for stale in glob.glob(os.path.join(out_dir, "reports", "*.json.tmp*")):
             os.remove(stale)  # a per-report file a killed run was writing: its report is redone or re-emitted
@@ -102,16 +102,17 @@ def dataset_rows(store: Any, cfg_hash: str | None = None) -> Iterator[dict[str, 
     values, evidence, status) for traceability."""
     from .review import Queue
 
-    decisions = Queue(store.con).decisions()
+    by_report: dict[str, dict[str, dict[str, Any]]] = {}
+    for (rid, path), d in Queue(store.con).decisions().items():
+        by_report.setdefault(rid, {})[path] = d
     for res in store.latest_results(cfg_hash):
         record = store.record(res["report_id"], res["config_hash"])
         values = {p: d["value"] for p, d in flatten(record["fields"]).items()}
         decided = {}
-        for (rid, path), d in decisions.items():
-            if rid == record["id"]:
-                values[path] = d["value"]
-                decided[path] = {"value": d["value"], "machine_value": d["machine_value"], "reviewer": d["reviewer"],
-                                 "decided_at": d["ts"], "action": d["action"]}
+        for path, d in by_report.get(record["id"], {}).items():
+            values[path] = d["value"]
+            decided[path] = {"value": d["value"], "machine_value": d["machine_value"], "reviewer": d["reviewer"],
+                             "decided_at": d["ts"], "action": d["action"]}
         yield {"id": record["id"], "path": record["path"], "backend": record["backend"],
                "values": {p: values.get(p) for p in catalogue()}, "decided": decided, "fields": record["fields"]}
 

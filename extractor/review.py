@@ -26,6 +26,7 @@ from .errors import ExtractorError
 from .pipeline import ReportResult
 from .reconcile import FieldResult
 from .schema import field_model
+from .store import loads
 
 CONTEXT_CHARS = 120
 OPEN_STATES = ("open", "reopened")
@@ -103,10 +104,6 @@ def route(con: sqlite3.Connection, run_id: int, result: ReportResult, threshold:
                     " WHERE id = ?", (state, prio, *machine, item["id"]))
 
 
-def loads(s: str | None) -> Any:
-    return None if s is None else json.loads(s)
-
-
 @dataclass
 class Item:
     id: int
@@ -148,8 +145,10 @@ class Queue:
     def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
 
-    def _decision(self, item_id: int) -> sqlite3.Row | None:
-        return self.con.execute("SELECT * FROM decisions WHERE item_id = ? ORDER BY id DESC LIMIT 1", (item_id,)).fetchone()
+    def _decision(self, item: sqlite3.Row) -> sqlite3.Row | None:
+        """The latest decision on an item (one item per report and field; the lookup uses the decisions index)."""
+        return self.con.execute("SELECT * FROM decisions WHERE report_id = ? AND path = ? ORDER BY id DESC LIMIT 1",
+                                (item["report_id"], item["path"])).fetchone()
 
     def items(self, states: tuple[str, ...] = OPEN_STATES, field: str | None = None, report: str | None = None,
               reason: str | None = None, limit: int | None = None) -> list[Item]:
@@ -166,13 +165,13 @@ class Queue:
         sql = f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY i.priority, i.confidence, i.report_id, i.path"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [Item.of(row, self._decision(row["id"])) for row in self.con.execute(sql, args)]
+        return [Item.of(row, self._decision(row)) for row in self.con.execute(sql, args)]
 
     def get(self, item_id: int) -> Item:
         row = self.con.execute(f"{_SELECT} WHERE i.id = ?", (item_id,)).fetchone()
         if row is None:
             raise ReviewError(f"no review item {item_id}")
-        return Item.of(row, self._decision(item_id))
+        return Item.of(row, self._decision(row))
 
     def decide(self, item_id: int, action: str, value: Any = None, reviewer: str | None = None,
                note: str | None = None) -> dict[str, Any]:
