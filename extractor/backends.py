@@ -98,7 +98,6 @@ def _openai(**settings: object) -> Backend:
         rpm=float(settings["rpm"]) if settings.get("rpm") else None,  # type: ignore[arg-type]
         backoff=float(settings.get("backoff") or 1.0),  # type: ignore[arg-type]
         ask=ask,
-        workers=int(settings.get("workers") or 1),  # type: ignore[call-overload]
     )
     log = CallLog(connect(db_path(settings.get("db") if isinstance(settings.get("db"), str) else None)))
     return OpenAIBackend(ms, log)

@@ -13,9 +13,9 @@ import asyncio
 import hashlib
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .errors import ExtractorError
@@ -23,6 +23,7 @@ from .pipeline import ReportResult
 
 if TYPE_CHECKING:
     from .export import Writer
+    from .llm.transport import ModelSettings
     from .store import Run, Store
 
 WINDOW_PER_WORKER = 4
@@ -129,34 +130,170 @@ def _with_id(o: Outcome, rid: str | None) -> Outcome:
     return o
 
 
-# the model path: concurrent reports in one event loop ----------------------------------------------
+# the model path: reports sharded over processes, each an event loop with its share of the concurrency ------
+#
+# One event loop spends a few milliseconds of CPU per call (instructor's request building and validation,
+# the SDK's request transform, the rules and the merge of each report); at 32 calls in flight that is
+# enough to delay every response's callbacks and leave call slots idle. Shards split the calls and the CPU
+# over processes, the way the deterministic path splits reports. The main process hands each shard at most
+# `in_flight` reports at a time and commits what comes back, so memory stays flat and a kill loses nothing.
 
-async def with_model(paths: Iterable[str], engine: object, is_done: Callable[[str], bool],
-                     in_flight: int = 32) -> AsyncIterator[Outcome]:
-    """Outcomes as they complete; at most `in_flight` reports at once (calls are bounded in the transport)."""
+SHARD_POLL = 1.0  # seconds between checks that the shards (and, in a shard, the parent) are alive
+
+
+def shard_settings(settings: ModelSettings, shards: int) -> list[ModelSettings]:
+    """The run's concurrency and rate limit divided over the shards (never below one call each)."""
+    n = max(1, min(shards, settings.concurrency))
+    return [replace(settings, concurrency=settings.concurrency // n + (i < settings.concurrency % n),
+                    rpm=settings.rpm / n if settings.rpm else None) for i in range(n)]
+
+
+def warm() -> None:
+    """Import and build once in this process what every shard needs (the SDK's lazily imported resources, the rules'
+    patterns and dictionaries), so that forked shards start answering at once."""
+    from .backends import RulesBackend
+    from .corpus import FORMATS, report, to_traditional
+    from .ingest import from_text
+    from .llm.transport import ModelSettings, Transport
+    from .pipeline import process
+
+    Transport(ModelSettings(model="warm", base_url="http://127.0.0.1:9/v1"), None)._instructor()
+    rules = RulesBackend()
+    for fmt in FORMATS:
+        text = report(0, fmt=fmt).text
+        process(from_text(text), rules)
+    process(from_text(to_traditional(text)), rules)
+
+
+def sharded(paths: Iterable[str], settings: ModelSettings, db: str, is_done: Callable[[str], bool],
+            shards: int) -> Iterator[Outcome]:
+    """Outcomes of the model path as they complete, from `shards` processes."""
+    import multiprocessing as mp
+    from multiprocessing.connection import wait
+
+    parts = shard_settings(settings, shards)
+    warm()
+    procs, inboxes, readers, busy = [], [], [], []  # busy: per shard, the reports it holds (path -> outcome so far)
+    for i, part in enumerate(parts):
+        inbox: mp.Queue = mp.Queue()
+        reader, writer = mp.Pipe(duplex=False)  # one pipe per shard: a shard that dies mid-message hurts no other
+        p = mp.Process(target=_shard_main, args=(part, db, inbox, writer, os.getpid()), daemon=True,
+                       name=f"extractor-shard-{i}")
+        p.start()
+        writer.close()  # the shard holds the only writing end: its death is an end of file here
+        procs.append(p)
+        inboxes.append(inbox)
+        readers.append(reader)
+        busy.append({})
+    cap = [2 * part.concurrency for part in parts]  # reports per shard: enough to keep its calls busy
+    alive = set(range(len(parts)))
+
+    def receive() -> Iterator[Outcome]:
+        ready = wait([readers[k] for k in alive], timeout=SHARD_POLL)
+        for k in [k for k in alive if readers[k] in ready]:
+            try:
+                o = readers[k].recv()
+            except (EOFError, OSError):  # the shard died (killed, out of memory): the reports it held fail
+                procs[k].join(timeout=5)
+                alive.discard(k)
+                for held in busy[k].values():
+                    yield Outcome(held.path, held.report_id,
+                                  error=f"model worker process died (exit code {procs[k].exitcode})")
+                busy[k].clear()
+                continue
+            busy[k].pop(o.path, None)
+            yield o
+
+    try:
+        for o in _ids(paths, is_done):
+            if o.skipped or o.error:
+                yield o
+                continue
+            while alive and not (free := [k for k in alive if len(busy[k]) < cap[k]]):
+                yield from receive()
+            if not alive:
+                yield Outcome(o.path, o.report_id, error="no model worker process is alive")
+                continue
+            k = min(free, key=lambda k: len(busy[k]) / cap[k])
+            busy[k][o.path] = o
+            inboxes[k].put((o.path, o.report_id))
+        for inbox in inboxes:
+            inbox.put(None)
+        while alive and any(busy):
+            yield from receive()
+    finally:  # done, or the consumer stopped (Ctrl-C): no shard outlives the run
+        for p in procs:
+            p.join(timeout=0 if any(busy) else 5)
+            if p.is_alive():
+                p.terminate()
+                p.join(timeout=5)
+
+
+def _shard_main(settings: ModelSettings, db: str, inbox: object, out: object, parent: int) -> None:
+    import signal
+    import threading
+    from queue import SimpleQueue
+
+    from .llm.backend import OpenAIBackend
+    from .rundb import CallLog, connect
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    engine = OpenAIBackend(settings, CallLog(connect(db)))
+    outbox: SimpleQueue = SimpleQueue()
+
+    def send() -> None:  # the loop never blocks on a full pipe: a thread sends, in order, until told to stop
+        while (o := outbox.get()) is not None:
+            try:
+                out.send(o)  # type: ignore[attr-defined]
+            except OSError:  # the parent is gone
+                return
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    try:
+        asyncio.run(_shard_loop(engine, inbox, outbox.put, parent))
+    finally:
+        outbox.put(None)
+        sender.join()
+
+
+async def _shard_loop(engine: object, inbox: object, put: Callable[[Outcome], None], parent: int) -> None:
     from .ingest import load
     from .pipeline import aprocess
 
-    async def one(o: Outcome) -> Outcome:
-        try:
-            return _with_id(Outcome(o.path, result=await aprocess(load(o.path), engine)), o.report_id)  # type: ignore[arg-type]
-        except Exception as exc:
-            return Outcome(o.path, o.report_id, error=_message(exc))
+    loop = asyncio.get_running_loop()
+    tasks: set[asyncio.Task[None]] = set()
 
-    pending: set[asyncio.Task[Outcome]] = set()
-    for o in _ids(paths, is_done):
-        if o.skipped or o.error:
-            yield o
-            continue
-        pending.add(asyncio.create_task(one(o)))
-        if len(pending) >= in_flight:
-            finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            for t in finished:
-                yield t.result()
-    while pending:
-        finished, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-        for t in finished:
-            yield t.result()
+    async def one(path: str, rid: str) -> None:
+        try:
+            put(_with_id(Outcome(path, result=await aprocess(load(path), engine)), rid))  # type: ignore[arg-type]
+        except Exception as exc:
+            put(Outcome(path, rid, error=_message(exc)))
+
+    while True:
+        item = await loop.run_in_executor(None, _next_item, inbox, parent)
+        if item is None:
+            break
+        if item == "orphaned":  # the parent was killed: nobody would commit these results
+            for t in tasks:
+                t.cancel()
+            return
+        t = asyncio.create_task(one(*item))  # type: ignore[misc]
+        tasks.add(t)
+        t.add_done_callback(tasks.discard)
+    if tasks:
+        await asyncio.gather(*tasks)
+
+
+def _next_item(inbox: object, parent: int) -> object:
+    import queue
+
+    while True:
+        try:
+            return inbox.get(timeout=SHARD_POLL)  # type: ignore[attr-defined]
+        except queue.Empty:
+            if os.getppid() != parent:
+                return "orphaned"
 
 
 # the consumer: commit, write, count ----------------------------------------------------------------

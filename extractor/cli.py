@@ -25,13 +25,13 @@ Mode = Annotated[str, typer.Option("--mode", help="instructor mode: tools (defau
 
 
 def _engine(backend: str, model: str | None = None, mode: str = "tools", db: str | None = None, concurrency: int = 8,
-            rpm: float | None = None, timeout: float = 60.0, ask: str = "open", workers: int = 1):  # noqa: ANN202
+            rpm: float | None = None, timeout: float = 60.0, ask: str = "open"):  # noqa: ANN202
     from . import backends
 
     name, why = backends.choose(backend)
     typer.echo(f"backend: {name} ({why})", err=True)
     settings = {"model": model, "mode": mode, "db": db, "concurrency": concurrency, "rpm": rpm, "timeout": timeout,
-                "ask": ask, "workers": workers}
+                "ask": ask}
     return backends.create(name, **settings) if name == "openai" else backends.create(name)
 
 
@@ -43,7 +43,7 @@ def run(
     model: Model = None,
     mode: Mode = "tools",
     db: Db = None,
-    workers: Annotated[int | None, typer.Option(help="Processes for the deterministic stages (default: the cores).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Processes (default: the cores); with a model, the concurrency is shared among them.")] = None,
     concurrency: Annotated[int, typer.Option(help="Model calls in flight at once.")] = 8,
     rpm: Annotated[float | None, typer.Option(help="At most this many model calls per minute.")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds before a model call times out.")] = 60.0,
@@ -54,8 +54,6 @@ def run(
 ) -> None:
     """Extract every report into the run database and OUT: a JSON per report, results.jsonl, results.csv,
     errors.txt. Resumable: reports already done under the same configuration are not redone."""
-    import asyncio
-
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from . import bulk
@@ -66,7 +64,7 @@ def run(
 
     try:
         workers = workers or bulk.default_workers()
-        engine = _engine(backend, model, mode, db, concurrency, rpm, timeout, ask, workers)
+        engine = _engine(backend, model, mode, db, concurrency, rpm, timeout, ask)
         store = Store(connect(db_path(db)), review_threshold)
     except ExtractorError as exc:
         fail(exc)
@@ -86,15 +84,12 @@ def run(
             task = bar.add_task("reports", total=None)
             sink = bulk.Sink(store, run_, writer, on_error, lambda: bar.advance(task))
             paths = enumerate_inputs(inputs)
-            if hasattr(engine, "apropose"):
-                async def drive() -> None:
-                    async for o in bulk.with_model(paths, engine, is_done, in_flight=max(1, concurrency) * 2):
-                        sink.take(o)
-
-                asyncio.run(drive())
+            if hasattr(engine, "apropose"):  # the model path: reports over `workers` processes, calls concurrent
+                outcomes = bulk.sharded(paths, engine.settings, db_path(db), is_done, workers)
             else:
-                for o in bulk.deterministic(paths, engine.name, is_done, workers):
-                    sink.take(o)
+                outcomes = bulk.deterministic(paths, engine.name, is_done, workers)
+            for o in outcomes:
+                sink.take(o)
         status = "done"
     finally:
         store.finish_run(run_, status)

@@ -14,6 +14,7 @@ import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from .synth import LAYOUTS, random_tables, render_report
@@ -36,10 +37,15 @@ class Synthetic:
     layout: str
 
 
-def _s2t(text: str) -> str:
+@cache
+def _s2t_converter():  # noqa: ANN202 - building one loads the dictionaries (a tenth of a second)
     from opencc import OpenCC
 
-    return OpenCC("s2t").convert(text)
+    return OpenCC("s2t")
+
+
+def to_traditional(text: str) -> str:
+    return _s2t_converter().convert(text)
 
 
 def _noise(rng: random.Random, body: str, n: int) -> str:
@@ -131,7 +137,7 @@ def report(i: int, seed: int = 0, fmt: str | None = None, layout: str | None = N
         text = _repeat_paragraph(rng, text) if rng.random() < 0.3 else text
         text = _noise(rng, text, i)
         if rng.random() < 0.15:
-            text = _s2t(text)
+            text = to_traditional(text)
             gold["meta.script"] = "traditional"
     name = f"synth_{seed}_{i:06d}_{fmt}"
     return Synthetic(name, text, suffix, {"report": name + suffix, "fields": gold}, fmt, lay)

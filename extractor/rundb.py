@@ -176,12 +176,30 @@ def connect(path: str) -> sqlite3.Connection:
 
 
 def migrate(con: sqlite3.Connection) -> int:
-    version = con.execute("PRAGMA user_version").fetchone()[0]
-    for i, sql in enumerate(MIGRATIONS[version:], start=version + 1):
-        with con:
-            con.executescript(sql)
-            con.execute(f"PRAGMA user_version = {i}")
+    """Bring the database to the latest schema; several processes opening a new database at once migrate it once."""
+    while (version := con.execute("PRAGMA user_version").fetchone()[0]) < len(MIGRATIONS):
+        con.execute("BEGIN IMMEDIATE")  # the write lock first, then the version again: another process may have won
+        try:
+            if con.execute("PRAGMA user_version").fetchone()[0] == version:
+                for stmt in _statements(MIGRATIONS[version]):
+                    con.execute(stmt)
+                con.execute(f"PRAGMA user_version = {version + 1}")
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
     return len(MIGRATIONS)
+
+
+def _statements(script: str) -> list[str]:
+    """A migration script as single statements (executescript would commit the open transaction first)."""
+    out, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    return [s for s in out if s.strip(" ;\n")]
 
 
 @dataclass

@@ -52,9 +52,14 @@ class FakeOpenAI:
         self.failing = False
         self.lock = threading.Lock()
         self.latency = 0.0
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests this server answered at once
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as real endpoints do
+            disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall between them
+
             def log_message(self, *_: Any) -> None:
                 pass
 
@@ -66,6 +71,15 @@ class FakeOpenAI:
                     fault = fake.script.pop(0) if fake.script else ("fail" if fake.failing else "ok")
                     if fault == "fail":
                         fake.failing = True
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                try:
+                    self._answer(body, fault)
+                finally:
+                    with fake.lock:
+                        fake.in_flight -= 1
+
+            def _answer(self, body: dict[str, Any], fault: str) -> None:
                 if fake.latency:
                     time.sleep(fake.latency)
                 if fault.startswith("429"):

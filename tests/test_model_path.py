@@ -250,6 +250,61 @@ def test_concurrency_is_bounded(oracle, tmp_path):
         asyncio.run(go())
         assert len(fake.requests) >= 8
         assert backend.transport.http_requests == len(fake.requests)
+        assert fake.max_in_flight == 2  # the bound was reached and never passed
+
+
+def test_shards_share_the_bound_and_change_no_value(oracle, tmp_path, monkeypatch):
+    """The model path over several processes: the run's concurrency is shared, not multiplied, and the records are
+    those of one process."""
+    from extractor.bulk import shard_settings
+
+    parts = shard_settings(ModelSettings(model="m", concurrency=5, rpm=60), 2)
+    assert [p.concurrency for p in parts] == [3, 2] and [p.rpm for p in parts] == [30, 30]
+    assert len(shard_settings(ModelSettings(model="m", concurrency=1), 4)) == 1
+    with FakeOpenAI(oracle) as fake:
+        fake.latency = 0.05
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        records = {}
+        for w in ("1", "3"):
+            res = CliRunner().invoke(app, ["run", os.path.join(GOLD, "dev", "reports"), "--out", str(tmp_path / w),
+                                           "--db", str(tmp_path / f"{w}.db"), "--no-progress", "--ask", "all",
+                                           "--workers", w, "--concurrency", "3"])
+            assert res.exit_code == 0 and "reports done: 6" in res.output, res.output
+            records[w] = sorted((tmp_path / w / "results.jsonl").read_text(encoding="utf-8").splitlines())
+        assert fake.max_in_flight == 3
+        assert records["1"] == records["3"]
+
+
+def test_a_model_worker_that_dies_fails_its_reports_and_the_run_goes_on(oracle, tmp_path, monkeypatch):
+    import multiprocessing
+    import signal
+
+    killed: list[int] = []
+
+    def answer(body: dict, fields: list[str]) -> dict:
+        with lock:
+            shard = next((p for p in multiprocessing.active_children() if p.name == "extractor-shard-0"), None)
+            if shard is not None and not killed:  # mid-call: the worker holding reports is killed outright
+                killed.append(shard.pid)
+                os.kill(shard.pid, signal.SIGKILL)
+        return oracle(body, fields)
+
+    import threading
+
+    lock = threading.Lock()
+    with FakeOpenAI(answer) as fake:
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        args = ["run", os.path.join(GOLD, "seed", "reports"), os.path.join(GOLD, "dev", "reports"), "--out",
+                str(tmp_path / "out"), "--db", str(tmp_path / "run.db"), "--no-progress", "--ask", "all", "--workers", "2"]
+        res = CliRunner().invoke(app, args)
+        assert killed and res.exit_code == 1
+        done = int(re.search(r"reports done: (\d+)", res.output).group(1))
+        failed = int(re.search(r"failed: (\d+)", res.output).group(1))
+        assert failed >= 1 and done + failed == 11
+        assert res.output.count("model worker process died (exit code -9)") == failed
+        again = CliRunner().invoke(app, args)  # the failed reports are redone, the others skipped
+        assert again.exit_code == 0, again.output
+        assert f"reports done: {failed}  skipped (done before): {done}  failed: 0" in again.output
 
 
 def test_auto_says_which_backend(tmp_path, monkeypatch):

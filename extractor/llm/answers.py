@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+import instructor
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from .groups import group, meaning
@@ -46,4 +47,6 @@ def fields_model(paths: tuple[str, ...], name: str = "open_fields") -> type[Base
 
     fields: dict[str, Any] = {key(p): (answer_model(spec(p).kind) | None, Field(default=None, description=meaning(p)))
                               for p in paths}
-    return create_model(f"{name.title().replace('_', '')}Answers", __config__=ConfigDict(extra="forbid"), **fields)
+    model = create_model(f"{name.title().replace('_', '')}Answers", __config__=ConfigDict(extra="forbid"), **fields)
+    # wrapped once here, so that instructor neither re-wraps the model nor regenerates its JSON schema per call
+    return instructor.openai_schema(model)

@@ -166,16 +166,6 @@ class OpenAIBackend:
         self.groups = groups or GROUPS
         self.calls_done = 0
         self.chars_sent = 0  # prompt characters of every call asked (cached or not): what the design sends
-        self.pool = None
-        if settings.workers > 1:  # the CPU part of each report in worker processes, the loop only waits on calls
-            from concurrent.futures import ProcessPoolExecutor
-
-            self.pool = ProcessPoolExecutor(settings.workers)
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-            self.pool = None
 
     def config(self) -> dict[str, object]:
         """What decides this backend's values (the run's configuration; keys and URLs are not part of it)."""
@@ -188,7 +178,7 @@ class OpenAIBackend:
         return asyncio.run(self.apropose(doc, cleaned))
 
     async def apropose(self, doc: Document, cleaned: Cleaned | None = None) -> list[Candidate]:
-        rule_cands, prepared = await self._prepare(doc, cleaned)
+        rule_cands, prepared = prepare(self.rules, self.groups, self.settings.ask, doc, cleaned)
         title = next((str(c.value) for c in rule_cands if c.path == "meta.title" and c.value), doc.path)
         if self.settings.ask == "all":
             jobs = [self._ask(doc, load_prompt(g.name), cs, title, list(g.fields)) for g, cs in prepared if cs]
@@ -199,14 +189,6 @@ class OpenAIBackend:
         for r in await asyncio.gather(*jobs):
             out.extend(r)
         return out
-
-    async def _prepare(self, doc: Document, cleaned: Cleaned | None) -> tuple[list[Candidate], object]:
-        """The CPU part (clean, rules, passages) off the event loop, in worker processes when there are several
-        cores, so that the loop only waits on the model."""
-        if cleaned is None and self.pool is not None:
-            return await asyncio.get_running_loop().run_in_executor(self.pool, _prepare_job, doc, self.groups,
-                                                                    self.settings.ask)
-        return prepare(self.rules, self.groups, self.settings.ask, doc, cleaned)
 
     async def _ask(self, doc: Document, prompt: Prompt, chunks: list[Chunk], title: str, todo: list[str]) -> list[Candidate]:
         fields = "\n".join(f"- {p.replace('.', '__')}: {meaning(p)}" for p in todo)
@@ -270,15 +252,3 @@ def prepare(rules: RulesBackend, groups: list[Group], ask: str, doc: Document,
     todo = [p for g in groups for p in open_fields(g, by_rules, ask)]
     group_terms = {p: g.terms for g in groups for p in g.fields}
     return rule_cands, sentences_for(chunks_of(cleaned, sentences=True), settled, todo, group_terms)
-
-
-_job_rules: RulesBackend | None = None  # one per worker process
-
-
-def _prepare_job(doc: Document, groups: list[Group], ask: str) -> tuple[list[Candidate], object]:
-    global _job_rules
-    if _job_rules is None:
-        from ..backends import RulesBackend
-
-        _job_rules = RulesBackend()
-    return prepare(_job_rules, groups, ask, doc, None)

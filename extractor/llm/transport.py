@@ -50,11 +50,17 @@ class ModelSettings:
     retry_after_max: float = 120.0
     concurrency: int = 8
     rpm: float | None = None
-    workers: int = 1  # processes for the rules stage of the model path
     ask: str = "open"  # open: only the fields the rules did not settle; all: every field, a second witness throughout
 
     def __repr__(self) -> str:  # never show the key
         return f"ModelSettings(model={self.model!r}, base_url={self.base_url!r}, mode={self.mode!r})"
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # building the client outside a loop (warming up)
+        return None
 
 
 class CallFailed(Exception):
@@ -108,10 +114,17 @@ class Transport:
         self.sleep = sleep or asyncio.sleep
         self._client: Any = None
         self._sem: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._limiter = RateLimiter(settings.rpm)
         self.http_requests = 0
 
     def _instructor(self) -> Any:
+        """The client for the running event loop. A new loop (each synchronous `propose` runs its own) gets a new
+        client and bound: kept-alive connections and semaphores belong to the loop that made them."""
+        loop = _running_loop()
+        if loop is not self._loop:
+            self._loop, self._client, self._sem = loop, None, None
+            self._limiter.lock = None
         if self._client is None:
             async def count(_request: httpx.Request) -> None:
                 self.http_requests += 1
@@ -164,10 +177,11 @@ class Transport:
                                      retry=retry_if_exception(transient), reraise=True, sleep=self.sleep)
             async for attempt in retrying:
                 with attempt:
+                    client = self._instructor()
                     self._sem = self._sem or asyncio.Semaphore(self.s.concurrency)
                     async with self._sem:
                         await self._limiter.wait()
-                        obj, completion = await self._instructor().chat.completions.create_with_completion(
+                        obj, completion = await client.chat.completions.create_with_completion(
                             model=self.s.model, response_model=model, max_retries=self.s.reasks,
                             messages=[{"role": "system", "content": system}, {"role": "user", "content": user}])
         except Exception as exc:  # every failure becomes one clear reason for this call
