@@ -11,7 +11,7 @@ import typer
 
 from . import __version__
 from .cli_common import Db, existing_db, fail
-from .errors import ExtractorError
+from .errors import ConfigError, ExtractorError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn scraped government information-disclosure annual reports into verified rows.")
@@ -50,6 +50,9 @@ def run(
     ask: Annotated[str, typer.Option(help="What the model is asked: open (fields the rules did not settle) or all.")] = "open",
     review_threshold: Annotated[float, typer.Option(help="Fields under this confidence go to review.")] = 0.7,
     force: Annotated[bool, typer.Option(help="Redo reports already done under the same configuration.")] = False,
+    batch: Annotated[bool, typer.Option(help="Send the model calls as OpenAI Batch API files (cheaper, up to 24 h): "
+                                             "submit, poll, cache the answers, then finish the run. Resumable.")] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between batch status checks.")] = 30.0,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Extract every report into the run database and OUT: a JSON per report, results.jsonl, results.csv,
@@ -69,10 +72,16 @@ def run(
     except ExtractorError as exc:
         fail(exc)
     run_ = store.start_run(engine_config(engine))
-    writer = Writer(out, threshold=review_threshold)
 
     def is_done(rid: str) -> bool:
         return not force and store.done(rid, run_)
+
+    if batch:
+        if not hasattr(engine, "apropose"):
+            store.finish_run(run_, "failed")
+            fail(ConfigError("--batch sends model calls: it needs the openai backend"))
+        _batch(engine, store, run_.config_hash, os.path.join(out, "batches"), inputs, is_done, poll)
+    writer = Writer(out, threshold=review_threshold)
 
     def on_error(path: str, message: str) -> None:
         typer.echo(f"error: {path}: {message}", err=True)
@@ -100,6 +109,21 @@ def run(
     typer.echo(f"results in {os.path.abspath(out)}; run {run_.id} in {db_path(db)}")
     if t.failed:
         raise typer.Exit(1)
+
+
+def _batch(engine, store, config_hash: str, work_dir: str, inputs: list[str], is_done, poll: float) -> None:  # noqa: ANN001
+    """Batches left by an interrupted run first, then a batch of every call the cache cannot answer; the run proper
+    then finds the answers in the cache."""
+    from .ingest import enumerate_inputs
+    from .llm.batch import BatchRoute
+
+    route = BatchRoute(engine.settings, store.con, config_hash, work_dir, echo=lambda m: typer.echo(m, err=True))
+    route.wait(poll)
+    files = route.collect(enumerate_inputs(inputs), engine, is_done)
+    if not files:
+        typer.echo("batch: every call is answered already (cache or earlier batches)", err=True)
+    route.submit(files)
+    route.wait(poll)
 
 
 @app.command()

@@ -157,6 +157,38 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX eval_scores_eval ON eval_scores(eval_id);
     """,
+    # 4: OpenAI Batch API submissions, and the calls each one carries
+    """
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,        -- ours, sent as metadata, so a batch created before a kill is found again
+        config_hash TEXT NOT NULL,
+        input_path TEXT NOT NULL,      -- the requests file as uploaded
+        requests INTEGER NOT NULL,
+        input_file_id TEXT,            -- the provider's ids, once known
+        batch_id TEXT,
+        status TEXT NOT NULL,          -- written | submitted | validating | in_progress | ... | completed | failed ...
+        output_file_id TEXT,
+        error_file_id TEXT,
+        answered INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0,
+        ingested INTEGER NOT NULL DEFAULT 0,
+        created REAL NOT NULL,
+        updated REAL NOT NULL
+    );
+    CREATE TABLE batch_requests (
+        batch INTEGER NOT NULL REFERENCES batches(id),
+        custom_id TEXT NOT NULL,       -- the call's cache key
+        report_id TEXT,
+        prompt_name TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        prompt_hash TEXT NOT NULL,
+        input_hash TEXT NOT NULL,
+        fields TEXT NOT NULL,          -- JSON: the field paths asked (the response model)
+        request TEXT NOT NULL,         -- JSON: the messages
+        PRIMARY KEY (batch, custom_id)
+    );
+    CREATE INDEX batch_requests_key ON batch_requests(custom_id);
+    """,
 ]
 
 

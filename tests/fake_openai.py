@@ -3,6 +3,8 @@
 `FakeOpenAI(answer)` serves POST /v1/chat/completions. `answer(request_json, fields)` returns a dict
 attr -> {"value", "quote", "chunk"} for the fields the response model asks for; the server wraps it
 the way the request's instructor mode expects (a tool call, JSON content, or a fenced JSON block).
+It also serves the files and batches endpoints (upload, create, retrieve, list, content): a batch moves on
+one state per retrieval and is answered line by line the same way, with `batch_faults` for its lines.
 `script` is a list of faults consumed one per request before answering normally:
   "429:<seconds>"  rate limited with Retry-After      "500"        server error
   "slow:<seconds>" sleep before answering              "malformed"  JSON that does not parse
@@ -53,6 +55,13 @@ class FakeOpenAI:
         self.lock = threading.Lock()
         self.latency = 0.0
         self.in_flight = 0
+        self.api_calls: list[tuple[str, str]] = []  # files and batches endpoints: (method, path)
+        self.files: dict[str, dict[str, Any]] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.batch_polls = 1  # retrievals a batch stays in progress
+        self.batch_outcome = "completed"  # or "expired": only the first half of the requests answered
+        self.batch_faults: list[str] = []  # per batch line, consumed in order: "error", "invalid", "malformed"
+        self.batch_requests: list[dict[str, Any]] = []  # request bodies the batches answered
         self.max_in_flight = 0  # the most requests this server answered at once
         fake = self
 
@@ -63,9 +72,32 @@ class FakeOpenAI:
             def log_message(self, *_: Any) -> None:
                 pass
 
+            def do_GET(self) -> None:  # noqa: N802
+                path = self.path.split("?")[0]
+                with fake.lock:
+                    fake.api_calls.append(("GET", path))
+                    if path.endswith("/batches"):
+                        return self._send(200, {"object": "list", "data": [fake.batch(b) for b in fake.batches],
+                                                "has_more": False})
+                    if "/batches/" in path and path.split("/batches/")[1] in fake.batches:
+                        return self._send(200, fake.poll(path.split("/batches/")[1]))
+                    if path.endswith("/content") and path.split("/")[-2] in fake.files:
+                        return self._send_bytes(200, fake.files[path.split("/")[-2]]["data"], "application/octet-stream")
+                self._send(404, {"error": {"message": f"no such thing: {path}", "type": "not_found"}})
+
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("content-length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                path = self.path.split("?")[0]
+                if not path.endswith("/chat/completions"):
+                    with fake.lock:
+                        fake.api_calls.append(("POST", path))
+                        if path.endswith("/files"):
+                            return self._send(200, fake.upload(self.headers.get("content-type", ""), raw))
+                        if path.endswith("/batches"):
+                            return self._send(200, fake.create_batch(json.loads(raw)))
+                    return self._send(404, {"error": {"message": f"no such endpoint: {path}", "type": "not_found"}})
+                body = json.loads(raw or b"{}")
                 with fake.lock:
                     fake.requests.append(body)
                     fault = fake.script.pop(0) if fake.script else ("fail" if fake.failing else "ok")
@@ -90,19 +122,16 @@ class FakeOpenAI:
                 if fault.startswith("slow"):
                     time.sleep(float(fault.split(":")[1]))
                 name, fields = requested_fields(body)
-                if fault == "malformed":
-                    args = '{"broken": '
-                elif fault == "invalid":
-                    args = json.dumps({f: {"value": "many", "quote": None, "chunk": None} for f in fields[:1]})
-                else:
-                    args = json.dumps(self_answer(fake, body, fields), ensure_ascii=False)
-                self._send(200, completion(body, name, args))
+                self._send(200, fake.complete(body, fault))
 
             def _send(self, code: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-                data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+                self._send_bytes(code, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json",
+                                 headers)
+
+            def _send_bytes(self, code: int, data: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
                 try:
                     self.send_response(code)
-                    self.send_header("content-type", "application/json")
+                    self.send_header("content-type", ctype)
                     self.send_header("content-length", str(len(data)))
                     for k, v in (headers or {}).items():
                         self.send_header(k, v)
@@ -117,6 +146,84 @@ class FakeOpenAI:
         self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def complete(self, body: dict[str, Any], fault: str = "ok") -> dict[str, Any]:
+        """The chat completion answering a request (or, with a fault, a broken one)."""
+        name, fields = requested_fields(body)
+        if fault == "malformed":
+            args = '{"broken": '
+        elif fault == "invalid":
+            args = json.dumps({f: {"value": "many", "quote": None, "chunk": None} for f in fields[:1]})
+        else:
+            args = json.dumps(self_answer(self, body, fields), ensure_ascii=False)
+        return completion(body, name, args)
+
+    # the files and batches endpoints (called under the lock) ------------------------------------------------
+
+    def upload(self, ctype: str, raw: bytes) -> dict[str, Any]:
+        from email.parser import BytesParser
+        from email.policy import HTTP
+
+        msg = BytesParser(policy=HTTP).parsebytes(b"content-type: " + ctype.encode() + b"\r\n\r\n" + raw)
+        parts = {p.get_param("name", header="content-disposition"): p for p in msg.iter_parts()}
+        data = parts["file"].get_payload(decode=True)
+        fid = f"file-{len(self.files) + 1}"
+        self.files[fid] = {"data": data, "purpose": parts["purpose"].get_payload(decode=True).decode(),
+                           "filename": parts["file"].get_filename() or "upload.jsonl"}
+        return self.file(fid)
+
+    def file(self, fid: str) -> dict[str, Any]:
+        f = self.files[fid]
+        return {"id": fid, "object": "file", "bytes": len(f["data"]), "created_at": int(time.time()),
+                "filename": f["filename"], "purpose": f["purpose"], "status": "processed"}
+
+    def create_batch(self, req: dict[str, Any]) -> dict[str, Any]:
+        bid = f"batch_{len(self.batches) + 1}"
+        lines = [json.loads(x) for x in self.files[req["input_file_id"]]["data"].decode("utf-8").splitlines() if x]
+        self.batches[bid] = {"req": req, "lines": lines, "status": "validating", "polls": 0,
+                             "output_file_id": None, "error_file_id": None}
+        return self.batch(bid)
+
+    def poll(self, bid: str) -> dict[str, Any]:
+        """Each retrieval moves a batch on: validating, in_progress (`batch_polls` times), then `batch_outcome`."""
+        b = self.batches[bid]
+        b["polls"] += 1
+        if b["status"] == "validating":
+            b["status"] = "in_progress"
+        elif b["status"] == "in_progress" and b["polls"] > self.batch_polls:
+            self._finish(bid)
+        return self.batch(bid)
+
+    def _finish(self, bid: str) -> None:
+        b = self.batches[bid]
+        out, err = [], []
+        lines = b["lines"] if self.batch_outcome == "completed" else b["lines"][: len(b["lines"]) // 2]
+        for i, line in enumerate(lines):
+            fault = self.batch_faults.pop(0) if self.batch_faults else "ok"
+            self.batch_requests.append(line["body"])
+            if fault == "error":
+                err.append({"id": f"req_{i}", "custom_id": line["custom_id"], "response": None,
+                            "error": {"code": "server_error", "message": "the batch worker failed"}})
+            else:
+                out.append({"id": f"req_{i}", "custom_id": line["custom_id"], "error": None,
+                            "response": {"status_code": 200, "request_id": f"r{i}",
+                                         "body": self.complete(line["body"], fault)}})
+        for key, rows in (("output_file_id", out), ("error_file_id", err)):
+            if rows:
+                fid = f"file-{len(self.files) + 1}"
+                self.files[fid] = {"data": "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode(),
+                                   "purpose": "batch_output", "filename": f"{bid}_{key}.jsonl"}
+                b[key] = fid
+        b["status"] = self.batch_outcome
+        b["counts"] = {"total": len(b["lines"]), "completed": len(out), "failed": len(err)}
+
+    def batch(self, bid: str) -> dict[str, Any]:
+        b = self.batches[bid]
+        counts = b.get("counts") or {"total": len(b["lines"]), "completed": 0, "failed": 0}
+        return {"id": bid, "object": "batch", "endpoint": b["req"]["endpoint"], "input_file_id": b["req"]["input_file_id"],
+                "completion_window": b["req"]["completion_window"], "status": b["status"], "created_at": int(time.time()),
+                "output_file_id": b["output_file_id"], "error_file_id": b["error_file_id"],
+                "metadata": b["req"].get("metadata"), "request_counts": counts}
 
     @property
     def base_url(self) -> str:

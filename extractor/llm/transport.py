@@ -13,6 +13,7 @@ import asyncio
 import contextvars
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,6 +35,24 @@ from .prompts import Prompt
 MODES = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON, "json_schema": instructor.Mode.JSON_SCHEMA,
          "md_json": instructor.Mode.MD_JSON}
 _HTTP_REQUESTS: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("http_requests", default=None)
+_CAPTURING: contextvars.ContextVar[bool] = contextvars.ContextVar("capturing", default=False)
+
+
+class _QuietWhileCapturing(logging.Filter):
+    """instructor logs every failed attempt; a captured request 'fails' by design, so those records are dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _CAPTURING.get()
+
+
+def _quiet_instructor() -> None:
+    """A filter on every instructor logger (a parent's filter does not see its children's records)."""
+    quiet = _QuietWhileCapturing()
+    for name in list(logging.root.manager.loggerDict):
+        if name == "instructor" or name.startswith("instructor."):
+            lg = logging.getLogger(name)
+            if not any(isinstance(f, _QuietWhileCapturing) for f in lg.filters):
+                lg.addFilter(quiet)
 
 
 @dataclass
@@ -117,6 +136,9 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._limiter = RateLimiter(settings.rpm)
         self.http_requests = 0
+        # set for a batch: calls the cache cannot answer are handed to it (with the exact request body) instead of sent
+        self.defer: Callable[[CallRecord, type[BaseModel], dict[str, Any]], None] | None = None
+        self._capture: Any = None
 
     def _instructor(self) -> Any:
         """The client for the running event loop. A new loop (each synchronous `propose` runs its own) gets a new
@@ -137,6 +159,35 @@ class Transport:
                                      timeout=self.s.timeout, http_client=http)
             self._client = instructor.from_openai(raw, mode=MODES[self.s.mode])
         return self._client
+
+    async def request_body(self, system: str, user: str, model: type[BaseModel]) -> dict[str, Any]:
+        """The JSON body instructor sends for this call in this mode (tools, response format, instructions), taken
+        from a client whose transport keeps the request instead of sending it."""
+        if self._capture is None or self._capture[0] is not _running_loop():
+            box: dict[str, Any] = {}
+
+            def keep(request: httpx.Request) -> httpx.Response:
+                box.update(json.loads(request.content))
+                return httpx.Response(418, json={"error": {"message": "kept, not sent", "type": "captured"}})
+
+            raw = openai.AsyncOpenAI(api_key="not-sent", base_url="http://127.0.0.1:9/v1", max_retries=0,
+                                     http_client=httpx.AsyncClient(transport=httpx.MockTransport(keep)))
+            self._capture = (_running_loop(), instructor.from_openai(raw, mode=MODES[self.s.mode]), box,
+                             asyncio.Lock())
+            _quiet_instructor()
+        _, client, box, lock = self._capture
+        async with lock:  # one capture at a time: they share the box
+            box.clear()
+            _CAPTURING.set(True)  # this task's context only
+            try:
+                await client.chat.completions.create(model=self.s.model, response_model=model, max_retries=1,
+                                                     messages=[{"role": "system", "content": system},
+                                                               {"role": "user", "content": user}])
+            except Exception:  # the 418 above: expected
+                pass
+            if not box:
+                raise CallFailed("could not build the request body for a batch")
+            return dict(box)
 
     def _wait(self, state: Any) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -169,6 +220,9 @@ class Transport:
                 rec.status, rec.response = "cache_hit", hit
                 self.log.record(rec)
                 return model.model_validate(hit)
+        if self.defer is not None:
+            self.defer(rec, model, await self.request_body(system, user, model))
+            raise CallFailed(f"model call {prompt.name} deferred to a batch")
         box = [0]
         token = _HTTP_REQUESTS.set(box)
         t0 = time.perf_counter()
