@@ -81,9 +81,12 @@ def test_a_batch_submitted_before_a_kill_is_polled_not_submitted_again(oracle, t
         files = route.collect(enumerate_inputs([DEV]), engine, lambda _rid: False)
         assert len(files) == 1
 
-        def killed(*_a, **cols):
+        update = route._update
+
+        def killed(bid, **cols):
             if "batch_id" in cols:  # the batch exists at the provider, our row does not know it yet
                 raise KeyboardInterrupt
+            update(bid, **cols)
 
         monkeypatch.setattr(route, "_update", killed)
         with pytest.raises(KeyboardInterrupt):

@@ -113,7 +113,7 @@ class BatchRoute:
     def _send(self, bid: int) -> None:
         """Upload the file and create the batch, unless a batch carrying our id already exists (created before a kill)."""
         row = self.con.execute("SELECT * FROM batches WHERE id = ?", (bid,)).fetchone()
-        found = self._find(bid)
+        found = self._find(bid) if row["status"] == "uploaded" else None  # only then can a create have happened
         if found is None:
             file_id = row["input_file_id"]
             if file_id is None:
@@ -126,7 +126,7 @@ class BatchRoute:
         self.echo(f"batch {bid}: {row['requests']} requests submitted as {found.id}")
 
     def _find(self, bid: int) -> Any:
-        for b in self.client().batches.list(limit=100):
+        for b in self.client().batches.list(limit=100):  # every page, newest first
             if (b.metadata or {}).get("extractor_batch") == str(bid):
                 return b
         return None
