@@ -177,8 +177,9 @@ def sharded(paths: Iterable[str], settings: ModelSettings, db: str, is_done: Cal
     for i, part in enumerate(parts):
         inbox: mp.Queue = mp.Queue()
         reader, writer = mp.Pipe(duplex=False)  # one pipe per shard: a shard that dies mid-message hurts no other
-        p = mp.Process(target=_shard_main, args=(part, db, inbox, writer, os.getpid()), daemon=True,
-                       name=f"extractor-shard-{i}")
+        # the reading ends stay in the parent only: a shard holding one would keep a dead parent's pipe open
+        p = mp.Process(target=_shard_main, args=(part, db, inbox, writer, os.getpid(), [*readers, reader]),
+                       daemon=True, name=f"extractor-shard-{i}")
         p.start()
         writer.close()  # the shard holds the only writing end: its death is an end of file here
         procs.append(p)
@@ -229,13 +230,17 @@ def sharded(paths: Iterable[str], settings: ModelSettings, db: str, is_done: Cal
                 p.join(timeout=5)
 
 
-def _shard_main(settings: ModelSettings, db: str, inbox: object, out: object, parent: int) -> None:
+def _shard_main(settings: ModelSettings, db: str, inbox: object, out: object, parent: int,
+                inherited: list[object]) -> None:
     import signal
     import threading
     from queue import SimpleQueue
 
     from .llm.backend import OpenAIBackend
     from .rundb import CallLog, connect
+
+    for conn in inherited:  # the parent's reading ends, copied by fork
+        conn.close()  # type: ignore[attr-defined]
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     engine = OpenAIBackend(settings, CallLog(connect(db)))

@@ -88,3 +88,47 @@ def test_the_synthetic_corpus_is_scored_by_its_own_gold(tmp_path, rules_backend)
     assert fmts == {"narrative", "legacy_table", "standard_table"}
     assert summary.silent_errors() == []
     assert summary.accuracy([s for s in summary.scores if s.fmt == "standard_table"]) > 0.99
+
+
+def _alive(pattern: str) -> list[int]:
+    res = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    return [int(p) for p in res.stdout.split()]
+
+
+def test_a_model_run_whose_main_process_is_killed_leaves_no_worker_and_resumes(tmp_path):
+    """Only the main process killed: its shards notice they are orphaned and exit; the re-run does each report once."""
+    from .fake_openai import FakeOpenAI
+
+    src, out, db = tmp_path / "corpus", tmp_path / "out", tmp_path / "run.db"
+    n = 40
+    corpus.write(str(src), n, seed=5, with_gold=False)
+    with FakeOpenAI(lambda body, fields: {}) as fake:
+        fake.latency = 0.05
+        env = {**os.environ, "OPENAI_BASE_URL": fake.base_url}
+        cmd = [sys.executable, "-m", "extractor", "run", str(src / "reports"), "--out", str(out), "--db", str(db),
+               "--backend", "openai", "--ask", "all", "--workers", "2", "--concurrency", "4", "--no-progress"]
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        committed = 0
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and committed < 5:
+            if db.exists():
+                try:
+                    committed = sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0]
+                except sqlite3.OperationalError:
+                    committed = 0
+            time.sleep(0.02)
+        assert proc.poll() is None and 5 <= committed < n, "the run must be killed midway"
+        os.kill(proc.pid, signal.SIGKILL)  # the main process alone: its shards are orphaned
+        proc.wait()
+        deadline = time.monotonic() + 30
+        while _alive(str(out)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _alive(str(out)) == []  # every shard gone by itself
+        before = sqlite3.connect(db).execute("SELECT COUNT(*) FROM results").fetchone()[0]
+        res = CliRunner().invoke(app, [*cmd[3:]], env={"OPENAI_BASE_URL": fake.base_url})
+        assert res.exit_code == 0, res.output
+        assert f"skipped (done before): {before}" in res.output and f"reports done: {n - before} " in res.output
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT COUNT(*), COUNT(DISTINCT report_id) FROM results WHERE status = 'done'").fetchone() == (n, n)
+    rows = _rows(out)
+    assert len(rows) == n and len({r["id"] for r in rows}) == n
