@@ -22,6 +22,7 @@ CHROME_LINE = re.compile(
     r"|\d+\.\s*(?:部分包含|本文档由|下载前请|下载文档时|如果您对本文档)"
     r"|(?:相关词条|热门词条|联络我们|联系我们|返回顶部|打印本页|关闭窗口|附件下载|分享到|扫一扫|【打印】|【关闭】)\s*$"
     r"|-\s*\d+\s*-\s*$|第\s*\d+\s*页\s*(?:共\s*\d+\s*页)?\s*$"
+    r"|首页(?:\s*[|>›»/]\s*[\u4e00-\u9fff]{2,8}){2,}\s*$"  # a navigation bar or breadcrumb: 首页 | 政务公开 | …
     r")"
 )
 # Chrome inside a line (crawls that put the page header and the body on one line).
@@ -126,7 +127,7 @@ def find_duplicates(original: str, min_len: int = 10) -> list[tuple[int, int, st
         if k in seen:
             if len(k) >= min_len:
                 dup[i] = True
-            else:
+            elif len(re.findall(r"[\u4e00-\u9fff]", k)) >= 2:  # a heading; not a table cell (`|`, `0`, `件`)
                 short_seen[i] = True
         seen.add(k)
     changed = True
@@ -151,7 +152,7 @@ def find_soft_wraps(original: str) -> list[tuple[int, int, str]]:
 
     Only for documents that look hard-wrapped: many lines of nearly the same, maximal length.
     The break (and the blank lines after it) is left out when the line is full and does not end
-    a sentence, and the next line does not start a heading.
+    a sentence, and the next line does not start a heading; table rows (lines with `|`) are never joined.
     """
     lines = _lines(original)
     lens = sorted(n for s, e in lines if (n := len(original[s:e].strip())) >= 8)
@@ -163,12 +164,13 @@ def find_soft_wraps(original: str) -> list[tuple[int, int, str]]:
     drops: list[tuple[int, int, str]] = []
     for i, (s, e) in enumerate(lines):
         text = original[s:e].rstrip("\r\n")
-        if len(text.strip()) < 0.85 * full or text.rstrip().endswith(_SENTENCE_END):
-            continue
+        if len(text.strip()) < 0.85 * full or text.rstrip().endswith(_SENTENCE_END) or "|" in text:
+            continue  # a line with cell separators is a table row, not a paragraph cut short
         j = i + 1
         while j < len(lines) and not original[lines[j][0] : lines[j][1]].strip():
             j += 1
-        if j >= len(lines) or _HEADING_START.match(_fold(original[lines[j][0] : lines[j][1]])):
+        if j >= len(lines) or _HEADING_START.match(_fold(original[lines[j][0] : lines[j][1]])) \
+                or "|" in original[lines[j][0] : lines[j][1]]:
             continue
         drops.append((s + len(text), lines[j][0], "soft_wrap"))
     return drops

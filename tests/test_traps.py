@@ -46,3 +46,27 @@ def test_combined_row_zero_sets_both(bundled_results):
     r = bundled_results["007_pingtan_zone_2014_oldstyle_spaced_table.txt"]
     assert r.value("fees.waived_yuan") == 0
     assert r.value("requests.fax") is None  # 信函、传真 = 1 says nothing about fax alone
+
+
+def test_channel_counts_in_one_sentence_are_each_their_channel(rules_backend):
+    from extractor.ingest import from_text
+    from extractor.pipeline import process
+
+    text = ("某县2018年政府信息公开工作年度报告\n二、主动公开政府信息情况\n全年共主动公开政府信息11910条，其中通过政府网站公开"
+            "10489条，政府公报公开39条，政务微博发布486条，政务微信发布896条。通过微信公众号发布20680批次抽检情况。\n")
+    r = process(from_text(text), rules_backend)
+    assert [r.value(f"proactive.{c}") for c in ("total", "website", "gazette", "weibo", "wechat")] == \
+        [11910, 10489, 39, 486, 896]
+    assert r.fields["proactive.wechat"].evidence == "政务微信发布896条"
+
+
+def test_a_cell_per_line_table_ends_at_a_blank_line(rules_backend):
+    from extractor.ingest import from_text
+    from extractor.pipeline import process
+
+    cells = ["统计指标", "单位", "统计数", "（一）主动公开政府信息数", "条", "120", "其中：政府网站公开政府信息数", "条", "100",
+             "三、行政复议数量", "件", "2", "四、行政诉讼数量", "件", "0"]
+    text = "某县2012年政府信息公开工作年度报告\n附表：政府信息公开情况统计表\n" + "\n|\n".join(cells) + "\n\n网站地图 | 联系我们\n"
+    r = process(from_text(text), rules_backend)
+    assert r.value("appeals.litigation_total") == 0 and r.value("appeals.reconsideration_total") == 2
+    assert r.fields["appeals.litigation_total"].evidence.endswith("件\n|\n0")

@@ -109,12 +109,17 @@ def _cells(text: str, start: int, end: int) -> list[Cell]:
         # one cell per line, `|` on its own line between cells
         pos = start
         for piece in region.split("|"):
+            end_of_table = re.search(r"\S[ \t]*\n\s*\n", piece)  # a blank line after a cell: the table ended
+            if end_of_table:
+                piece = piece[: end_of_table.start() + 1]
             stripped = piece.strip()
             if stripped:
                 off = piece.index(stripped)
                 cells.append(Cell(stripped, pos + off, pos + off + len(stripped)))
             else:
                 cells.append(Cell(BLANK, pos, pos))
+            if end_of_table:
+                break
             pos += len(piece) + 1
         return cells
     if pipes >= 5:

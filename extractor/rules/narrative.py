@@ -117,6 +117,11 @@ _CHANNELS: list[tuple[str, re.Pattern[str]]] = [
 _PUBLISHED = re.compile(
     r"(?:主动公开|公开|发布|公布|刊登|推送)(?:了)?" + cgap(14) + r"信息(?:共|总数|总量|达|为)?\s*" + NUM + r"\s*条"
 )
+# a channel and its count in one clause, the verb straight before the number: 政府网站公开10489条, 政务微博发布486条
+_CHANNEL_COUNT = re.compile(
+    r"(?P<ch>政府网站|门户网站|网站|政府网|政府公报|公报|政务微博|微博|政务微信|微信公众号|公众号|微信)(?:上)?"
+    + cgap(6) + r"(?:公开|发布|刊登|刊发|推送|公布)(?:了)?(?:共|总数|合计)?\s*" + NUM + r"\s*条"
+)
 _TOTAL_HINT = re.compile(r"主动公开|(?:共|累计|全年|总计|合计)(?:公开|发布|公布)|共" + cgap(10) + r"(?:公开|发布|公布)")
 _SUBSET_HINT = re.compile(r"其中|占|类信息|类的信息")
 
@@ -196,7 +201,19 @@ def _apply(ctx: Context, rule: Rule) -> Iterator[Candidate]:
         yield c
 
 
-EXTRACTORS: list[Callable[[Context], Iterator[Candidate]]] = [_published]
+def _channel_counts(ctx: Context) -> Iterator[Candidate]:
+    """`<channel> 公开/发布 N条` with no 信息 before the number (those are _published's): the channel is the one named."""
+    text = ctx.body.text
+    for m in _CHANNEL_COUNT.finditer(text):
+        if ctx.in_table(m.start()) or _in_open_parenthesis(text[clause_start(text, m.start(), "。;!?\n"):m.start()]):
+            continue
+        path = next(p for p, rx in _CHANNELS if rx.search(m.group("ch")))
+        c = candidate_from_view(ctx.body, path, m.start(), m.end(), "int", "sentence", "channel 公开 N条", 0.8)
+        if c is not None:
+            yield c
+
+
+EXTRACTORS: list[Callable[[Context], Iterator[Candidate]]] = [_published, _channel_counts]
 
 
 def extract(ctx: Context) -> list[Candidate]:
