@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench eval gate baseline eval-html schema layouts clean
+.PHONY: install run test lint bench eval gate baseline eval-html schema layouts synth clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -21,6 +21,10 @@ test: install
 
 bench: install
 	$(PY) benchmarks/bench.py
+
+synth: install
+	$(PY) eval/synth.py out/synth --n 300 --seed 1
+	$(BIN)/extractor eval --gold out/synth
 
 lint: install
 	$(BIN)/ruff check extractor tests eval benchmarks
