@@ -53,6 +53,8 @@ def run(
     batch: Annotated[bool, typer.Option(help="Send the model calls as OpenAI Batch API files (cheaper, up to 24 h): "
                                              "submit, poll, cache the answers, then finish the run. Resumable.")] = False,
     poll: Annotated[float, typer.Option(help="Seconds between batch status checks.")] = 30.0,
+    wait: Annotated[bool, typer.Option(help="With --batch: wait for the answers, or submit (and check) once and stop; "
+                                            "the same command later collects them.")] = True,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Extract every report into the run database and OUT: a JSON per report, results.jsonl, results.csv,
@@ -80,7 +82,15 @@ def run(
         if not hasattr(engine, "apropose"):
             store.finish_run(run_, "failed")
             fail(ConfigError("--batch sends model calls: it needs the openai backend"))
-        _batch(engine, store, run_.config_hash, os.path.join(out, "batches"), inputs, is_done, poll)
+        try:
+            pending = _batch(engine, store, run_.config_hash, os.path.join(out, "batches"), inputs, is_done, poll, wait)
+        except BaseException:  # interrupted while waiting on the batch: the same command resumes it
+            store.finish_run(run_, "interrupted")
+            raise
+        if pending:
+            store.finish_run(run_, "waiting")
+            typer.echo(f"{pending} batch(es) still running; the same command again collects their answers")
+            raise typer.Exit(0)
     writer = Writer(out, threshold=review_threshold)
 
     def on_error(path: str, message: str) -> None:
@@ -111,19 +121,20 @@ def run(
         raise typer.Exit(1)
 
 
-def _batch(engine, store, config_hash: str, work_dir: str, inputs: list[str], is_done, poll: float) -> None:  # noqa: ANN001
+def _batch(engine, store, config_hash: str, work_dir: str, inputs: list[str], is_done, poll: float,  # noqa: ANN001
+           wait: bool = True) -> int:
     """Batches left by an interrupted run first, then a batch of every call the cache cannot answer; the run proper
-    then finds the answers in the cache."""
+    then finds the answers in the cache. Returns the batches still pending (only without `wait`)."""
     from .ingest import enumerate_inputs
     from .llm.batch import BatchRoute
 
     route = BatchRoute(engine.settings, store.con, config_hash, work_dir, echo=lambda m: typer.echo(m, err=True))
-    route.wait(poll)
+    route.wait(poll, once=not wait)
     files = route.collect(enumerate_inputs(inputs), engine, is_done)
     if not files:
         typer.echo("batch: every call is answered already (cache or earlier batches)", err=True)
     route.submit(files)
-    route.wait(poll)
+    return route.wait(poll, once=not wait)
 
 
 @app.command()

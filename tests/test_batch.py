@@ -96,3 +96,20 @@ def test_a_batch_submitted_before_a_kill_is_polled_not_submitted_again(oracle, t
         assert fake.api_calls.count(("POST", "/v1/batches")) == 1 and fake.requests == []
         assert f"{calls} answers cached" in output
         assert batch_rows == rows
+
+
+def test_without_waiting_a_run_submits_and_stops_and_the_same_command_later_finishes(oracle, tmp_path, monkeypatch,
+                                                                                      live):
+    rows, calls = live
+    with FakeOpenAI(oracle) as fake:
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        fake.batch_polls = 1  # still in progress at the first check
+        args = ["run", DEV, "--out", str(tmp_path / "b"), "--db", str(tmp_path / "b.db"), "--no-progress", "--ask", "all",
+                "--batch", "--no-wait"]
+        first = CliRunner().invoke(app, args)
+        assert first.exit_code == 0 and "1 batch(es) still running" in first.output, first.output
+        assert "reports done" not in first.output and fake.requests == []
+        second = CliRunner().invoke(app, args)  # later: the batch is done, its answers cached, the run finished
+        assert second.exit_code == 0 and "reports done: 6" in second.output, second.output
+        assert fake.api_calls.count(("POST", "/v1/batches")) == 1 and fake.requests == []
+        assert sorted((tmp_path / "b" / "results.jsonl").read_text(encoding="utf-8").splitlines()) == rows

@@ -138,8 +138,9 @@ class BatchRoute:
         asking the same model the same prompt about the same input."""
         return list(self.con.execute("SELECT * FROM batches WHERE NOT ingested ORDER BY id"))
 
-    def wait(self, poll: float, sleep: Callable[[float], None] = time.sleep) -> None:
-        """Poll every batch not yet ingested until it finishes, then ingest it."""
+    def wait(self, poll: float, sleep: Callable[[float], None] = time.sleep, once: bool = False) -> int:
+        """Poll every batch not yet ingested until it finishes (or, with `once`, check each once), ingesting each
+        finished one; returns how many are still pending."""
         for row in self.pending():
             if row["batch_id"] is None:  # written or uploaded, never created (a kill): send it now
                 self._send(row["id"])
@@ -153,8 +154,11 @@ class BatchRoute:
                               f"{counts.failed} failed")
                 if b.status in FINISHED:
                     self.ingest(row["id"])
+            if once:
+                break
             if self.pending():
                 sleep(poll)
+        return len(self.pending())
 
     def ingest(self, bid: int) -> tuple[int, int]:
         """Each answer of a finished batch into the call log: valid ones cached, the rest failed. Once per batch."""
