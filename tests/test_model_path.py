@@ -246,6 +246,7 @@ def test_concurrency_is_bounded(oracle, tmp_path):
             from extractor.pipeline import aprocess
 
             await asyncio.gather(*(aprocess(d, backend) for d in docs))
+            await backend.transport.aclose()
 
         asyncio.run(go())
         assert len(fake.requests) >= 8

@@ -175,7 +175,14 @@ class OpenAIBackend:
                 "prompts": prompts}
 
     def propose(self, doc: Document, cleaned: Cleaned) -> list[Candidate]:
-        return asyncio.run(self.apropose(doc, cleaned))
+        """One report from synchronous code: its own event loop, its connections closed before the loop is."""
+        async def one() -> list[Candidate]:
+            try:
+                return await self.apropose(doc, cleaned)
+            finally:
+                await self.transport.aclose()
+
+        return asyncio.run(one())
 
     async def apropose(self, doc: Document, cleaned: Cleaned | None = None) -> list[Candidate]:
         rule_cands, prepared = prepare(self.rules, self.groups, self.settings.ask, doc, cleaned)

@@ -134,6 +134,7 @@ class Transport:
         self._client: Any = None
         self._sem: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._http: Any = None
         self._limiter = RateLimiter(settings.rpm)
         self.http_requests = 0
         # set for a batch: calls the cache cannot answer are handed to it (with the exact request body) instead of sent
@@ -154,11 +155,17 @@ class Transport:
                 if box is not None:
                     box[0] += 1
 
-            http = httpx.AsyncClient(timeout=self.s.timeout, event_hooks={"request": [count]})
+            http = self._http = httpx.AsyncClient(timeout=self.s.timeout, event_hooks={"request": [count]})
             raw = openai.AsyncOpenAI(api_key=self.s.api_key or "not-needed", base_url=self.s.base_url, max_retries=0,
                                      timeout=self.s.timeout, http_client=http)
             self._client = instructor.from_openai(raw, mode=MODES[self.s.mode])
         return self._client
+
+    async def aclose(self) -> None:
+        """Close this loop's connections (before its loop ends: kept-alive sockets would outlive it)."""
+        if self._client is not None and self._loop is _running_loop():
+            await self._http.aclose()
+            self._client = None
 
     async def request_body(self, system: str, user: str, model: type[BaseModel]) -> dict[str, Any]:
         """The JSON body instructor sends for this call in this mode (tools, response format, instructions), taken
