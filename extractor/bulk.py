@@ -288,6 +288,7 @@ async def _shard_loop(engine: object, inbox: object, put: Callable[[Outcome], No
         t.add_done_callback(tasks.discard)
     if tasks:
         await asyncio.gather(*tasks)
+    await engine.transport.aclose()  # type: ignore[attr-defined]
 
 
 def _next_item(inbox: object, parent: int) -> object:
