@@ -38,17 +38,19 @@ def line(label: str, value: str, target: str = "") -> None:
     print(f"  {label:<58} {value:>14}   {target}")
 
 
-def bundled_throughput(seconds: float) -> float:
+def bundled_throughput(seconds: float) -> tuple[float, float]:
+    """(reports per CPU-second of this process, reports per wall-clock second). The first is the per-core figure: on a
+    shared machine the wall clock also counts the time other tenants held the core."""
     rules = backends.create("rules")
     docs = [load(p) for p in BUNDLED]
     for d in docs:  # warm up: imports, compiled patterns
         process(d, rules)
-    n, t0 = 0, time.perf_counter()
+    n, t0, c0 = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - t0 < seconds:
         for d in docs:
             process(d, rules)
             n += 1
-    return n / (time.perf_counter() - t0)
+    return n / (time.process_time() - c0), n / (time.perf_counter() - t0)
 
 
 def run_cli(inputs: str, workers: int, work: str) -> tuple[float, int, float]:
@@ -131,8 +133,9 @@ def main() -> int:
     work = tempfile.mkdtemp(prefix="extractor-bench-")
     try:
         print("deterministic (rules backend)")
-        rps = bundled_throughput(3.0)
-        line(f"bundled reports ({len(BUNDLED)}), extraction, one process", f"{rps:.1f} rep/s/core", "target ≥ 50")
+        cpu, wall = bundled_throughput(5.0)
+        line(f"bundled reports ({len(BUNDLED)}), extraction, one process", f"{cpu:.1f} rep/s/core",
+             f"target ≥ 50 (per CPU-second; {wall:.1f} per wall-clock second)")
         sizes = {}
         for n in (small, large):
             d = os.path.join(work, f"corpus_{n}")

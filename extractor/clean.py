@@ -64,21 +64,28 @@ class View:
 
 def build_view(original: str, drop: list[tuple[int, int, str]] | None = None) -> View:
     drop = sorted(drop or [])
-    chars: list[str] = []
+    parts: list[str] = []
     offsets = array("l")
-    di = 0
-    i, n = 0, len(original)
-    while i < n:
-        while di < len(drop) and drop[di][1] <= i:
-            di += 1
-        if di < len(drop) and drop[di][0] <= i < drop[di][1]:
-            i = drop[di][1]
-            continue
-        f = fold_char(original[i])
-        chars.append(f)
-        offsets.extend([i] * len(f))
-        i += 1
-    return View("".join(chars), offsets, original, drop)
+    pos = 0
+    for s, e, _ in drop:
+        if s > pos:
+            _fold_run(original, pos, s, parts, offsets)
+        pos = max(pos, e)
+    if pos < len(original):
+        _fold_run(original, pos, len(original), parts, offsets)
+    return View("".join(parts), offsets, original, drop)
+
+
+def _fold_run(original: str, a: int, b: int, parts: list[str], offsets: array) -> None:
+    """Fold original[a:b] onto the view; a character may fold to several (NFKC), each mapping back to it."""
+    folded = list(map(fold_char, original[a:b]))
+    parts.append("".join(folded))
+    lengths = list(map(len, folded))
+    if min(lengths) == 1 == max(lengths):  # the common case: one character each
+        offsets.extend(range(a, b))
+        return
+    for k, n in enumerate(lengths):
+        offsets.extend([a + k] * n)
 
 
 def _lines(original: str) -> list[tuple[int, int]]:
@@ -90,7 +97,7 @@ def _lines(original: str) -> list[tuple[int, int]]:
 
 
 def _fold(s: str) -> str:
-    return "".join(fold_char(c) for c in s)
+    return "".join(map(fold_char, s))
 
 
 def find_chrome(original: str) -> list[tuple[int, int, str]]:

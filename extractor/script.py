@@ -58,15 +58,19 @@ def to_simplified(text: str) -> str:
     return "".join(t2s.get(c, c) for c in text)
 
 
+@cache
+def _script_sets() -> tuple[frozenset[str], frozenset[str]]:
+    """(characters only traditional script writes, characters only simplified script writes)."""
+    t2s, s2t = t2s_table(), s2t_table()
+    trad = frozenset(c for c, s in t2s.items() if s != c)
+    return trad, frozenset(c for c, t in s2t.items() if t != c) - trad
+
+
 def detect_script(text: str) -> tuple[str, float]:
     """Return ('traditional' | 'simplified', share of script-specific characters that are traditional)."""
-    t2s, s2t = t2s_table(), s2t_table()
-    trad = simp = 0
-    for ch in text:
-        if ch in t2s and t2s[ch] != ch:
-            trad += 1
-        elif ch in s2t and s2t[ch] != ch:
-            simp += 1
+    trad_chars, simp_chars = _script_sets()
+    trad = sum(map(trad_chars.__contains__, text))
+    simp = sum(map(simp_chars.__contains__, text))
     total = trad + simp
     if total == 0:
         return "simplified", 0.0

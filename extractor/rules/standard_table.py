@@ -69,28 +69,27 @@ class Compact:
         return self.view_at[start], self.view_at[end - 1] + 1
 
 
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def compact(view_text: str, start: int = 0, end: int | None = None) -> Compact:
-    """Drop whitespace between two non-digits (so `(三)不\\n予公开` reads `(三)不予公开`)."""
+    """Drop whitespace between two non-digits (so `(三)不\n予公开` reads `(三)不予公开`)."""
     end = len(view_text) if end is None else end
     out: list[str] = []
     at = array("l")
-    i = start
-    while i < end:
-        ch = view_text[i]
-        if ch.isspace():
-            j = i
-            while j < end and view_text[j].isspace():
-                j += 1
-            prev = view_text[i - 1] if i > start else ""
-            nxt = view_text[j] if j < end else ""
-            if prev.isdigit() or nxt.isdigit() or nxt == "-":
-                out.append(" ")
-                at.append(i)
-            i = j
-            continue
-        out.append(ch)
-        at.append(i)
-        i += 1
+    pos = start
+    for m in _SPACE_RUN.finditer(view_text, start, end):
+        i, j = m.span()
+        out.append(view_text[pos:i])
+        at.extend(range(pos, i))
+        prev = view_text[i - 1] if i > start else ""
+        nxt = view_text[j] if j < end else ""
+        if prev.isdigit() or nxt.isdigit() or nxt == "-":
+            out.append(" ")
+            at.append(i)
+        pos = j
+    out.append(view_text[pos:end])
+    at.extend(range(pos, end))
     return Compact("".join(out), at)
 
 
