@@ -36,6 +36,7 @@ class Outcome:
     result: ReportResult | None = None
     error: str | None = None
     skipped: bool = False
+    record: dict | None = None  # the validated per-report record, built where the report was (off the main process)
 
 
 @dataclass
@@ -80,9 +81,13 @@ def _work(path: str) -> Outcome:
     from .pipeline import process
 
     try:
-        return Outcome(path, result=process(load(path), _worker_backend))  # type: ignore[arg-type]
+        return _finished(path, process(load(path), _worker_backend))  # type: ignore[arg-type]
     except Exception as exc:
         return Outcome(path, error=_message(exc))
+
+
+def _finished(path: str, result: ReportResult) -> Outcome:
+    return Outcome(path, result=result, record=result.record())
 
 
 def _ids(paths: Iterable[str], is_done: Callable[[str], bool]) -> Iterator[Outcome]:
@@ -271,7 +276,7 @@ async def _shard_loop(engine: object, inbox: object, put: Callable[[Outcome], No
 
     async def one(path: str, rid: str) -> None:
         try:
-            put(_with_id(Outcome(path, result=await aprocess(load(path), engine)), rid))  # type: ignore[arg-type]
+            put(_with_id(_finished(path, await aprocess(load(path), engine)), rid))  # type: ignore[arg-type]
         except Exception as exc:
             put(Outcome(path, rid, error=_message(exc)))
 
@@ -331,7 +336,7 @@ class Sink:
                 assert o.result is not None
                 t.done += 1
                 self.store.save(self.run, o.result)
-                record = o.result.record()
+                record = o.record if o.record is not None else o.result.record()
             verified, review = self.writer.write(record)
             t.verified += verified
             t.review += review
