@@ -18,6 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from .catalogue import catalogue
 from .errors import ExtractorError
 from .pipeline import ReportResult
 
@@ -338,7 +339,8 @@ class Sink:
                 t.done += 1
                 self.store.save(self.run, o.result)
                 record = o.record if o.record is not None else o.result.record()
-            verified, review = self.writer.write(record)
+            fields = None if o.result is None else [r for p, r in o.result.fields.items() if p in catalogue()]
+            verified, review = self.writer.write(record, fields)
             t.verified += verified
             t.review += review
         if self.on_each:

@@ -7,7 +7,7 @@ import csv
 import glob
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from .catalogue import catalogue, paths
@@ -38,9 +38,14 @@ def field_results(record: dict[str, Any]) -> dict[str, FieldResult]:
 
 def counts(record: dict[str, Any], threshold: float = REVIEW_THRESHOLD) -> tuple[int, int]:
     """(fields verified with a value, fields for review) of a record."""
-    fr = field_results(record).values()
-    verified = sum(1 for r in fr if r.status == "verified" and r.value is not None)
-    review = sum(1 for r in fr if r.needs_review(threshold))
+    return count(field_results(record).values(), threshold)
+
+
+def count(fields: Iterable[FieldResult], threshold: float = REVIEW_THRESHOLD) -> tuple[int, int]:
+    verified = review = 0
+    for r in fields:
+        verified += r.status == "verified" and r.value is not None
+        review += r.needs_review(threshold)
     return verified, review
 
 
@@ -68,15 +73,16 @@ class Writer:
         self._csv.writerow(BASE_COLUMNS + self.columns)
         self._errors: IO[str] = open(os.path.join(out_dir, "errors.txt"), "w", encoding="utf-8")
 
-    def write(self, record: dict[str, Any]) -> tuple[int, int]:
-        """Write one report's record; returns (fields verified, fields for review)."""
+    def write(self, record: dict[str, Any], fields: Iterable[FieldResult] | None = None) -> tuple[int, int]:
+        """Write one report's record; returns (fields verified, fields for review), counted on `fields` when the
+        caller has the record's FieldResults at hand (else rebuilt from the record)."""
         name = f"{os.path.splitext(os.path.basename(record['path']))[0]}.{record['id']}.json"
         # compact, encoded once: an indented dump takes json's pure-Python path, most of a bulk run's main process
         line = json.dumps(record, ensure_ascii=False) + "\n"
         _atomic_write(os.path.join(self.out_dir, "reports", name), line)
         self._jsonl.write(line)
         self._jsonl.flush()
-        verified, review = counts(record, self.threshold)
+        verified, review = counts(record, self.threshold) if fields is None else count(fields, self.threshold)
         flat = flatten(record["fields"])
         row = [record["id"], record["path"], record["backend"], verified, review]
         row += [csv_value(flat[p]["value"]) if p in flat else "" for p in self.columns]
