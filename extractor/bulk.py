@@ -1,7 +1,9 @@
-"""Bulk runs: inputs enumerated lazily, deterministic work across processes, model calls concurrently,
-every result committed per report, a re-run skipping what is done.
+"""Bulk runs: inputs enumerated lazily, deterministic work across a process pool, the model path across
+shards (processes each with an event loop and a share of the concurrency), every result committed per
+report, a re-run skipping what is done.
 
-The main process owns the run database and the output files; workers only compute. At most a small
+The main process owns the run database and the output files; workers and shards only compute (a shard
+also logs its calls, the cache). At most a small
 window of reports is in flight at any time, so memory stays flat however long the input list is. A
 kill at any moment loses nothing committed, and the re-run rewrites the output files whole with each
 report exactly once (the ones done before come back from the database).
