@@ -20,7 +20,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .catalogue import catalogue
 from .errors import ExtractorError
 from .pipeline import ReportResult
 
@@ -180,7 +179,8 @@ def sharded(paths: Iterable[str], settings: ModelSettings, db: str, is_done: Cal
     from multiprocessing.connection import wait
 
     parts = shard_settings(settings, shards)
-    warm()
+    if mp.get_start_method() == "fork":  # forked shards inherit what this process built; spawned ones start afresh
+        warm()
     procs, inboxes, readers, busy = [], [], [], []  # busy: per shard, the reports it holds (path -> outcome so far)
     for i, part in enumerate(parts):
         inbox: mp.Queue = mp.Queue()
@@ -341,7 +341,7 @@ class Sink:
                 t.done += 1
                 self.store.save(self.run, o.result)
                 record = o.record if o.record is not None else o.result.record()
-            fields = None if o.result is None else [r for p, r in o.result.fields.items() if p in catalogue()]
+            fields = None if o.result is None else o.result.catalogued().values()
             verified, review = self.writer.write(record, fields)
             t.verified += verified
             t.review += review

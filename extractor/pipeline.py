@@ -26,12 +26,16 @@ class ReportResult:
         r = self.fields.get(path)
         return None if r is None else r.value
 
+    def catalogued(self) -> dict[str, FieldResult]:
+        """The fields the catalogue defines (a backend may propose helper paths that are not part of the record)."""
+        return {p: r for p, r in self.fields.items() if p in catalogue()}
+
     def review_items(self, threshold: float = REVIEW_THRESHOLD) -> list[FieldResult]:
         return [r for r in self.fields.values() if r.needs_review(threshold)]
 
     def record(self) -> dict[str, Any]:
         """The per-report JSON, validated against the strict schema."""
-        flat = {p: r.as_dict() for p, r in self.fields.items() if p in catalogue()}
+        flat = {p: r.as_dict() for p, r in self.catalogued().items()}
         data = {"id": self.doc.id, "path": self.doc.path, "sha256": self.doc.sha256, "encoding": self.doc.encoding,
                 "backend": self.backend, "extractor_version": __version__, "notes": self.notes, "fields": nest(flat)}
         return report_model().model_validate(data).model_dump(mode="json")

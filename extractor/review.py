@@ -75,7 +75,7 @@ def context(original: str, r: FieldResult) -> list[dict[str, Any]]:
 def route(con: sqlite3.Connection, run_id: int, result: ReportResult, threshold: float, now: float) -> None:
     """Update the report's review items after a (re-)run; called inside the store's transaction."""
     rid = result.doc.id
-    fields = {p: r for p, r in result.fields.items() if p in catalogue()}
+    fields = result.catalogued()
     need = {p for p, r in fields.items() if r.needs_review(threshold)}
     items = {row["path"]: row for row in con.execute("SELECT * FROM review_items WHERE report_id = ?", (rid,))}
     decided = {row["path"]: row for row in con.execute(

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import __version__
-from .catalogue import catalogue
 from .pipeline import ReportResult
 from .reconcile import REVIEW_THRESHOLD, FieldResult
 from .schema import nest, report_model
@@ -115,9 +114,9 @@ class Store:
         doc = result.doc
         now = time.time()
         rows = []
-        for path, r in result.fields.items():
+        for path, r in result.catalogued().items():
             d = r.as_dict()
-            if path not in catalogue() or d == _EMPTY:
+            if d == _EMPTY:
                 continue
             span = r.span or (None, None)
             rows.append((doc.id, run.config_hash, run.id, path, dumps(r.value), r.evidence, span[0], span[1],
