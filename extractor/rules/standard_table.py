@@ -73,7 +73,7 @@ _SPACE_RUN = re.compile(r"\s+")
 
 
 def compact(view_text: str, start: int = 0, end: int | None = None) -> Compact:
-    """Drop whitespace between two non-digits (so `(三)不\n予公开` reads `(三)不予公开`)."""
+    """Drop whitespace between two non-digits (so `(三)不\\n予公开` reads `(三)不予公开`)."""
     end = len(view_text) if end is None else end
     out: list[str] = []
     at = array("l")
