@@ -19,3 +19,20 @@ class ConfigError(ExtractorError):
 
 class ExtractionError(ExtractorError):
     """A report that was read but could not be processed."""
+
+
+class DatabaseError(ExtractorError):
+    """A run database this extractor cannot use (corrupt, another program's, made by a newer version);
+    refused before anything is written to it. Another `--db` is the way out, hence a usage exit code."""
+
+    exit_code = 2
+
+
+class DiskFullError(ExtractorError):
+    """The disk filled up while writing; what was committed is kept and the same command resumes."""
+
+
+def disk_full(what: str) -> DiskFullError:
+    """The one line for a full disk, naming what was being written."""
+    return DiskFullError(f"disk full while writing {what}; what was committed is kept, free space and run the same "
+                         "command again to resume")

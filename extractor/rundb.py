@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import DatabaseError, ExtractorError, disk_full
+
 DEFAULT_DB = "extractor.db"
 
 MIGRATIONS: list[str] = [
@@ -197,19 +199,76 @@ def db_path(explicit: str | None = None) -> str:
 
 
 def connect(path: str) -> sqlite3.Connection:
-    if os.path.dirname(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-    con = sqlite3.connect(path, timeout=30)
-    con.row_factory = sqlite3.Row
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=NORMAL")
-    migrate(con)
+    """A connection to the run database at `path`, created and migrated as needed.
+
+    A file this extractor cannot use is refused with a DatabaseError naming it, before anything is written:
+    not an SQLite file or a damaged one, another program's database, or one a newer extractor migrated past
+    the migrations known here (its tables may mean something else)."""
+    try:
+        if os.path.dirname(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+    except OSError as exc:
+        raise DatabaseError(f"{path}: cannot create its directory ({exc.strerror or exc}); use another --db") from None
+    con: sqlite3.Connection | None = None
+    try:
+        con = sqlite3.connect(path, timeout=30)
+        con.row_factory = sqlite3.Row
+        _check(con, path)  # read-only: the journal mode below is the first write
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=NORMAL")
+        migrate(con)
+    except sqlite3.DatabaseError as exc:
+        if con is not None:
+            con.close()
+        raise refusal(path, exc) from None
+    except ExtractorError:
+        if con is not None:
+            con.close()
+        raise
     return con
 
 
+def _check(con: sqlite3.Connection, path: str) -> None:
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    if version > len(MIGRATIONS):
+        raise newer(path, version)
+    if version == 0 and tables:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+        raise DatabaseError(f"{path}: not a run database (tables {shown} and no schema version); move it aside or "
+                            "use another --db")
+
+
+def newer(path: str, version: int) -> DatabaseError:
+    return DatabaseError(f"{path}: made by a newer extractor (schema {version}, this one knows {len(MIGRATIONS)}); "
+                         "use a newer extractor or another --db")
+
+
+def refusal(path: str, exc: sqlite3.Error) -> ExtractorError:
+    """The one line for an SQLite error met while opening the run database at `path`."""
+    msg = str(exc) or type(exc).__name__
+    if "database or disk is full" in msg:
+        return disk_full(path)
+    if "locked" in msg or "busy" in msg:
+        return DatabaseError(f"{path}: the run database is held by another process ({msg}); wait for it to finish "
+                             "or use another --db")
+    if isinstance(exc, sqlite3.OperationalError):  # unable to open, read-only, I/O error: the file, not its content
+        return DatabaseError(f"{path}: cannot open the run database ({msg}); check the path and its permissions or "
+                             "use another --db")
+    return DatabaseError(f"{path}: not a run database or corrupt ({msg}); move it aside or use another --db")
+
+
+def _file(con: sqlite3.Connection) -> str:
+    row = con.execute("PRAGMA database_list").fetchone()
+    return row[2] if row and row[2] else "the run database"
+
+
 def migrate(con: sqlite3.Connection) -> int:
-    """Bring the database to the latest schema; several processes opening a new database at once migrate it once."""
-    while (version := con.execute("PRAGMA user_version").fetchone()[0]) < len(MIGRATIONS):
+    """Bring the database to the latest schema; several processes opening a new database at once migrate it once.
+    A database past the known migrations (a newer extractor's) is refused, never written to."""
+    while (version := con.execute("PRAGMA user_version").fetchone()[0]) != len(MIGRATIONS):
+        if version > len(MIGRATIONS):
+            raise newer(_file(con), version)
         con.execute("BEGIN IMMEDIATE")  # the write lock first, then the version again: another process may have won
         try:
             if con.execute("PRAGMA user_version").fetchone()[0] == version:
