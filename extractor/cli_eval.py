@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .cli_common import Db, fail
+from .cli_common import Db, fail, open_db, os_error
 from .errors import ExtractorError
 
 eval_app = typer.Typer(add_completion=False, help="Score the extraction against hand-labelled gold files.")
@@ -46,33 +46,53 @@ def _evaluate(name: str, gold: list[str] | None, backend: str, tags: list[str] |
     return EvalRun.make(name, summary, cfg)
 
 
+def headline(o: dict) -> list[str]:
+    """The overall figures in words. Accuracy gives partial credit (a list field scores its F1), so it is never put
+    beside the exact count as if one were the other; every field not exact is a wrong value or a missed one."""
+    missed = o.get("missed", o["n"] - o["correct"] - o["wrong_values"])
+    pct = lambda v: "-" if v is None else format(v, ".1%")  # noqa: E731
+    return [
+        f"accuracy {pct(o['accuracy'])} (partial credit); exact {o['correct']}/{o['n']}; "
+        f"wrong values {o['wrong_values']}, missed {missed}",
+        f"precision {pct(o['precision'])}  recall {pct(o['recall'])}  silent errors: {o['silent_errors']}  "
+        f"review yield: {'-' if o['review_yield'] is None else format(o['review_yield'], '.0%')} of "
+        f"{o['wrong_values']} wrong values",
+        f"evidence at its span: {pct(o['evidence_validity'])}  null/zero confusions: {o['null_zero_confusions']}  "
+        f"queue: {o.get('queue_items', 0)} items ({(o.get('queue_share') or 0):.1%} of fields)",
+    ]
+
+
 def _print_summary(data: dict, show_wrong: bool) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     con = Console()
     o = data["overall"]
-    con.print(f"overall accuracy {o['accuracy']:.1%} ({o['correct']}/{o['n']} fields exact)  precision "
-              f"{o['precision']:.1%}  recall {o['recall']:.1%}  silent errors: {o['silent_errors']}  "
-              f"review yield: {'-' if o['review_yield'] is None else format(o['review_yield'], '.0%')} of "
-              f"{o['wrong_values']} wrong values  evidence at its span: {o['evidence_validity']:.1%}  "
-              f"null/zero confusions: {o['null_zero_confusions']}  queue: {o.get('queue_items', 0)} items "
-              f"({(o.get('queue_share') or 0):.1%} of fields)")
+    for line in headline(o):
+        con.print(line, soft_wrap=True, markup=False, highlight=False)
     con.print("calibration: " + "  ".join(f"{b['band']}: {b['n']} at {'-' if b['accuracy'] is None else format(b['accuracy'], '.0%')}"
-                                          for b in data["calibration"]))
+                                          for b in data["calibration"]), soft_wrap=True)
     for title, key in (("per format", "per_format"), ("per report", "per_report"), ("per field", "per_field")):
         t = Table(title=title)
-        for c in (key.split("_")[1], "n", "correct", "accuracy", "precision", "recall", "silent"):
+        for c in (key.split("_")[1], "n", "exact", "accuracy", "precision", "recall", "silent"):
             t.add_column(c)
         for k, v in data[key].items():
-            t.add_row(k, str(v["n"]), str(v["correct"]), f"{v['accuracy']:.1%}",
+            t.add_row(k, str(v["n"]), str(v["correct"]), "-" if v["accuracy"] is None else f"{v['accuracy']:.1%}",
                       "-" if v["precision"] is None else f"{v['precision']:.1%}",
                       "-" if v["recall"] is None else f"{v['recall']:.1%}", str(v["silent_errors"]))
         con.print(t)
     if show_wrong:
-        for w in data["wrong"]:
-            con.print(f"[red]✗[/red] {w['report']} {w['path']}: gold {w['gold']!r} pred {w['pred']!r}"
-                      f"{'' if w['flagged'] or w['pred'] is None else '  (NOT flagged)'}")
+        wrong = [w for w in data["wrong"] if w["pred"] is not None]
+        missed = [w for w in data["wrong"] if w["pred"] is None]
+        con.print(f"not exact: {len(data['wrong'])} (wrong values {len(wrong)}, missed {len(missed)})", soft_wrap=True)
+        for w in wrong:
+            partial = f"  (partial credit {w['score']:.2f})" if w.get("score") else ""
+            con.print(f"[red]✗[/red] {escape(w['report'])} {escape(w['path'])}: gold {escape(repr(w['gold']))} "
+                      f"pred {escape(repr(w['pred']))}{partial}{'' if w['flagged'] else '  (NOT flagged)'}", soft_wrap=True)
+        for w in missed:
+            con.print(f"[yellow]∅[/yellow] {escape(w['report'])} {escape(w['path'])}: gold {escape(repr(w['gold']))}, "
+                      "no value given", soft_wrap=True)
 
 
 @eval_app.callback(invoke_without_command=True)
@@ -82,7 +102,7 @@ def eval_cmd(
     backend: BackendOpt = "rules",
     tags: Tags = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
-    show_wrong: Annotated[bool, typer.Option("--wrong", help="List every wrong value.")] = False,
+    show_wrong: Annotated[bool, typer.Option("--wrong", help="List every field not exact: wrong values (✗), then missed ones (∅).")] = False,
     save: Annotated[str | None, typer.Option("--save", help="Save the run under this name in the run database.")] = None,
     save_file: Annotated[bool, typer.Option("--save-file", help="With --save, also write eval/runs/NAME.json.")] = False,
     html_out: Annotated[str | None, typer.Option("--html", help="Write a self-contained HTML report here.")] = None,
@@ -91,22 +111,28 @@ def eval_cmd(
     """Score the extraction against hand-labelled gold files: overall, per format, report, field and tag."""
     if ctx.invoked_subcommand is not None:
         return
+    con = open_db(db)[1] if save else None  # a database it cannot use is refused before the eval's minutes
     run = _evaluate(save or "unsaved", gold, backend, tags)
-    if save:
-        from .evalruns import RUNS_DIR
-        from .evalruns import save as save_run
-        from .rundb import connect, db_path
+    try:
+        if save:
+            from .evalruns import RUNS_DIR
+            from .evalruns import save as save_run
+            from .rundb import db_path
 
-        eid = save_run(connect(db_path(db)), run)
-        typer.echo(f"saved eval run {save!r} (id {eid}) in {db_path(db)}", err=True)
-        if save_file:
-            typer.echo(f"wrote {run.write(os.path.join(RUNS_DIR, f'{save}.json'))}", err=True)
-    if html_out:
-        from .eval_html import render
+            eid = save_run(con, run)
+            typer.echo(f"saved eval run {save!r} (id {eid}) in {db_path(db)}", err=True)
+            if save_file:
+                typer.echo(f"wrote {run.write(os.path.join(RUNS_DIR, f'{save}.json'))}", err=True)
+        if html_out:
+            from .eval_html import render
 
-        with open(html_out, "w", encoding="utf-8") as fh:
-            fh.write(render(run))
-        typer.echo(f"wrote {html_out}", err=True)
+            if os.path.dirname(html_out):
+                os.makedirs(os.path.dirname(html_out), exist_ok=True)
+            with open(html_out, "w", encoding="utf-8") as fh:
+                fh.write(render(run))
+            typer.echo(f"wrote {html_out}", err=True)
+    except OSError as exc:
+        fail(os_error(exc))
     if as_json:
         typer.echo(json.dumps(run.summary, ensure_ascii=False, indent=1))
     else:
@@ -149,11 +175,11 @@ def compare(a: Annotated[str, typer.Argument(help="Saved run name, JSON file, or
             as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Compare two saved eval runs field by field; exit 1 when a metric falls by more than the tolerance."""
     from .evalruns import compare as cmp
-    from .evalruns import load
-    from .rundb import connect, db_path
+    from .evalruns import in_files, load
+    from .rundb import db_path
 
     path = db_path(db)
-    con = connect(path) if os.path.exists(path) else None
+    con = open_db(path)[1] if os.path.exists(path) and not (in_files(a) and in_files(b)) else None
     try:
         c = cmp(load(a, con), load(b, con), tolerance)
     except ExtractorError as exc:
@@ -187,6 +213,10 @@ def update_baseline(baseline: Annotated[str, typer.Option(help="The baseline fil
                     gold: Gold = None) -> None:
     """Deliberately replace the committed baseline with the current offline eval (commit the file)."""
     run = _evaluate("baseline", gold, "rules", None)
-    run.write(baseline)
+    try:
+        run.write(baseline)
+    except OSError as exc:
+        fail(os_error(exc))
     o = run.summary["overall"]
-    typer.echo(f"wrote {baseline}: accuracy {o['accuracy']:.2%} over {o['n']} fields, silent errors {o['silent_errors']}")
+    typer.echo(f"wrote {baseline}: accuracy {o['accuracy']:.2%} (partial credit), exact {o['correct']}/{o['n']}, "
+               f"silent errors {o['silent_errors']}")

@@ -48,7 +48,10 @@ def _chart_rows(per_field: dict[str, dict[str, Any]]) -> list[tuple[str, dict[st
 def render(run: EvalRun) -> str:
     s, cfg = run.summary, run.config
     o = s["overall"]
-    cards = [("accuracy", _pct(o["accuracy"]), ""), ("precision", _pct(o["precision"]), ""),
+    missed = o.get("missed", o["n"] - o["correct"] - o["wrong_values"])
+    cards = [("accuracy (partial credit)", _pct(o["accuracy"]), ""), ("exact", f"{o['correct']}/{o['n']}", ""),
+             ("wrong values", str(o["wrong_values"]), "bad" if o["wrong_values"] else "good"),
+             ("missed (no value)", str(missed), ""), ("precision", _pct(o["precision"]), ""),
              ("recall", _pct(o["recall"]), ""),
              ("silent errors", str(o["silent_errors"]), "bad" if o["silent_errors"] else "good"),
              ("review yield", _pct(o["review_yield"]), ""), ("evidence at its span", _pct(o["evidence_validity"]), ""),
@@ -65,10 +68,11 @@ def render(run: EvalRun) -> str:
     out.append("</div>")
     for title, key in (("Per format", "per_format"), ("Per report", "per_report"), ("Per tag", "per_tag")):
         out.append(f"<h2>{title}</h2><table><tr><th>{key.split('_')[1]}</th><th class='num'>fields</th>"
-                   "<th class='num'>accuracy</th><th class='num'>precision</th><th class='num'>recall</th>"
+                   "<th class='num'>exact</th><th class='num'>accuracy</th><th class='num'>precision</th><th class='num'>recall</th>"
                    "<th class='num'>silent errors</th></tr>")
         for k, m in s[key].items():
-            out.append(f"<tr><td>{_e(k)}</td><td class='num'>{m['n']}</td><td class='num'>{_pct(m['accuracy'])}</td>"
+            out.append(f"<tr><td>{_e(k)}</td><td class='num'>{m['n']}</td><td class='num'>{m['correct']}</td>"
+                       f"<td class='num'>{_pct(m['accuracy'])}</td>"
                        f"<td class='num'>{_pct(m['precision'])}</td><td class='num'>{_pct(m['recall'])}</td>"
                        f"<td class='num'>{m['silent_errors']}</td></tr>")
         out.append("</table>")
@@ -85,12 +89,18 @@ def render(run: EvalRun) -> str:
                    f"<span class='{cls}' style='width:{acc * 100:.1f}%'></span></div></td>"
                    f"<td class='num'>{_pct(m['accuracy'])}</td></tr>")
     out.append("</table>")
-    wrong = s["wrong"]
-    out.append(f"<h2>Wrong values ({len(wrong)})</h2><table><tr><th>report</th><th>field</th><th>gold</th>"
+    # the headline's counts: a value given that is not the labelled one, then a labelled value not given
+    wrong = [w for w in s["wrong"] if w["pred"] is not None] + [w for w in s["wrong"] if w["pred"] is None]
+    n_wrong = sum(1 for w in wrong if w["pred"] is not None)
+    out.append(f"<h2>Wrong values ({n_wrong}) and missed values ({len(wrong) - n_wrong})</h2>"
+               "<p class='meta'>Accuracy gives partial credit (a list field scores its F1); a list value with partial "
+               "credit counts as wrong here.</p><table><tr><th>report</th><th>field</th><th>gold</th>"
                "<th>predicted</th><th>review</th><th>evidence</th></tr>")
     for w in wrong:
         flag = "<span class='flag'>in review</span>" if w["flagged"] else \
             ("<span class='silent'>NOT flagged</span>" if w["pred"] is not None else "missed (null)")
+        if w["flagged"] and w["pred"] is None:
+            flag = "missed (null), in review"
         out.append(f"<tr><td>{_e(w['report'])}</td><td>{_e(w['path'])}</td><td>{_e(w['gold'])}</td>"
                    f"<td>{_e(w['pred'])}</td><td>{flag}</td><td class='ev'>{_e(w.get('evidence') or '')}</td></tr>")
     out.append("</table></body></html>\n")

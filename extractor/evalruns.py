@@ -80,6 +80,11 @@ def save(con: sqlite3.Connection, run: EvalRun) -> int:
     return eid
 
 
+def in_files(ref: str) -> bool:
+    """Whether `load` finds this run in a file (so it needs no run database)."""
+    return os.path.isfile(BASELINE if ref == "baseline" else ref) or os.path.isfile(os.path.join(RUNS_DIR, f"{ref}.json"))
+
+
 def load(ref: str, con: sqlite3.Connection | None = None) -> EvalRun:
     """A saved run by JSON file path, by name in the run database (the latest of that name), or `baseline`."""
     path = BASELINE if ref == "baseline" else ref

@@ -79,18 +79,43 @@ def matches(tags: dict[str, str], wanted: list[str]) -> bool:
     return True
 
 
+TAG_KEYS = ("format", "year", "level", "split", "template")
+
+
+def _no_case(why: str) -> ConfigError:
+    return ConfigError(f"no gold case matches: {why}")
+
+
 def run_eval(dirs: list[str], backend: Backend, tags: list[str] | None = None) -> tuple[Summary, list[ReportResult]]:
+    """Every gold case in `dirs` (those with every tag of `tags`) run and scored. No case to score is an error, never
+    an empty summary: a filter nothing satisfies would otherwise read as a perfect or a broken score."""
+    wanted = " ".join(f"--tag {t}" for t in tags or [])
+    for t in tags or []:
+        k, eq, _ = t.partition("=")
+        if not eq or k.strip() not in TAG_KEYS:
+            raise _no_case(f"{wanted} (a tag is KEY=VALUE with KEY one of {', '.join(TAG_KEYS)})")
     summary = Summary()
     results = []
-    items = fields = 0
+    items = fields = cases = 0
+    seen: dict[str, set[str]] = {}
     for case in find_gold(dirs):
+        cases += 1
         result = process(load(case.report_path), backend)
-        if tags and not matches(tags_of(case, result), tags):
+        case_tags = tags_of(case, result)
+        for k, v in case_tags.items():
+            seen.setdefault(k, set()).add(v)
+        if tags and not matches(case_tags, tags):
             continue
         scores = score_case(case, result)
         results.append(result)
         summary.scores.extend(scores)
         items += len(result.review_items())
         fields += sum(1 for r in result.fields.values() if r.value is not None or r.status in ("conflict", "ambiguous"))
+    where = ", ".join(dirs)
+    if not cases:
+        raise _no_case(f"no gold files (JSON with `report` and `fields`) in {where}")
+    if not results:
+        known = "; ".join(f"{k}: {', '.join(sorted(seen[k]))}" for k in TAG_KEYS if k in seen)
+        raise _no_case(f"{wanted} (none of the {cases} cases in {where} has every one; tags seen: {known})")
     summary.queue = {"items": items, "fields": fields}
     return summary, results

@@ -124,10 +124,11 @@ def metrics(rows: list[FieldScore]) -> dict[str, Any]:
     with_evidence = [r for r in given if r.evidence_at_span is not None]
     return {
         "n": len(rows), "correct": sum(1 for r in rows if r.correct),
-        "accuracy": _rate(sum(r.score for r in rows), len(rows)),
+        "accuracy": _rate(sum(r.score for r in rows), len(rows)),  # partial credit: a list scores its F1
         "precision": _rate(sum(r.score for r in given), len(given)),
         "recall": _rate(sum(r.score for r in labelled if r.pred is not None), len(labelled)),
         "wrong_values": len(wrong),
+        "missed": sum(1 for r in rows if r.pred is None and not r.correct),  # with wrong_values: every field not exact
         "silent_errors": sum(1 for r in wrong if not r.flagged),
         "review_yield": _rate(sum(1 for r in wrong if r.flagged), len(wrong)),
         "flagged_share": _rate(sum(1 for r in rows if r.flagged), len(rows)),
