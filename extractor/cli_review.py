@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from .cli_common import Db, existing_db, fail
+from .cli_common import Db, existing_db, fail, os_error
 from .errors import ExtractorError
 
 review_app = typer.Typer(add_completion=False, help="The review queue: values the checks cannot vouch for.")
@@ -47,16 +47,18 @@ def review(ctx: typer.Context, db: Db = None, reviewer: Reviewer = None, field: 
 
 @review_app.command("list")
 def list_cmd(db: Db = None, field: Field = None, report: Report = None, reason: Reason = None,
-             state: Annotated[str, typer.Option(help="open (open and reopened), decided, closed or all.")] = "open",
+             state: Annotated[str, typer.Option(help="open (open and reopened), reopened, decided, closed or all.")] = "open",
              limit: Annotated[int | None, typer.Option(help="At most this many items.")] = None,
              as_json: AsJson = False) -> None:
     """List queue items, most important first (conflicts and failed checks, then low confidence)."""
     from rich.table import Table
 
-    from .review import OPEN_STATES
+    from .review import ReviewError, states_for
 
-    states = {"open": OPEN_STATES, "all": ("open", "reopened", "decided", "closed")}.get(state, (state,))
-    items = _queue(db).items(states, field, report, reason, limit)
+    try:
+        items = _queue(db).items(states_for(state), field, report, reason, limit)
+    except ReviewError as exc:
+        fail(exc)
     if as_json:
         typer.echo(json.dumps([i.as_dict() for i in items], ensure_ascii=False, indent=1))
         return
@@ -125,9 +127,22 @@ def stats(db: Db = None, as_json: AsJson = False) -> None:
 
 @review_app.command("to-gold")
 def to_gold(out_dir: Annotated[str, typer.Argument(help="Directory for the gold files.")], db: Db = None) -> None:
-    """Write every report's decided values as gold files (FIELDS.md format) with the report beside them."""
-    files = _queue(db).to_gold(out_dir)
+    """Write every report's decided values as gold files (FIELDS.md format) with the report beside them; a report
+    whose source is gone is an error line (its gold file is written without it) and exit code 1."""
+    missing: list[str] = []
+
+    def gone(src: str) -> None:
+        missing.append(src)
+        typer.echo(f"error: {src}: report not found; its gold file was written without it", err=True)
+
+    queue = _queue(db)
+    try:
+        files = queue.to_gold(out_dir, on_missing=gone)
+    except OSError as exc:
+        fail(os_error(exc))
     typer.echo(f"{len(files)} gold file(s) in {os.path.abspath(out_dir)}")
+    if missing:
+        raise typer.Exit(1)
 
 
 def export(
@@ -154,4 +169,6 @@ def export(
         n = export_dataset(store, out, fmt, cfg, cells)
     except ExtractorError as exc:
         fail(exc)
+    except OSError as exc:
+        fail(os_error(exc))
     typer.echo(f"{n} report(s) written to {out}")

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import getpass
 import json
+import math
 import os
 import re
 import sqlite3
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +32,8 @@ from .store import loads
 
 CONTEXT_CHARS = 120
 OPEN_STATES = ("open", "reopened")
+STATES = ("open", "reopened", "decided", "closed")
+STATE_CHOICES = (*STATES, "all")  # what `review list --state` takes; `open` means open and reopened
 HARD_FAILURES = {"sum_mismatch", "percent_mismatch", "source_disagrees", "backends_disagree", "identity_failed",
                  "other_witness_unverified"}
 PRIORITY_NAMES = {0: "conflict, ambiguity or failed check", 1: "low confidence", 2: "other"}
@@ -132,8 +136,27 @@ class Item:
                    loads(row["value"]), row["status"], row["confidence"], loads(row["reasons"]) or [], row["evidence"],
                    loads(row["alternatives"]) or [], loads(row["context"]) or [], d)
 
+    @property
+    def ambiguous(self) -> bool:
+        """A null the source admits several readings of: there is no machine value to accept."""
+        return self.value is None and (self.status == "ambiguous" or bool(self.alternatives))
+
+    def readings(self) -> list[Any]:
+        out: list[Any] = []
+        for a in self.alternatives:
+            if a.get("value") is not None and a.get("value") not in out:
+                out.append(a.get("value"))
+        return out
+
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def states_for(state: str) -> tuple[str, ...]:
+    """The item states a `--state` choice stands for; an unknown one is refused with the choices."""
+    if state not in STATE_CHOICES:
+        raise ReviewError(f"unknown state {state!r}; choose from {', '.join(STATE_CHOICES)}")
+    return {"open": OPEN_STATES, "all": STATES}.get(state, (state,))
 
 
 _SELECT = "SELECT i.*, r.path AS report_path FROM review_items i LEFT JOIN reports r ON r.id = i.report_id"
@@ -152,6 +175,9 @@ class Queue:
 
     def items(self, states: tuple[str, ...] = OPEN_STATES, field: str | None = None, report: str | None = None,
               reason: str | None = None, limit: int | None = None) -> list[Item]:
+        unknown = [x for x in states if x not in STATES]
+        if unknown or not states:
+            raise ReviewError(f"unknown state {', '.join(map(repr, unknown)) or '(none)'}; choose from {', '.join(STATES)}")
         where, args = [f"i.state IN ({','.join('?' * len(states))})"], list(states)
         if field:
             where.append("(i.path = ? OR i.path LIKE ?)")
@@ -178,6 +204,10 @@ class Queue:
         """Record a decision (accept the machine's value, a corrected value, or null); committed at once."""
         item = self.get(item_id)
         if action == "accept":
+            if item.ambiguous:
+                readings = ", ".join(json.dumps(v, ensure_ascii=False) for v in item.readings()) or "none listed"
+                raise ReviewError(f"item {item.id} ({item.path}) is ambiguous (readings {readings}): there is no value "
+                                  "to accept; give --value V or --null")
             value = item.value
         elif action == "null":
             value = None
@@ -220,8 +250,9 @@ class Queue:
             "decisions": self.con.execute("SELECT COUNT(*) FROM decisions").fetchone()[0],
         }
 
-    def to_gold(self, out_dir: str) -> list[str]:
-        """Each report's decided values as a gold file (FIELDS.md format), its report copied beside it."""
+    def to_gold(self, out_dir: str, on_missing: Callable[[str], None] | None = None) -> list[str]:
+        """Each report's decided values as a gold file (FIELDS.md format), its report copied beside it; a report
+        whose source cannot be found is passed to `on_missing` (its gold file is written all the same)."""
         import shutil
 
         by_report: dict[str, dict[str, Any]] = {}
@@ -234,8 +265,10 @@ class Queue:
             src = row["path"] if row else ""
             name = f"{os.path.splitext(os.path.basename(src))[0] or rid}"
             report_name = os.path.basename(src) or f"{rid}.txt"
-            if src and os.path.exists(src):
+            if src and os.path.isfile(src):
                 shutil.copyfile(src, os.path.join(out_dir, "reports", report_name))
+            elif on_missing is not None:
+                on_missing(src or f"report {rid} (no path recorded)")
             target = os.path.join(out_dir, f"{name}.json")
             existing = {}
             if os.path.exists(target):  # a gold file grows: labels already there and not re-decided are kept
@@ -256,8 +289,27 @@ def default_reviewer() -> str:
         return "unknown"
 
 
+def may_be_negative(path: str) -> bool:
+    """Whether a number in this field may be below zero. As reconcile's `negative_count` check: counts and amounts
+    never are, except under `proactive.*`, where the 2019 template's tables carry 本年增/减 (the year's change)."""
+    return path.startswith("proactive.")
+
+
+def _check_number(path: str, kind: str, value: Any, text: Any) -> None:
+    what = "a count: a non-negative whole number" if kind == "int" else "an amount in yuan: a non-negative number"
+    if may_be_negative(path):
+        what = what.replace("a non-negative ", "a ")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or (kind == "int" and not float(value).is_integer()):
+        raise ReviewError(f"{path} is {what}, not {text!r}")
+    if value < 0 and not may_be_negative(path):
+        raise ReviewError(f"{path} is {what}, not {text!r}")
+
+
 def parse_value(path: str, text: Any) -> Any:
-    """A value typed by a reviewer, parsed and checked by the field's type."""
+    """A value typed by a reviewer, parsed and checked by the field's kind (catalogue): a count is a whole number and
+    an amount a number, neither below zero except where the catalogue allows it (`may_be_negative`); a date is
+    YYYY-MM-DD; an enum one of its values; a list items separated by ；, ; | or new lines."""
     if path not in catalogue():
         raise ReviewError(f"unknown field {path}")
     kind = catalogue()[path].kind
@@ -272,7 +324,7 @@ def parse_value(path: str, text: Any) -> Any:
 
             t = t.replace(",", "").replace("，", "")
             try:
-                value = int(t) if kind == "int" else (int(t) if re.fullmatch(r"-?\d+", t) else float(t))
+                value = int(t) if re.fullmatch(r"-?\d+", t) else float(t)
             except ValueError:
                 parsed = reparse(t, kind)
                 value = parse_cn_numeral(t) if parsed is None else parsed.value
@@ -284,6 +336,10 @@ def parse_value(path: str, text: Any) -> Any:
             raise ReviewError(f"{path} is one of {', '.join(ENUMS[path])}, not {t!r}")
         else:
             value = t
+    if kind in ("int", "yuan") and value is not None:
+        _check_number(path, kind, value, text)
+        if kind == "int":
+            value = int(value)
     try:
         field_model(path).model_validate({"value": value})
     except Exception as exc:

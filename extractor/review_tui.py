@@ -16,7 +16,7 @@ from rich.text import Text
 
 from .review import PRIORITY_NAMES, Item, Queue, ReviewError
 
-KEYS = "[a]ccept  [v]alue  [n]ull  [s]kip  [b]ack  [q]uit"
+KEYS = "[a]ccept  [v]alue  [n]ull  [s]kip  [b]ack  [q]uit"  # printed as plain text: rich would take [a] for markup
 PROMPT = "decision> "
 
 
@@ -63,19 +63,27 @@ def interactive(queue: Queue, filters: dict[str, Any], reviewer: str | None, con
     while 0 <= i < len(ids):
         item = queue.get(ids[i])
         render(con, item, i + 1, len(ids))
-        con.print(KEYS, style="dim")
+        con.print(KEYS, style="dim", markup=False, highlight=False)
         try:
             key = ask(PROMPT).strip().lower()
         except EOFError:
             break
         try:
-            if key in ("a", "n"):
+            if key == "a" and item.ambiguous:  # no machine value to accept: the reviewer picks the reading
+                readings = ", ".join(_v(v) for v in item.readings()) or "none listed"
+                con.print(f"{item.path} is ambiguous: nothing to accept; type the right value (readings {readings})",
+                          style="yellow", markup=False)
+                d = queue.decide(item.id, "value", ask(f"value for {item.path} (readings {readings})> "),
+                                 reviewer=reviewer)
+                con.print(f"saved: {item.path} = {_v(d['value'])}", style="green", markup=False)
+                action = "value"
+            elif key in ("a", "n"):
                 action = "accept" if key == "a" else "null"
                 d = queue.decide(item.id, action, reviewer=reviewer)
-                con.print(f"saved: {item.path} = {_v(d['value'])}", style="green")
+                con.print(f"saved: {item.path} = {_v(d['value'])}", style="green", markup=False)
             elif key == "v":
                 d = queue.decide(item.id, "value", ask(f"value for {item.path}> "), reviewer=reviewer)
-                con.print(f"saved: {item.path} = {_v(d['value'])}", style="green")
+                con.print(f"saved: {item.path} = {_v(d['value'])}", style="green", markup=False)
                 action = "value"
             elif key == "s":
                 action = "skip"
@@ -85,10 +93,10 @@ def interactive(queue: Queue, filters: dict[str, Any], reviewer: str | None, con
             elif key == "q":
                 break
             else:
-                con.print(f"unknown key {key!r}; {KEYS}", style="yellow")
+                con.print(f"unknown key {key!r}; {KEYS}", style="yellow", markup=False)
                 continue
         except ReviewError as exc:
-            con.print(f"not saved: {exc}", style="red")
+            con.print(f"not saved: {exc}", style="red", markup=False)
             continue
         except EOFError:
             break
