@@ -14,8 +14,26 @@ from .catalogue import catalogue, paths
 from .reconcile import REVIEW_THRESHOLD, FieldResult
 from .schema import flatten
 
-BASE_COLUMNS = ["id", "path", "backend", "fields_verified", "fields_for_review"]
+BASE_COLUMNS = ["id", "path", "backend", "fields_verified", "fields_for_review", "needs_review"]
 FORMATS = ("jsonl", "csv", "parquet")
+SHOWN_NULL_STATUSES = ("conflict", "ambiguous")  # a null with one of these is a finding, not an empty field
+
+
+def status_columns(cols: list[str]) -> list[str]:
+    """Each field's column followed by its `<path>.status` column, in catalogue order."""
+    return [c for p in cols for c in (p, f"{p}.status")]
+
+
+def shown_status(field: dict[str, Any] | None) -> str:
+    """The status a CSV cell shows: the field's, or empty for an empty field (null, nothing to say about it)."""
+    if field is None or (field.get("value") is None and field.get("status") not in SHOWN_NULL_STATUSES):
+        return ""
+    return str(field.get("status") or "")
+
+
+def catalogue_order(fields: Iterable[str]) -> list[str]:
+    order = {p: i for i, p in enumerate(catalogue())}
+    return sorted(fields, key=lambda p: (order.get(p, len(order)), p))
 
 
 def csv_value(v: Any) -> str:
@@ -70,7 +88,7 @@ class Writer:
         self._jsonl: IO[str] = open(os.path.join(out_dir, "results.jsonl"), "w", encoding="utf-8")
         self._csv_fh: IO[str] = open(os.path.join(out_dir, "results.csv"), "w", encoding="utf-8-sig", newline="")
         self._csv = csv.writer(self._csv_fh)
-        self._csv.writerow(BASE_COLUMNS + self.columns)
+        self._csv.writerow(BASE_COLUMNS + status_columns(self.columns))
         self._errors: IO[str] = open(os.path.join(out_dir, "errors.txt"), "w", encoding="utf-8")
 
     def write(self, record: dict[str, Any], fields: Iterable[FieldResult] | None = None) -> tuple[int, int]:
@@ -82,10 +100,14 @@ class Writer:
         _atomic_write(os.path.join(self.out_dir, "reports", name), line)
         self._jsonl.write(line)
         self._jsonl.flush()
-        verified, review = counts(record, self.threshold) if fields is None else count(fields, self.threshold)
+        results = list(field_results(record).values() if fields is None else fields)
+        verified, review = count(results, self.threshold)
+        need = catalogue_order(r.path for r in results if r.needs_review(self.threshold))
         flat = flatten(record["fields"])
-        row = [record["id"], record["path"], record["backend"], verified, review]
-        row += [csv_value(flat[p]["value"]) if p in flat else "" for p in self.columns]
+        row = [record["id"], record["path"], record["backend"], verified, review, csv_value(need)]
+        for p in self.columns:
+            f = flat.get(p)
+            row += [csv_value(f["value"]) if f is not None else "", shown_status(f)]
         self._csv.writerow(row)
         self._csv_fh.flush()
         return verified, review
@@ -96,8 +118,15 @@ class Writer:
         self._errors.flush()
 
     def close(self) -> None:
+        """Close every file, even when one fails (a full disk fails the last flush): the first failure is raised."""
+        first: BaseException | None = None
         for fh in (self._jsonl, self._csv_fh, self._errors):
-            fh.close()
+            try:
+                fh.close()
+            except Exception as exc:  # noqa: BLE001 - kept and raised once the others are closed
+                first = first or exc
+        if first is not None:
+            raise first
 
 
 # the dataset, decisions applied ---------------------------------------------------------------------
@@ -105,29 +134,40 @@ class Writer:
 def dataset_rows(store: Any, cfg_hash: str | None = None) -> Iterator[dict[str, Any]]:
     """One row per report: the latest result's values with every reviewer's decision applied.
 
-    `values` maps each field to its final value; `decided` maps each field a person decided to who,
-    when, and the machine value the decision replaced; `fields` is the full per-report record (machine
-    values, evidence, status) for traceability."""
-    from .review import Queue
+    `values` maps each field to its final value; `status` to its status (`decided` where a person decided,
+    empty for an empty field); `decided` maps each field a person decided to who, when, and the machine
+    value the decision replaced; `needs_review` lists the fields still open in the review queue; `fields`
+    is the full per-report record (machine values, evidence, status) for traceability."""
+    from .review import OPEN_STATES, Queue
 
     by_report: dict[str, dict[str, dict[str, Any]]] = {}
     for (rid, path), d in Queue(store.con).decisions().items():
         by_report.setdefault(rid, {})[path] = d
+    open_items: dict[str, list[str]] = {}
+    for row in store.con.execute(f"SELECT report_id, path FROM review_items WHERE state IN ({','.join('?' * len(OPEN_STATES))})",
+                                 OPEN_STATES):
+        open_items.setdefault(row["report_id"], []).append(row["path"])
     for res in store.latest_results(cfg_hash):
         record = store.record(res["report_id"], res["config_hash"])
-        values = {p: d["value"] for p, d in flatten(record["fields"]).items()}
+        flat = flatten(record["fields"])
+        values = {p: d["value"] for p, d in flat.items()}
+        status = {p: shown_status(d) for p, d in flat.items()}
         decided = {}
         for path, d in by_report.get(record["id"], {}).items():
             values[path] = d["value"]
+            status[path] = "decided"
             decided[path] = {"value": d["value"], "machine_value": d["machine_value"], "reviewer": d["reviewer"],
                              "decided_at": d["ts"], "action": d["action"]}
         yield {"id": record["id"], "path": record["path"], "backend": record["backend"],
-               "values": {p: values.get(p) for p in catalogue()}, "decided": decided, "fields": record["fields"]}
+               "values": {p: values.get(p) for p in catalogue()}, "status": {p: status.get(p, "") for p in catalogue()},
+               "decided": decided, "needs_review": catalogue_order(open_items.get(record["id"], [])),
+               "fields": record["fields"]}
 
 
 def export_dataset(store: Any, out: str, fmt: str, cfg_hash: str | None = None, include_cells: bool = True) -> int:
-    """Write the dataset to OUT as jsonl, csv (one column per field, `decided_fields` naming what a person
-    decided) or parquet (typed columns). Returns the number of reports written."""
+    """Write the dataset to OUT as jsonl, csv (a column per field and its `<path>.status`, `decided_fields` naming
+    what a person decided, `needs_review` what is still open in the queue) or parquet (the same, typed columns).
+    Returns the number of reports written."""
     from .errors import ConfigError
 
     if fmt not in FORMATS:
@@ -143,13 +183,16 @@ def export_dataset(store: Any, out: str, fmt: str, cfg_hash: str | None = None, 
                 n += 1
         return n
     flat_rows = ({"id": r["id"], "path": r["path"], "backend": r["backend"], "decided_fields": sorted(r["decided"]),
-                  **{p: r["values"][p] for p in cols}} for r in dataset_rows(store, cfg_hash))
+                  "needs_review": r["needs_review"],
+                  **{k: v for p in cols for k, v in ((p, r["values"][p]), (f"{p}.status", r["status"][p]))}}
+                 for r in dataset_rows(store, cfg_hash))
+    header = ["id", "path", "backend", "decided_fields", "needs_review", *status_columns(cols)]
     if fmt == "csv":
         with open(out, "w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(["id", "path", "backend", "decided_fields", *cols])
+            w.writerow(header)
             for r in flat_rows:
-                w.writerow([csv_value(r[c]) for c in ("id", "path", "backend", "decided_fields", *cols)])
+                w.writerow([csv_value(r[c]) for c in header])
                 n += 1
         return n
     return _parquet(flat_rows, out, cols)
@@ -165,8 +208,9 @@ def _parquet(rows: Iterator[dict[str, Any]], out: str, cols: list[str], batch: i
         raise ConfigError("parquet export needs pyarrow: pip install 'extractor[parquet]'") from None
     types = {"int": pa.int64(), "yuan": pa.float64(), "list": pa.list_(pa.string())}
     schema = pa.schema([("id", pa.string()), ("path", pa.string()), ("backend", pa.string()),
-                        ("decided_fields", pa.list_(pa.string()))]
-                       + [(c, types.get(catalogue()[c].kind, pa.string())) for c in cols])
+                        ("decided_fields", pa.list_(pa.string())), ("needs_review", pa.list_(pa.string()))]
+                       + [f for c in cols for f in ((c, types.get(catalogue()[c].kind, pa.string())),
+                                                      (f"{c}.status", pa.string()))])
     n = 0
     with pq.ParquetWriter(out, schema) as w:
         chunk: list[dict[str, Any]] = []
