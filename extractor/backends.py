@@ -58,9 +58,14 @@ class RulesBackend:
         from .rules.common import Context
 
         ctx = Context(cleaned)
+        about = meta.extract(ctx)  # reads no table region: safe before the tables mark theirs
+        if any(c.path == "meta.doc_type" and meta.NOT_A_REPORT in c.reasons for c in about):
+            # not a disclosure report (a 404 page, a news item, ...): doc_type = other and why, every other field
+            # empty, rather than values read out of a text that is not one
+            return [c for c in about if c.path in ("meta.doc_type", "note")]
         table = legacy_table.extract(ctx)  # first: it marks the table region the prose patterns skip
         std = standard_table.extract(ctx)
-        out = table + std + narrative.extract(ctx) + meta.extract(ctx) + assessment.extract(ctx)
+        out = table + std + narrative.extract(ctx) + about + assessment.extract(ctx)
         if STANDARD_MARKERS.search(cleaned.body.text):
             fmt, note = "standard_table", "national template table headers"
         elif len({c.path for c in table}) >= 3:

@@ -92,9 +92,15 @@ def _finished(path: str, result: ReportResult) -> Outcome:
     return Outcome(path, result=result, record=result.record())
 
 
-def _ids(paths: Iterable[str], is_done: Callable[[str], bool]) -> Iterator[Outcome]:
-    """Each path with its id; the ones already done come out marked skipped."""
+def _ids(paths: Iterable[object], is_done: Callable[[str], bool]) -> Iterator[Outcome]:
+    """Each path (`str`) with its id, the ones already done marked skipped; each `ingest.Rejected` (unreadable,
+    unsupported format) a failure with its reason."""
+    from .ingest import Rejected
+
     for p in paths:
+        if isinstance(p, Rejected):
+            yield Outcome(p.path, error=p.reason)
+            continue
         try:
             rid = file_id(p)
         except OSError as exc:

@@ -13,6 +13,7 @@ class Document:
     encoding: str
     media_type: str  # "text" or "html"
     original: str  # the text every span indexes: the decoded file, or for HTML its text rendering
+    notes: tuple[str, ...] = ()  # what ingest had to do to read it (NUL bytes dropped, ...): the result's notes
 
     @property
     def name(self) -> str:

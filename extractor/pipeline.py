@@ -42,7 +42,7 @@ class ReportResult:
 
 
 def _result(doc: Document, backend: Backend, candidates: list[Candidate]) -> ReportResult:
-    notes = [str(c.value) for c in candidates if c.method == "note"]
+    notes = list(doc.notes) + [str(c.value) for c in candidates if c.method == "note"]
     candidates = [c for c in candidates if c.method != "note"]
     for c in candidates:
         c.backend = c.backend or backend.name
