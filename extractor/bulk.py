@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import sqlite3
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from .errors import ExtractorError
 from .pipeline import ReportResult
+from .redact import scrub
 
 if TYPE_CHECKING:
     from .export import Writer
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from .store import Run, Store
 
 WINDOW_PER_WORKER = 4
+SHARD_POLL = 1.0  # seconds between checks that the shards and workers (and, in them, the parent) are alive
 
 
 @dataclass
@@ -46,6 +50,8 @@ class Tally:
     done: int = 0
     skipped: int = 0
     failed: int = 0
+    model_failed: int = 0  # done with the rules' values only: a model call failed (redone by the next run)
+    not_report: int = 0  # read, and not a disclosure report (meta.doc_type other, not_a_report)
     verified: int = 0
     review: int = 0
     errors: list[str] = field(default_factory=list)
@@ -60,10 +66,16 @@ def file_id(path: str) -> str:
     return h.hexdigest()[:16]
 
 
+class EndpointError(ExtractorError):
+    """The model endpoint refuses the key or cannot be reached: no report could get its calls answered."""
+
+    exit_code = 2
+
+
 def _message(exc: BaseException) -> str:
     if isinstance(exc, ExtractorError):
-        return str(exc)
-    return " ".join(f"internal error: {type(exc).__name__}: {exc}".split())  # one bad report never stops the batch
+        return scrub(str(exc))
+    return scrub(" ".join(f"internal error: {type(exc).__name__}: {exc}".split()))  # one bad report never stops a batch
 
 
 # the deterministic path: in this process or across worker processes -------------------------------
@@ -71,11 +83,30 @@ def _message(exc: BaseException) -> str:
 _worker_backend = None
 
 
-def _init_worker(backend_name: str) -> None:
+def _init_worker(backend_name: str, parent: int | None = None) -> None:
     global _worker_backend
+    import signal
+
     from . import backends
 
+    if parent is not None:  # a pool worker (not the main process, which runs one worker's part itself with --workers 1)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main process's handler, inherited by fork: just end
+        _watch_parent(parent)
     _worker_backend = backends.create(backend_name)
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the main process is gone (killed outright, nothing would take this worker's results): a thread, so it
+    also works while the worker is blocked writing to a pipe nobody reads."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(SHARD_POLL)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="extractor-parent-watch").start()
 
 
 def _work(path: str) -> Outcome:
@@ -109,32 +140,66 @@ def _ids(paths: Iterable[object], is_done: Callable[[str], bool]) -> Iterator[Ou
         yield Outcome(p, report_id=rid, skipped=is_done(rid))
 
 
-def deterministic(paths: Iterable[str], backend_name: str, is_done: Callable[[str], bool],
+WORKER_DIED = "worker process died (killed, or out of memory); the same command again redoes this report"
+
+
+def deterministic(paths: Iterable[object], backend_name: str, is_done: Callable[[str], bool],
                   workers: int = 1) -> Iterator[Outcome]:
-    """Outcomes in input order; with workers > 1, a bounded window of reports across processes."""
+    """Outcomes in input order; with workers > 1, a bounded window of reports across processes. A worker that dies
+    fails the reports in the window (each an error line) and a new pool takes the rest."""
     todo = _ids(paths, is_done)
     if workers <= 1:
         _init_worker(backend_name)
         for o in todo:
             yield o if o.skipped or o.error else _with_id(_work(o.path), o.report_id)
         return
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(backend_name,)) as pool:
-        window: deque[tuple[Outcome, Future[Outcome] | None]] = deque()
+    from concurrent.futures.process import BrokenProcessPool
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(backend_name, os.getpid()))
+
+    pool = new_pool()
+    window: deque[tuple[Outcome, Future[Outcome] | None]] = deque()
+    try:
         for o in todo:
-            window.append((o, None if o.skipped or o.error else pool.submit(_work, o.path)))
+            fut = None
+            if not (o.skipped or o.error):
+                try:
+                    fut = pool.submit(_work, o.path)
+                except BrokenProcessPool:  # broken since the last result: the reports still in it fail below
+                    _stop(pool)
+                    pool = new_pool()
+                    fut = pool.submit(_work, o.path)
+            window.append((o, fut))
             while len(window) > workers * WINDOW_PER_WORKER or (window and window[0][1] is None):
                 yield _settle(window.popleft())
         while window:
             yield _settle(window.popleft())
+    finally:  # done, or stopped (Ctrl-C, SIGTERM, the consumer gone): no worker outlives the run
+        _stop(pool)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(timeout=5)
 
 
 def _settle(entry: tuple[Outcome, Future[Outcome] | None]) -> Outcome:
+    from concurrent.futures.process import BrokenProcessPool
+
     o, fut = entry
     if fut is None:
         return o
     try:
         return _with_id(fut.result(), o.report_id)
-    except Exception as exc:  # a worker that died (killed, out of memory): this report fails, the run goes on
+    except BrokenProcessPool:  # a worker died (killed, out of memory): this report fails, the run goes on
+        return Outcome(o.path, o.report_id, error=WORKER_DIED)
+    except Exception as exc:
         return Outcome(o.path, o.report_id, error=_message(exc))
 
 
@@ -151,7 +216,6 @@ def _with_id(o: Outcome, rid: str | None) -> Outcome:
 # over processes, the way the deterministic path splits reports. The main process hands each shard at most
 # `in_flight` reports at a time and commits what comes back, so memory stays flat and a kill loses nothing.
 
-SHARD_POLL = 1.0  # seconds between checks that the shards (and, in a shard, the parent) are alive
 
 
 def shard_settings(settings: ModelSettings, shards: int) -> list[ModelSettings]:
@@ -257,6 +321,7 @@ def _shard_main(settings: ModelSettings, db: str, inbox: object, out: object, pa
         conn.close()  # type: ignore[attr-defined]
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork: just end
     engine = OpenAIBackend(settings, CallLog(connect(db)))
     outbox: SimpleQueue = SimpleQueue()
 
@@ -330,29 +395,59 @@ class Sink:
         self.on_each = on_each
 
     def take(self, o: Outcome) -> None:
+        """One outcome, one line of the run: a result validated, committed and written, or an error line, never half
+        of one. A full disk or a database that cannot be written stops the run (raised); a result whose model
+        endpoint refuses every call is committed, then `EndpointError` is raised."""
         t = self.tally
-        if o.error is not None:
-            t.failed += 1
-            self.store.save_failure(self.run, o.path, o.report_id, o.error)
-            self.writer.error(o.path, o.error)
-            if self.on_error:
-                self.on_error(o.path, o.error)
+        record = None
+        if o.error is None:
+            try:
+                record = self._record(o)
+                if not o.skipped:
+                    assert o.result is not None
+                    self.store.save(self.run, o.result)  # one transaction: nothing of it if anything fails
+            except (OSError, sqlite3.OperationalError):
+                raise
+            except Exception as exc:  # this report is an error line; the run goes on
+                o, record = Outcome(o.path, o.report_id, error=_message(exc)), None
+        if record is None:
+            self._fail(o)
         else:
             if o.skipped:
                 t.skipped += 1
-                assert o.report_id is not None
-                record = self.store.record(o.report_id, self.run.config_hash)
             else:
                 assert o.result is not None
                 t.done += 1
-                self.store.save(self.run, o.result)
-                record = o.record if o.record is not None else o.result.record()
+                t.model_failed += o.result.status == "model_failed"
+            doc_type = record["fields"]["meta"]["doc_type"]
+            t.not_report += "not_a_report" in doc_type["reasons"]
             fields = None if o.result is None else o.result.catalogued().values()
             verified, review = self.writer.write(record, fields)
             t.verified += verified
             t.review += review
         if self.on_each:
             self.on_each()
+        if o.result is not None and o.result.fatal:
+            raise EndpointError(o.result.fatal)
+
+    def _record(self, o: Outcome) -> dict | None:
+        if o.error is not None:
+            return None
+        if o.skipped:
+            assert o.report_id is not None
+            with self.store.con:
+                self.store.seen_at(o.report_id, o.path)
+            return self.store.record(o.report_id, self.run.config_hash, o.path)
+        assert o.result is not None
+        return o.record if o.record is not None else o.result.record()
+
+    def _fail(self, o: Outcome) -> None:
+        assert o.error is not None
+        self.tally.failed += 1
+        self.store.save_failure(self.run, o.path, o.report_id, o.error)
+        self.writer.error(o.path, o.error)
+        if self.on_error:
+            self.on_error(o.path, o.error)
 
 
 def default_workers() -> int:

@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 
 from . import __version__
-from .cli_common import Db, existing_db, fail
+from .cli_common import Db, disk_full_guard, existing_db, fail
 from .errors import ConfigError, ExtractorError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,  # locals hold keys
                   help="Turn scraped government information-disclosure annual reports into verified rows.")
 
 Backend = Annotated[str, typer.Option("--backend", "-b", help="auto (model if an endpoint is configured, else rules), rules or openai.")]
@@ -36,6 +36,7 @@ def _engine(backend: str, model: str | None = None, mode: str = "tools", db: str
 
 
 @app.command()
+@disk_full_guard
 def run(
     inputs: Annotated[list[str], typer.Argument(help="Report files (.txt/.html), directories or globs.")],
     out: Annotated[str, typer.Option("--out", "-o", help="Output directory.")] = "out",
@@ -59,6 +60,29 @@ def run(
 ) -> None:
     """Extract every report into the run database and OUT: a JSON per report, results.jsonl, results.csv,
     errors.txt. Resumable: reports already done under the same configuration are not redone."""
+    from .export import lock_out
+
+    for bad, why in ((not 0.0 <= review_threshold <= 1.0, f"--review-threshold is a confidence from 0 to 1, not {review_threshold}"),
+                     (concurrency < 1, f"--concurrency is at least 1, not {concurrency}"),
+                     (workers is not None and workers < 1, f"--workers is at least 1, not {workers}"),
+                     (rpm is not None and rpm <= 0, f"--rpm is a positive number, not {rpm}"),
+                     (timeout <= 0, f"--timeout is a positive number of seconds, not {timeout}")):
+        if bad:
+            fail(ConfigError(why))
+    try:
+        owner = lock_out(out)  # first: a second run on OUT is refused before it writes anything anywhere
+    except ExtractorError as exc:
+        fail(exc)
+    try:  # OUT is ours until the command ends, however it ends
+        _run_locked(out, inputs, backend, model, mode, db, workers, concurrency, rpm, timeout, ask, review_threshold,
+                    force, batch, poll, wait, progress)
+    finally:
+        owner.close()
+
+
+def _run_locked(out: str, inputs: list[str], backend: str, model: str | None, mode: str, db: str | None,
+                workers: int | None, concurrency: int, rpm: float | None, timeout: float, ask: str,
+                review_threshold: float, force: bool, batch: bool, poll: float, wait: bool, progress: bool) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from . import bulk
@@ -73,7 +97,10 @@ def run(
         store = Store(connect(db_path(db)), review_threshold)
     except ExtractorError as exc:
         fail(exc)
+    for gone in store.mark_abandoned():
+        typer.echo(f"run {gone} was left running by a process that is gone: marked interrupted", err=True)
     run_ = store.start_run(engine_config(engine))
+    stop = _StopOnTerm()
 
     def is_done(rid: str) -> bool:
         return not force and store.done(rid, run_)
@@ -83,8 +110,14 @@ def run(
             store.finish_run(run_, "failed")
             fail(ConfigError("--batch sends model calls: it needs the openai backend"))
         try:
-            pending = _batch(engine, store, run_.config_hash, os.path.join(out, "batches"), inputs, is_done, poll, wait)
-        except BaseException:  # interrupted while waiting on the batch: the same command resumes it
+            with stop:
+                pending = _batch(engine, store, run_.config_hash, os.path.join(out, "batches"), inputs, is_done, poll,
+                                 wait)
+        except KeyboardInterrupt:  # interrupted while waiting on the batch: the same command resumes it
+            store.finish_run(run_, "interrupted")
+            typer.echo("interrupted while the batch was pending; run the same command again to resume", err=True)
+            raise typer.Exit(stop.exit_code) from None
+        except BaseException:
             store.finish_run(run_, "interrupted")
             raise
         if pending:
@@ -97,11 +130,12 @@ def run(
         typer.echo(f"error: {path}: {message}", err=True)
 
     cols = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} reports"), TimeElapsedColumn())
-    status = "interrupted"
+    status, fatal, interrupted = "interrupted", None, False
+    sink = bulk.Sink(store, run_, writer, on_error)
     try:
-        with Progress(*cols, transient=True, disable=not progress or not sys.stderr.isatty()) as bar:
+        with stop, Progress(*cols, transient=True, disable=not progress or not sys.stderr.isatty()) as bar:
             task = bar.add_task("reports", total=None)
-            sink = bulk.Sink(store, run_, writer, on_error, lambda: bar.advance(task))
+            sink.on_each = lambda: bar.advance(task)
             paths = enumerate_inputs(inputs)
             if hasattr(engine, "apropose"):  # the model path: reports over `workers` processes, calls concurrent
                 outcomes = bulk.sharded(paths, engine.settings, db_path(db), is_done, workers)
@@ -110,15 +144,54 @@ def run(
             for o in outcomes:
                 sink.take(o)
         status = "done"
+    except bulk.EndpointError as exc:  # no model call can succeed: stop at once, say so, keep what was committed
+        status, fatal = "failed", exc
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: what was committed is kept, the same command resumes
+        interrupted = True
     finally:
         store.finish_run(run_, status)
         writer.close()
     t = sink.tally
-    typer.echo(f"reports done: {t.done}  skipped (done before): {t.skipped}  failed: {t.failed}  "
-               f"fields verified: {t.verified}  fields for review: {t.review}")
+    model_failed = f"  model failed: {t.model_failed}" if t.model_failed else ""
+    not_report = f"not a report: {t.not_report}  " if t.not_report else ""
+    typer.echo(f"reports done: {t.done}  skipped (done before): {t.skipped}  failed: {t.failed}{model_failed}  "
+               f"{not_report}fields verified: {t.verified}  fields for review: {t.review}")
     typer.echo(f"results in {os.path.abspath(out)}; run {run_.id} in {db_path(db)}")
-    if t.failed:
+    if interrupted:
+        typer.echo(f"interrupted after {t.done + t.skipped + t.failed} reports; run the same command again to resume",
+                   err=True)
+        raise typer.Exit(stop.exit_code)
+    if t.model_failed:
+        typer.echo(f"{t.model_failed} report(s) kept the rules' values because a model call failed; "
+                   "the same command again retries their calls", err=True)
+    if fatal is not None:
+        fail(bulk.EndpointError(f"run stopped: {fatal}; what was done is kept, the same command resumes"))
+    if t.failed or t.model_failed:
         raise typer.Exit(1)
+
+
+class _StopOnTerm:
+    """While active, SIGTERM stops the run as Ctrl-C does (KeyboardInterrupt); `exit_code` is 143 after a SIGTERM,
+    130 after Ctrl-C, as shells report them."""
+
+    def __init__(self) -> None:
+        self.exit_code = 130
+        self._old: object = None
+
+    def _term(self, signum: int, frame: object) -> None:
+        self.exit_code = 143
+        raise KeyboardInterrupt
+
+    def __enter__(self) -> _StopOnTerm:
+        import signal
+
+        self._old = signal.signal(signal.SIGTERM, self._term)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        signal.signal(signal.SIGTERM, self._old)  # type: ignore[arg-type]
 
 
 def _batch(engine, store, config_hash: str, work_dir: str, inputs: list[str], is_done, poll: float,  # noqa: ANN001
@@ -144,6 +217,7 @@ def logs(
 ) -> None:
     """List model calls from the run database, with totals (calls, tokens, cache hits)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from .rundb import CallLog
@@ -157,7 +231,7 @@ def logs(
     for r in log.recent(limit):
         table.add_row(str(r["id"]), r["report_id"] or "", f"{r['prompt_name']} v{r['prompt_version']}", r["model"],
                       r["status"], str(r["attempts"]), f"{r['tokens_in']}/{r['tokens_out']}", f"{r['latency_ms']:.0f}",
-                      r["error"] or "")
+                      escape(r["error"] or ""))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
     typer.echo(f"calls: {t['calls']}  ok: {t['ok']}  cache hits: {t['cache_hits']}  failed: {t['failed']}  "
                f"http requests: {t['http_requests']}  tokens in: {t['tokens_in']}  tokens out: {t['tokens_out']}")

@@ -36,3 +36,9 @@ def disk_full(what: str) -> DiskFullError:
     """The one line for a full disk, naming what was being written."""
     return DiskFullError(f"disk full while writing {what}; what was committed is kept, free space and run the same "
                          "command again to resume")
+
+
+class OutputBusy(ExtractorError):
+    """The output directory is being written by another run."""
+
+    exit_code = 2

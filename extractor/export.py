@@ -14,7 +14,9 @@ from .catalogue import catalogue, paths
 from .reconcile import REVIEW_THRESHOLD, FieldResult
 from .schema import flatten
 
-BASE_COLUMNS = ["id", "path", "backend", "fields_verified", "fields_for_review", "needs_review"]
+BASE_COLUMNS = ["id", "path", "backend", "status", "fields_verified", "fields_for_review", "needs_review"]
+LOCK = ".extractor.lock"
+RUN_FILES = ("results.jsonl", "results.csv", "errors.txt")
 FORMATS = ("jsonl", "csv", "parquet")
 SHOWN_NULL_STATUSES = ("conflict", "ambiguous")  # a null with one of these is a finding, not an empty field
 
@@ -74,9 +76,35 @@ def _atomic_write(path: str, text: str) -> None:
     os.replace(tmp, path)
 
 
+def lock_out(out_dir: str) -> IO[str]:
+    """Own OUT for this process: an exclusive lock on OUT/.extractor.lock (released when the process ends, however it
+    ends). A directory another run holds is refused with one line naming its process."""
+    import fcntl
+
+    from .errors import OutputBusy
+
+    os.makedirs(out_dir, exist_ok=True)
+    fh = open(os.path.join(out_dir, LOCK), "a+", encoding="utf-8")
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.seek(0)
+        holder = fh.read().strip() or "unknown"
+        fh.close()
+        raise OutputBusy(f"{out_dir} is being written by another extractor run (pid {holder}); wait for it to "
+                         "finish or use another --out") from None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"{os.getpid()}\n")
+    fh.flush()
+    return fh
+
+
 class Writer:
-    """Streams a run's results to OUT as they come; every write is flushed. A re-run rewrites the files
-    whole (reports already done come back from the run database), so each report appears once."""
+    """Streams a run's results to OUT as they come, into `.part` files renamed over results.jsonl, results.csv and
+    errors.txt when the run ends (however it ends but killed outright, when the last complete files stay). A re-run
+    rewrites them whole (reports already done come back from the run database), so each report appears once.
+    The caller owns OUT (`lock_out`)."""
 
     def __init__(self, out_dir: str, include_cells: bool = True, threshold: float = REVIEW_THRESHOLD) -> None:
         os.makedirs(os.path.join(out_dir, "reports"), exist_ok=True)
@@ -85,11 +113,12 @@ class Writer:
         self.out_dir = out_dir
         self.threshold = threshold
         self.columns = paths(include_cells)
-        self._jsonl: IO[str] = open(os.path.join(out_dir, "results.jsonl"), "w", encoding="utf-8")
-        self._csv_fh: IO[str] = open(os.path.join(out_dir, "results.csv"), "w", encoding="utf-8-sig", newline="")
+        part = {f: os.path.join(out_dir, f + ".part") for f in RUN_FILES}
+        self._jsonl: IO[str] = open(part["results.jsonl"], "w", encoding="utf-8")
+        self._csv_fh: IO[str] = open(part["results.csv"], "w", encoding="utf-8-sig", newline="")
         self._csv = csv.writer(self._csv_fh)
         self._csv.writerow(BASE_COLUMNS + status_columns(self.columns))
-        self._errors: IO[str] = open(os.path.join(out_dir, "errors.txt"), "w", encoding="utf-8")
+        self._errors: IO[str] = open(part["errors.txt"], "w", encoding="utf-8")
 
     def write(self, record: dict[str, Any], fields: Iterable[FieldResult] | None = None) -> tuple[int, int]:
         """Write one report's record; returns (fields verified, fields for review), counted on `fields` when the
@@ -104,7 +133,8 @@ class Writer:
         verified, review = count(results, self.threshold)
         need = catalogue_order(r.path for r in results if r.needs_review(self.threshold))
         flat = flatten(record["fields"])
-        row = [record["id"], record["path"], record["backend"], verified, review, csv_value(need)]
+        row = [record["id"], record["path"], record["backend"], record.get("status", "done"), verified, review,
+               csv_value(need)]
         for p in self.columns:
             f = flat.get(p)
             row += [csv_value(f["value"]) if f is not None else "", shown_status(f)]
@@ -127,6 +157,8 @@ class Writer:
                 first = first or exc
         if first is not None:
             raise first
+        for f in RUN_FILES:  # complete: each replaces the last run's file at once
+            os.replace(os.path.join(self.out_dir, f + ".part"), os.path.join(self.out_dir, f))
 
 
 # the dataset, decisions applied ---------------------------------------------------------------------

@@ -14,6 +14,10 @@ from .document import Document
 from .reconcile import REVIEW_THRESHOLD, FieldResult, merge
 from .schema import nest, report_model
 
+# reasons a backend's note carries: a model call failed after every attempt; and the endpoint refuses everyone
+MODEL_FAILED = "model_failed"
+ENDPOINT_FATAL = "endpoint_fatal"
+
 
 @dataclass
 class ReportResult:
@@ -21,6 +25,8 @@ class ReportResult:
     backend: str
     fields: dict[str, FieldResult] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # report-level messages (a model call that failed, ...)
+    status: str = "done"  # or "model_failed": a model call failed after every attempt (the rules' values stand)
+    fatal: str | None = None  # the endpoint refused the key or cannot be reached: the run stops
 
     def value(self, path: str) -> Any:
         r = self.fields.get(path)
@@ -37,16 +43,21 @@ class ReportResult:
         """The per-report JSON, validated against the strict schema."""
         flat = {p: r.as_dict() for p, r in self.catalogued().items()}
         data = {"id": self.doc.id, "path": self.doc.path, "sha256": self.doc.sha256, "encoding": self.doc.encoding,
-                "backend": self.backend, "extractor_version": __version__, "notes": self.notes, "fields": nest(flat)}
+                "backend": self.backend, "extractor_version": __version__, "status": self.status, "notes": self.notes,
+                "fields": nest(flat)}
         return report_model().model_validate(data).model_dump(mode="json")
 
 
 def _result(doc: Document, backend: Backend, candidates: list[Candidate]) -> ReportResult:
-    notes = list(doc.notes) + [str(c.value) for c in candidates if c.method == "note"]
+    said = [c for c in candidates if c.method == "note"]
+    notes = list(doc.notes) + [str(c.value) for c in said]
     candidates = [c for c in candidates if c.method != "note"]
     for c in candidates:
         c.backend = c.backend or backend.name
-    return ReportResult(doc, backend.name, merge(candidates, doc.original), notes)
+    failed = [c for c in said if MODEL_FAILED in c.reasons]
+    fatal = next((str(c.value) for c in failed if ENDPOINT_FATAL in c.reasons), None)
+    return ReportResult(doc, backend.name, merge(candidates, doc.original), notes,
+                        "model_failed" if failed else "done", fatal)
 
 
 def process(doc: Document, backend: Backend) -> ReportResult:

@@ -12,15 +12,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .candidates import Candidate
-from .catalogue import APP_COLS, FIELD_TERMS, REQ_COLS, REQ_ROWS, catalogue, is_outcome
+from .catalogue import APP_COLS, REQ_COLS, REQ_ROWS, catalogue, is_outcome
+from .injection import instruction_regions, overlaps
+from .labels import sentence_at, states_field
 from .numbers import reparse, values_equal
+from .schema import alternative
 from .script import fold
 
 METHOD_RANK = {"table": 0, "sentence": 1, "model": 2, "zero_statement": 3, "section": 4, "inferred": 5, "derived": 6}
 REVIEW_THRESHOLD = 0.7
 CHECK_FAILURES = {"sum_mismatch", "percent_mismatch", "source_disagrees", "backends_disagree", "multiple_candidates",
                   "evidence_not_in_source", "evidence_not_at_span", "number_not_in_evidence", "text_not_in_evidence",
-                  "ambiguous_split", "identity_failed", "evidence_off_field", "no_evidence", "other_witness_unverified"}
+                  "ambiguous_split", "identity_failed", "evidence_off_field", "no_evidence", "other_witness_unverified",
+                  "instruction_in_source", "implausible_value"}
+# A field with no value is still reviewed when one of these says why a value was not taken.
+NULL_FLAGS = {"instruction_in_source"}
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
@@ -44,7 +50,7 @@ class FieldResult:
 
     def needs_review(self, threshold: float = REVIEW_THRESHOLD) -> bool:
         if self.value is None and self.status not in ("conflict", "ambiguous"):
-            return False
+            return bool(NULL_FLAGS & set(self.reasons))
         return (self.status not in ("verified", "derived") or self.confidence < threshold
                 or bool(CHECK_FAILURES & set(self.reasons)))
 
@@ -75,14 +81,17 @@ def verify(c: Candidate, original: str) -> tuple[str, list[str]]:
         parsed = reparse(c.evidence, kind)
         if parsed is None or not values_equal(parsed.value, c.value):
             return "unverified", ["number_not_in_evidence"]
-        terms = FIELD_TERMS.get(c.path)
-        if c.method == "model" and terms and not any(t in fold(c.evidence) for t in terms):
-            return "unverified", ["evidence_off_field"]  # the quote states the number of some other quantity
+        if c.method == "model" and not states_field(c.path, c.evidence, sentence_at(original, c.span)):
+            return "unverified", ["evidence_off_field"]  # the quote's label is some other quantity's
         return "verified", []
     if kind == "date":
         return ("verified", []) if _date_in(c.evidence) == c.value else ("unverified", ["date_not_in_evidence"])
     if kind == "text":
-        return ("verified", []) if _norm_text(str(c.value)) in _norm_text(c.evidence) else ("unverified", ["text_not_in_evidence"])
+        if _norm_text(str(c.value)) not in _norm_text(c.evidence) or not _norm_text(str(c.value)):
+            return "unverified", ["text_not_in_evidence"]
+        if c.method == "model" and not _names_this(c.path, str(c.value)):
+            return "unverified", ["evidence_off_field"]
+        return "verified", []
     if kind == "list":
         ev = _norm_text(c.evidence)
         missing = [i for i in c.value if _norm_text(i) not in ev]
@@ -92,23 +101,41 @@ def verify(c: Candidate, original: str) -> tuple[str, list[str]]:
     return "unverified", ["unknown_kind"]
 
 
-def _alt(c: Candidate) -> dict[str, Any]:
-    return {"value": c.value, "evidence": c.evidence, "span": list(c.span) if c.span else None, "method": c.method,
-            "backend": c.backend}
+# What a model may name as an issuing body or title: a name, not a pronoun (我镇) or a fragment (年度报告).
+_ORG_NAME = re.compile(r"^(?![我本该])[\u4e00-\u9fff（）()·]{2,40}(?:人民政府|政府|委员会|管委会|管理委员会|办公室|办事处|局|厅|委|办|署|院|"
+                       r"中心|公司|所|站|队|处|镇|乡|街道|区|县|市|省)$")
+_TITLE = re.compile(r"(?:报告|年报|报表)")
+
+
+def _names_this(path: str, value: str) -> bool:
+    """A model's text value for a name field must have the field's shape (other text fields: no shape test)."""
+    v = _norm_text(value)
+    if path == "meta.issuing_body":
+        return bool(_ORG_NAME.match(v))
+    if path == "meta.title":
+        return bool(_TITLE.search(v)) and len(v) <= 80
+    return True
+
+
+def _alt(x: tuple[Candidate, str, list[str]]) -> dict[str, Any]:
+    c, status, reasons = x
+    return alternative(c.value, c.evidence, c.span, c.method, c.backend, status, reasons)
 
 
 def _pick(path: str, cands: list[tuple[Candidate, str, list[str]]]) -> FieldResult:
-    unsettled = [x[0] for x in cands if x[0].value is None and "ambiguous_split" in x[0].reasons]
+    # readings a person has to choose between: an ambiguous table split, a value refused where it was read
+    unsettled = [x[0] for x in cands if x[0].value is None and x[0].alternatives]
     cands = [x for x in cands if x[0].value is not None]
-    if not cands:  # only readings a person has to choose between (an ambiguous table split)
+    reasons = list(dict.fromkeys(x for c in unsettled for x in c.reasons))
+    if not cands:
         u = unsettled[0] if unsettled else None
-        r = FieldResult(path, None, status="ambiguous" if u else "unverified", method=u.method if u else None,
-                        reasons=list(dict.fromkeys(x for c in unsettled for x in c.reasons)))
+        r = FieldResult(path, None, status="ambiguous" if "ambiguous_split" in reasons else "unverified",
+                        method=u.method if u else None, reasons=reasons)
         r.alternatives = [a for c in unsettled for a in c.alternatives]
         return r
     r = _pick_valued(path, cands)
     if unsettled:
-        r.reasons.append("ambiguous_split")
+        r.reasons.extend(x for x in reasons if x not in r.reasons)
         r.alternatives.extend(a for c in unsettled for a in c.alternatives)
     return r
 
@@ -141,8 +168,7 @@ def _pick_valued(path: str, cands: list[tuple[Candidate, str, list[str]]]) -> Fi
 
 
 def _result_alt(r: FieldResult, backend: str) -> dict[str, Any]:
-    return {"value": r.value, "evidence": r.evidence, "span": list(r.span) if r.span else None, "method": r.method,
-            "backend": backend, "status": r.status, "reasons": r.reasons}
+    return alternative(r.value, r.evidence, r.span, r.method, backend, r.status, r.reasons)
 
 
 def _pick_one(path: str, cands: list[tuple[Candidate, str, list[str]]]) -> FieldResult:
@@ -169,7 +195,7 @@ def _pick_one(path: str, cands: list[tuple[Candidate, str, list[str]]]) -> Field
             k = (repr(x[0].value), x[0].span)
             if k not in seen:
                 seen.add(k)
-                r.alternatives.append(_alt(x[0]))
+                r.alternatives.append(_alt(x))
     else:
         agreeing = [x for x in cands if x[0] is not best and x[1] == "verified"]
         if agreeing and status == "verified":
@@ -182,12 +208,22 @@ def _pick_one(path: str, cands: list[tuple[Candidate, str, list[str]]]) -> Field
 
 def merge(candidates: list[Candidate], original: str) -> dict[str, FieldResult]:
     by_path: dict[str, list[tuple[Candidate, str, list[str]]]] = {}
+    regions = instruction_regions(original)
     for c in candidates:
+        if regions and c.value is not None and overlaps(c.span, regions):
+            c = _refused(c)  # read from a sentence addressed to a model: data, and no value of it is taken
         status, reasons = verify(c, original)
         by_path.setdefault(c.path, []).append((c, status, reasons))
     results = {p: _pick(p, cs) for p, cs in by_path.items()}
     check(results, original)
     return results
+
+
+def _refused(c: Candidate) -> Candidate:
+    reasons = ["instruction_in_source"]
+    alt = alternative(c.value, c.evidence, c.span, c.method, c.backend, "unverified", reasons)
+    return Candidate(c.path, None, method=c.method, backend=c.backend, confidence=0.0, reasons=reasons,
+                     note=c.note, alternatives=[alt])
 
 
 # ---- cross-field checks

@@ -21,11 +21,23 @@ class Strict(BaseModel):
 
 
 class Alternative(Strict):
+    """Another value the report states for a field, or another witness's answer, for a reviewer to weigh."""
+
     value: Any
     evidence: str | None = None
     span: tuple[int, int] | None = None
     method: str | None = None
     backend: str | None = None
+    status: Status | None = None  # how that value itself fared in verification (None: a reading not yet checked)
+    reasons: list[str] = Field(default_factory=list)
+
+
+def alternative(value: Any, evidence: str | None = None, span: tuple[int, int] | list[int] | None = None,
+                method: str | None = None, backend: str | None = None, status: str | None = None,
+                reasons: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    """An alternative as the record holds it: the one shape every producer uses (the record validates it)."""
+    return {"value": value, "evidence": evidence, "span": list(span) if span else None, "method": method,
+            "backend": backend, "status": status, "reasons": list(reasons)}
 
 
 class FieldBase(Strict):
@@ -96,7 +108,9 @@ def report_model() -> type[Strict]:
     return create_model(
         "Report", __base__=Strict,
         id=(str, ...), path=(str, ...), sha256=(str, ...), encoding=(str, ...), backend=(str, ...),
-        extractor_version=(str, ...), notes=(list[str], Field(default_factory=list)),
+        extractor_version=(str, ...),
+        status=(Literal["done", "model_failed"], "done"),  # model_failed: the rules' values, the model's calls failed
+        notes=(list[str], Field(default_factory=list)),
         fields=(fields_model, Field(default_factory=fields_model)),
     )
 

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import os
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from .reconcile import REVIEW_THRESHOLD, FieldResult
 from .schema import nest, report_model
 
 _EMPTY = FieldResult("").as_dict()
+WITH_VALUES = "('done', 'model_failed')"  # result statuses that hold field values (a failed one holds none)
 
 
 @functools.cache
@@ -69,6 +71,16 @@ def loads(s: str | None) -> Any:
     return None if s is None else json.loads(s)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
 @dataclass(frozen=True)
 class Run:
     id: int
@@ -88,11 +100,21 @@ class Store:
         h = config_hash(cfg)
         with self.con:
             cur = self.con.execute(
-                "INSERT INTO runs (started, config_hash, config, backend, model, prompts, code_version, status)"
-                " VALUES (?,?,?,?,?,?,?, 'running')",
+                "INSERT INTO runs (started, config_hash, config, backend, model, prompts, code_version, status, pid, host,"
+                " review_threshold) VALUES (?,?,?,?,?,?,?, 'running', ?,?,?)",
                 (time.time(), h, dumps(cfg), cfg.get("backend", "?"), cfg.get("model"), dumps(cfg.get("prompts")),
-                 cfg["code_version"]))
+                 cfg["code_version"], os.getpid(), socket.gethostname(), self.threshold))
         return Run(int(cur.lastrowid or 0), cfg, h)
+
+    def mark_abandoned(self) -> list[int]:
+        """Runs left 'running' by a process of this host that is gone (killed outright): marked interrupted."""
+        host = socket.gethostname()
+        gone = [r["id"] for r in self.con.execute("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?",
+                                                  (host,)) if r["pid"] is not None and not _alive(r["pid"])]
+        if gone:
+            with self.con:
+                self.con.executemany("UPDATE runs SET status = 'interrupted' WHERE id = ?", [(i,) for i in gone])
+        return gone
 
     def finish_run(self, run: Run, status: str = "done") -> None:
         with self.con:
@@ -124,10 +146,11 @@ class Store:
                          dumps(r.alternatives)))
         with self.con:
             self._upsert_report(doc.id, doc.sha256, doc.path, doc.encoding, doc.media_type, now)
+            self.seen_at(doc.id, doc.path, now)
             self.con.execute("DELETE FROM field_values WHERE report_id = ? AND config_hash = ?", (doc.id, run.config_hash))
             self.con.executemany("INSERT INTO field_values VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-            self.con.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?, 'done', NULL, ?, ?)",
-                             (doc.id, run.config_hash, run.id, now, result.backend, dumps(result.notes)))
+            self.con.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?, NULL, ?, ?)",
+                             (doc.id, run.config_hash, run.id, now, result.status, result.backend, dumps(result.notes)))
             route(self.con, run.id, result, self.threshold, now)
 
     def save_failure(self, run: Run, path: str, report_id: str | None, error: str) -> None:
@@ -138,9 +161,21 @@ class Store:
                              (report_id, run.config_hash, run.id, time.time(), error, run.config.get("backend")))
 
     def _upsert_report(self, rid: str, sha: str, path: str, encoding: str, media: str, now: float) -> None:
+        """The report, its source path stored absolute (review and to-gold find it from any directory)."""
         self.con.execute(
             "INSERT INTO reports (id, sha256, path, encoding, media_type, first_seen) VALUES (?,?,?,?,?,?)"
-            " ON CONFLICT(id) DO UPDATE SET path = excluded.path", (rid, sha, path, encoding, media, now))
+            " ON CONFLICT(id) DO UPDATE SET path = excluded.path",
+            (rid, sha, os.path.abspath(path), encoding, media, now))
+
+    def seen_at(self, report_id: str, path: str, now: float | None = None) -> None:
+        """Record that an input path holds this report (every path is kept: two files, one content)."""
+        now = time.time() if now is None else now
+        self.con.execute("INSERT INTO report_paths VALUES (?,?,?,?) ON CONFLICT(report_id, path) DO UPDATE SET"
+                         " last_seen = excluded.last_seen", (report_id, os.path.abspath(path), now, now))
+
+    def paths_of(self, report_id: str) -> list[str]:
+        return [r[0] for r in self.con.execute("SELECT path FROM report_paths WHERE report_id = ? ORDER BY first_seen,"
+                                               " path", (report_id,))]
 
     # reading back -------------------------------------------------------------------------------
     def fields(self, report_id: str, cfg_hash: str) -> dict[str, dict[str, Any]]:
@@ -154,22 +189,25 @@ class Store:
                 "reasons": loads(f["reasons"]) or [], "method": f["method"], "alternatives": loads(f["alternatives"]) or []}
         return out
 
-    def record(self, report_id: str, cfg_hash: str) -> dict[str, Any]:
-        """The per-report JSON of a stored result: the same record the run wrote when it made it."""
+    def record(self, report_id: str, cfg_hash: str, path: str | None = None) -> dict[str, Any]:
+        """The per-report JSON of a stored result: the same record the run wrote when it made it (for the input
+        `path` that holds it now, by default where it was last read)."""
         rep = self.con.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
         res = self.con.execute("SELECT * FROM results WHERE report_id = ? AND config_hash = ?",
                                (report_id, cfg_hash)).fetchone()
-        data = {"id": report_id, "path": rep["path"], "sha256": rep["sha256"], "encoding": rep["encoding"],
-                "backend": res["backend"], "extractor_version": __version__, "notes": loads(res["notes"]) or [],
+        data = {"id": report_id, "path": path or rep["path"], "sha256": rep["sha256"], "encoding": rep["encoding"],
+                "backend": res["backend"], "extractor_version": __version__, "status": res["status"],
+                "notes": loads(res["notes"]) or [],
                 "fields": nest(self.fields(report_id, cfg_hash))}
         return report_model().model_validate(data).model_dump(mode="json")
 
     def latest_results(self, cfg_hash: str | None = None) -> Iterator[sqlite3.Row]:
-        """Per report, its most recent successful result (or the one under `cfg_hash`)."""
+        """Per report, its most recent result with values (or the one under `cfg_hash`): done, or model_failed (the
+        rules' values, flagged by the record's status)."""
         if cfg_hash:
-            yield from self.con.execute("SELECT * FROM results WHERE status = 'done' AND config_hash = ? ORDER BY report_id",
-                                        (cfg_hash,))
+            yield from self.con.execute(f"SELECT * FROM results WHERE status IN {WITH_VALUES} AND config_hash = ?"
+                                        " ORDER BY report_id", (cfg_hash,))
             return
         yield from self.con.execute(
-            "SELECT r.* FROM results r WHERE r.status = 'done' AND r.ts = (SELECT MAX(ts) FROM results x"
-            " WHERE x.report_id = r.report_id AND x.status = 'done') GROUP BY r.report_id ORDER BY r.report_id")
+            f"SELECT r.* FROM results r WHERE r.status IN {WITH_VALUES} AND r.ts = (SELECT MAX(ts) FROM results x"
+            f" WHERE x.report_id = r.report_id AND x.status IN {WITH_VALUES}) GROUP BY r.report_id ORDER BY r.report_id")

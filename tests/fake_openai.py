@@ -9,6 +9,9 @@ one state per retrieval and is answered line by line the same way, with `batch_f
   "429:<seconds>"  rate limited with Retry-After      "500"        server error
   "slow:<seconds>" sleep before answering              "malformed"  JSON that does not parse
   "invalid"        JSON that violates the schema       "fail"       500 on every request from now on
+  "401echo"        401 whose body repeats the request's Authorization header (a server that echoes the key)
+  "500echo"        500 whose body repeats it           "down"       close the connection without answering
+`fault_for(n, body)`, when set, gives the fault of the n-th request (0-based, its parsed body) instead of the script.
 Every request is recorded in `requests` (parsed body) for assertions.
 """
 
@@ -63,6 +66,7 @@ class FakeOpenAI:
         self.batch_faults: list[str] = []  # per batch line, consumed in order: "error", "invalid", "malformed"
         self.batch_requests: list[dict[str, Any]] = []  # request bodies the batches answered
         self.max_in_flight = 0  # the most requests this server answered at once
+        self.fault_for: Callable[[int, dict[str, Any]], str] | None = None
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -100,7 +104,10 @@ class FakeOpenAI:
                 body = json.loads(raw or b"{}")
                 with fake.lock:
                     fake.requests.append(body)
-                    fault = fake.script.pop(0) if fake.script else ("fail" if fake.failing else "ok")
+                    if fake.fault_for is not None:
+                        fault = fake.fault_for(len(fake.requests) - 1, body)
+                    else:
+                        fault = fake.script.pop(0) if fake.script else ("fail" if fake.failing else "ok")
                     if fault == "fail":
                         fake.failing = True
                     fake.in_flight += 1
@@ -119,6 +126,15 @@ class FakeOpenAI:
                                       {"retry-after": fault.split(":")[1] if ":" in fault else "1"})
                 if fault in ("500", "fail"):
                     return self._send(500, {"error": {"message": "boom", "type": "server_error"}})
+                if fault in ("401echo", "500echo"):
+                    auth = self.headers.get("authorization") or ""
+                    return self._send(int(fault[:3]), {"error": {
+                        "message": f"Incorrect API key provided: {auth.removeprefix('Bearer ')}; header was {auth}",
+                        "type": "invalid_request_error", "code": "invalid_api_key"}})
+                if fault == "down":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return None
                 if fault.startswith("slow"):
                     time.sleep(float(fault.split(":")[1]))
                 name, fields = requested_fields(body)

@@ -439,3 +439,40 @@ def test_writer_close_closes_every_file_even_when_one_fails(tmp_path, monkeypatc
         w.close()
     assert handles[1].closed and handles[2].closed
 
+
+
+@pytest.mark.parametrize("where", ["files", "database"])
+def test_a_full_disk_mid_run_is_one_line_keeps_what_was_committed_and_resumes(tmp_path, monkeypatch, where):
+    from extractor import export, store
+
+    out, db = tmp_path / "out", tmp_path / "run.db"
+    args = ["run", os.path.join(SEED, "reports"), os.path.join(DEV, "reports"), "--out", str(out), "--db", str(db),
+            "--no-progress", "--workers", "1"]
+    calls = {"n": 0}
+    cls, name, fault = ((export.Writer, "write", OSError(errno.ENOSPC, "No space left on device")) if where == "files"
+                        else (store.Store, "save", sqlite3.OperationalError("database or disk is full")))
+    real = getattr(cls, name)
+
+    def full(self, *a, **k):  # the fourth report finds the disk full
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise fault
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(cls, name, full)
+    res = _invoke(*args)
+    line = _one_clean_line(res, 1, "disk full while writing", "what was committed is kept",
+                           "free space and run the same command again to resume")
+    assert (f"the results in {out}" if where == "files" else str(db)) in line
+    con = sqlite3.connect(db)
+    committed = con.execute("SELECT COUNT(*) FROM results WHERE status = 'done'").fetchone()[0]
+    assert committed == (4 if where == "files" else 3)  # a report is committed before its files are written
+    assert con.execute("SELECT status FROM runs").fetchall() == [("interrupted",)]
+    con.close()
+
+    monkeypatch.setattr(cls, name, real)  # space freed: the same command again
+    res = _invoke(*args)
+    assert res.exit_code == 0, res.output
+    assert f"skipped (done before): {committed}" in res.stdout
+    ids = [json.loads(x)["id"] for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(ids) == len(set(ids)) == len(bundled_reports())  # every report once, none lost

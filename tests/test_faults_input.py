@@ -288,6 +288,7 @@ def test_non_reports_in_a_run(tmp_path):
     kinds = {k: r["fields"]["meta"]["doc_type"]["value"] for k, r in rows.items()}
     assert kinds == {"good.txt": "annual_report", "404.html": "other", "news.txt": "other", "numbers.txt": "other"}
     assert rows["good.txt"]["fields"]["proactive"]["total"]["value"] == 19449
+    assert "not a report: 3" in res.output  # counted in the run's summary
 
 
 def test_every_bundled_and_synthetic_report_reads_as_a_report(tmp_path):

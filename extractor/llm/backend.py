@@ -25,7 +25,7 @@ from ..rundb import CallLog
 from .answers import fields_model, path_of
 from .groups import GROUPS, Group, meaning, sentence_terms
 from .prompts import Prompt, load_prompt
-from .transport import CallFailed, ModelSettings, Transport
+from .transport import CallFailed, EndpointFailed, ModelSettings, Transport
 
 if TYPE_CHECKING:
     from ..backends import RulesBackend
@@ -168,11 +168,11 @@ class OpenAIBackend:
         self.chars_sent = 0  # prompt characters of every call asked (cached or not): what the design sends
 
     def config(self) -> dict[str, object]:
-        """What decides this backend's values (the run's configuration; keys and URLs are not part of it)."""
+        """What decides this backend's values (the run's configuration): the endpoint without credentials, never a key."""
         names = [g.name for g in self.groups] if self.settings.ask == "all" else [OPEN_PROMPT]
         prompts = {n: {"version": load_prompt(n).version, "hash": load_prompt(n).sha} for n in names}
-        return {"backend": self.name, "model": self.settings.model, "mode": self.settings.mode, "ask": self.settings.ask,
-                "prompts": prompts}
+        return {"backend": self.name, "endpoint": self.settings.endpoint, "model": self.settings.model,
+                "mode": self.settings.mode, "ask": self.settings.ask, "prompts": prompts}
 
     def propose(self, doc: Document, cleaned: Cleaned) -> list[Candidate]:
         """One report from synchronous code: its own event loop, its connections closed before the loop is."""
@@ -206,18 +206,25 @@ class OpenAIBackend:
         try:
             answers = await self.transport.ask(prompt, system, user, model, doc.id)
         except CallFailed as exc:
-            return [Candidate(path="note", value=f"{exc}; the rules' values stand for {prompt.name}", method="note")]
+            from ..pipeline import ENDPOINT_FATAL, MODEL_FAILED
+
+            reasons = [MODEL_FAILED, ENDPOINT_FATAL] if isinstance(exc, EndpointFailed) else [MODEL_FAILED]
+            return [Candidate(path="note", value=f"{exc}; the rules' values stand for {prompt.name}", method="note",
+                              reasons=reasons)]
         finally:
             self.calls_done += 1
         by_id = {c.id: c for c in chunks}
         out: list[Candidate] = []
+        refused: list[str] = []
         for attr, ans in answers:
             if ans is None or ans.value is None:
                 continue
             path = path_of(attr)
             kind = spec(path).kind
-            value = ans.value
-            if kind == "list" and not value:
+            value = plausible(path, kind, ans.value)
+            if value is None:
+                if not (kind == "list" and ans.value == []):
+                    refused.append(path)
                 continue
             cand = Candidate(path=path, value=value, method="model", backend="openai", confidence=0.75,
                              note=f"model answer ({prompt.name} prompt v{prompt.version}, chunk {ans.chunk})")
@@ -227,7 +234,51 @@ class OpenAIBackend:
                     evidence, span = cut_at_value(evidence, span, value, kind)
                 cand.evidence, cand.span = evidence, span
             out.append(cand)
+        if refused:
+            out.append(Candidate(path="note", method="note", value=f"model answers refused as not a possible value: "
+                                 f"{', '.join(refused)} ({prompt.name} prompt)"))
         return out
+
+
+MAX_COUNT = 10**9  # no report counts a billion of anything; money up to a trillion yuan
+MAX_YUAN = 10**12
+MAX_TEXT = 120
+MAX_ITEMS, MAX_ITEM = 30, 200
+
+
+def plausible(path: str, kind: str, value: object) -> object | None:
+    """The model's value if it is one the record could hold and a report could state, else None: a count is a
+    non-negative integer under a billion (never a boolean), money finite and non-negative, a date a real day, an enum
+    one of its values, a text a short non-empty line, a list a few short items."""
+    import datetime
+    import math
+
+    from ..catalogue import ENUMS
+
+    if isinstance(value, bool):
+        return None
+    if kind == "int":
+        return value if isinstance(value, int) and 0 <= value <= MAX_COUNT else None
+    if kind == "yuan":
+        ok = isinstance(value, (int, float)) and math.isfinite(value) and 0 <= value <= MAX_YUAN
+        return value if ok else None
+    if kind == "enum":
+        return value if value in ENUMS.get(path, ()) else None
+    if kind == "date":
+        try:
+            day = datetime.date.fromisoformat(str(value))
+        except ValueError:
+            return None
+        return value if isinstance(value, str) and len(value) == 10 and 1990 <= day.year <= 2100 else None
+    if kind == "text":
+        text = str(value).strip()
+        return text if isinstance(value, str) and 0 < len(text) <= MAX_TEXT and "\n" not in text else None
+    if kind == "list":
+        if not isinstance(value, list) or not value or len(value) > MAX_ITEMS:
+            return None
+        items = [str(x).strip() for x in value]
+        return items if all(0 < len(x) <= MAX_ITEM for x in items) else None
+    return None
 
 
 OPEN_PROMPT = "open_fields"
@@ -251,6 +302,8 @@ def prepare(rules: RulesBackend, groups: list[Group], ask: str, doc: Document,
 
     cleaned = cleaned if cleaned is not None else clean(doc.original)
     rule_cands = rules.propose(doc, cleaned)
+    if any(c.path == "meta.doc_type" and "not_a_report" in c.reasons for c in rule_cands):
+        return rule_cands, [(g, []) for g in groups] if ask == "all" else ([], [])  # nothing to ask of a non-report
     settled = _settled_regions(rule_cands)
     if ask == "all":
         chunks = chunks_of(cleaned)

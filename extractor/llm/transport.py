@@ -24,6 +24,7 @@ import openai
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
+from ..redact import install_logging, register, scrub
 from ..rundb import CallLog, CallRecord
 
 try:  # the HTTP client the installed openai SDK is built on (openai 3 uses httpx2)
@@ -70,9 +71,27 @@ class ModelSettings:
     concurrency: int = 8
     rpm: float | None = None
     ask: str = "open"  # open: only the fields the rules did not settle; all: every field, a second witness throughout
+    unreachable_after: int = 3  # calls failing to connect, with none answered yet, before the run is stopped
 
     def __repr__(self) -> str:  # never show the key
-        return f"ModelSettings(model={self.model!r}, base_url={self.base_url!r}, mode={self.mode!r})"
+        return f"ModelSettings(model={self.model!r}, endpoint={self.endpoint!r}, mode={self.mode!r})"
+
+    @property
+    def endpoint(self) -> str:
+        """The server the calls go to, without credentials or query (part of the configuration and cache key)."""
+        return endpoint_of(self.base_url)
+
+
+DEFAULT_ENDPOINT = "https://api.openai.com/v1"
+
+
+def endpoint_of(base_url: str | None) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    u = urlsplit(base_url or DEFAULT_ENDPOINT)
+    host = u.hostname or ""
+    netloc = f"{host}:{u.port}" if u.port else host
+    return urlunsplit((u.scheme, netloc, u.path.rstrip("/"), "", ""))
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -84,6 +103,10 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 class CallFailed(Exception):
     """The call failed after every attempt; the message says why (never includes the key)."""
+
+
+class EndpointFailed(CallFailed):
+    """No call can succeed: the endpoint refuses the key, or has not been reached once. The run stops."""
 
 
 def chain(exc: BaseException) -> list[BaseException]:
@@ -140,6 +163,12 @@ class Transport:
         # set for a batch: calls the cache cannot answer are handed to it (with the exact request body) instead of sent
         self.defer: Callable[[CallRecord, type[BaseModel], dict[str, Any]], None] | None = None
         self._capture: Any = None
+        self.answered = 0  # calls answered by the server (not the cache) in this process
+        self.unreachable = 0  # calls that could not connect while none had been answered
+        register(settings.api_key)
+        install_logging()
+        if not logging.getLogger().handlers:  # unless logging is configured: every attempt is in the call log, not stderr
+            logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
     def _instructor(self) -> Any:
         """The client for the running event loop. A new loop (each synchronous `propose` runs its own) gets a new
@@ -210,10 +239,22 @@ class Transport:
 
     def cache_key(self, prompt: Prompt, system: str, user: str) -> str:
         h = hashlib.sha256()
-        for part in (self.s.model, self.s.mode, prompt.name, prompt.version, prompt.sha, system, user):
+        for part in (self.s.endpoint, self.s.model, self.s.mode, prompt.name, prompt.version, prompt.sha, system, user):
             h.update(part.encode("utf-8"))
             h.update(b"\0")
         return h.hexdigest()
+
+    def _failure(self, prompt: Prompt, e: BaseException, attempts: int) -> CallFailed:
+        """The exception for a call that failed: fatal for the run when no call can succeed."""
+        if isinstance(e, (openai.AuthenticationError, openai.PermissionDeniedError)):
+            return EndpointFailed(f"the model endpoint refused the API key (HTTP {e.status_code}) at {self.s.endpoint}; "
+                                  "check OPENAI_API_KEY and OPENAI_BASE_URL")
+        if isinstance(e, (openai.APIConnectionError, openai.APITimeoutError)) and not self.answered:
+            self.unreachable += 1
+            if self.unreachable >= self.s.unreachable_after:
+                return EndpointFailed(f"cannot reach the model endpoint {self.s.endpoint}: {self.unreachable} calls "
+                                      f"failed to connect and none was answered ({type(e).__name__})")
+        return CallFailed(f"model call {prompt.name} failed after {attempts} HTTP attempt(s): {type(e).__name__}")
 
     async def ask(self, prompt: Prompt, system: str, user: str, model: type[BaseModel], report_id: str | None = None) -> BaseModel:
         key = self.cache_key(prompt, system, user)
@@ -248,13 +289,14 @@ class Transport:
         except Exception as exc:  # every failure becomes one clear reason for this call
             e = root_cause(exc)
             rec.status, rec.attempts = "failed", box[0]
-            rec.error = f"{type(e).__name__}: {str(e)[:300]}"
+            rec.error = scrub(f"{type(e).__name__}: {str(e)[:300]}")
             rec.latency_ms = (time.perf_counter() - t0) * 1000
             if self.log is not None:
                 self.log.record(rec)
-            raise CallFailed(f"model call {prompt.name} failed after {box[0]} HTTP attempt(s): {type(e).__name__}") from None
+            raise self._failure(prompt, e, box[0]) from None
         finally:
             _HTTP_REQUESTS.reset(token)
+        self.answered += 1
         usage = getattr(completion, "usage", None)
         rec.tokens_in = int(getattr(usage, "prompt_tokens", 0) or 0)
         rec.tokens_out = int(getattr(usage, "completion_tokens", 0) or 0)

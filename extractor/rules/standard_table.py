@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from ..candidates import Candidate
 from ..catalogue import APP_COLS, APP_ROWS, REQ_COLS, is_outcome
 from ..numbers import reparse
+from ..schema import alternative
 from ..splitting import (
     Cell,
     Identity,
@@ -303,7 +304,7 @@ def _ambiguous(ctx: Context, ct: Compact, path: str, options: list[Cell], note: 
             continue
         vs, ve = ct.view_span(c.start, c.end)
         ev, span = ctx.body.evidence(vs, ve)
-        alt = {"value": c.value, "evidence": ev, "span": list(span), "method": "table", "backend": "rules"}
+        alt = alternative(c.value, ev, span, "table", "rules")
         if alt not in alts:
             alts.append(alt)
     return Candidate(path=path, value=None, method="table", confidence=0.0, reasons=["ambiguous_split"],
