@@ -179,14 +179,19 @@ def deterministic(paths: Iterable[object], backend_name: str, is_done: Callable[
         _stop(pool)
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
+def _stop(pool: ProcessPoolExecutor, grace: float = 10.0) -> None:
+    """Stop the pool: queued reports cancelled, each worker let finish the report it holds and exit. A worker killed
+    mid-write would leave half a message in the result pipe and the pool's reader thread (joined at exit) stuck on
+    it, so a worker is terminated only when it has not finished within `grace` seconds."""
     procs = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + grace
+    for p in procs:
+        p.join(timeout=max(0.0, deadline - time.monotonic()))
     for p in procs:
         if p.is_alive():
             p.terminate()
-    for p in procs:
-        p.join(timeout=5)
+            p.join(timeout=5)
 
 
 def _settle(entry: tuple[Outcome, Future[Outcome] | None]) -> Outcome:

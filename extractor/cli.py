@@ -100,7 +100,7 @@ def _run_locked(out: str, inputs: list[str], backend: str, model: str | None, mo
     for gone in store.mark_abandoned():
         typer.echo(f"run {gone} was left running by a process that is gone: marked interrupted", err=True)
     run_ = store.start_run(engine_config(engine))
-    stop = _StopOnTerm()
+    stop = _Stop()
 
     def is_done(rid: str) -> bool:
         return not force and store.done(rid, run_)
@@ -110,13 +110,13 @@ def _run_locked(out: str, inputs: list[str], backend: str, model: str | None, mo
             store.finish_run(run_, "failed")
             fail(ConfigError("--batch sends model calls: it needs the openai backend"))
         try:
-            with stop:
+            with _Stop(deferred=False) as batch_stop:  # it sleeps between polls: stop at once
                 pending = _batch(engine, store, run_.config_hash, os.path.join(out, "batches"), inputs, is_done, poll,
                                  wait)
         except KeyboardInterrupt:  # interrupted while waiting on the batch: the same command resumes it
             store.finish_run(run_, "interrupted")
             typer.echo("interrupted while the batch was pending; run the same command again to resume", err=True)
-            raise typer.Exit(stop.exit_code) from None
+            raise typer.Exit(batch_stop.exit_code) from None
         except BaseException:
             store.finish_run(run_, "interrupted")
             raise
@@ -143,6 +143,7 @@ def _run_locked(out: str, inputs: list[str], backend: str, model: str | None, mo
                 outcomes = bulk.deterministic(paths, engine.name, is_done, workers)
             for o in outcomes:
                 sink.take(o)
+                stop.check()
         status = "done"
     except bulk.EndpointError as exc:  # no model call can succeed: stop at once, say so, keep what was committed
         status, fatal = "failed", exc
@@ -150,7 +151,7 @@ def _run_locked(out: str, inputs: list[str], backend: str, model: str | None, mo
         interrupted = True
     finally:
         store.finish_run(run_, status)
-        writer.close()
+        writer.close(complete=status == "done")
     t = sink.tally
     model_failed = f"  model failed: {t.model_failed}" if t.model_failed else ""
     not_report = f"not a report: {t.not_report}  " if t.not_report else ""
@@ -170,28 +171,41 @@ def _run_locked(out: str, inputs: list[str], backend: str, model: str | None, mo
         raise typer.Exit(1)
 
 
-class _StopOnTerm:
-    """While active, SIGTERM stops the run as Ctrl-C does (KeyboardInterrupt); `exit_code` is 143 after a SIGTERM,
-    130 after Ctrl-C, as shells report them."""
+class _Stop:
+    """While active, Ctrl-C and SIGTERM stop the run. With `deferred`, the first signal only asks (`check()` raises
+    KeyboardInterrupt between two reports, where no lock of the pool or the database is held); a second one raises
+    at once. `exit_code` is 143 after a SIGTERM, 130 after Ctrl-C, as shells report them."""
 
-    def __init__(self) -> None:
+    def __init__(self, deferred: bool = True) -> None:
         self.exit_code = 130
-        self._old: object = None
+        self.deferred = deferred
+        self.asked = False
+        self._old: dict[int, object] = {}
 
-    def _term(self, signum: int, frame: object) -> None:
-        self.exit_code = 143
-        raise KeyboardInterrupt
-
-    def __enter__(self) -> _StopOnTerm:
+    def _handle(self, signum: int, frame: object) -> None:
         import signal
 
-        self._old = signal.signal(signal.SIGTERM, self._term)
+        self.exit_code = 143 if signum == signal.SIGTERM else 130
+        if self.asked or not self.deferred:
+            raise KeyboardInterrupt
+        self.asked = True
+
+    def check(self) -> None:
+        if self.asked:
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> _Stop:
+        import signal
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._old[sig] = signal.signal(sig, self._handle)
         return self
 
     def __exit__(self, *exc: object) -> None:
         import signal
 
-        signal.signal(signal.SIGTERM, self._old)  # type: ignore[arg-type]
+        for sig, old in self._old.items():
+            signal.signal(sig, old)  # type: ignore[arg-type]
 
 
 def _batch(engine, store, config_hash: str, work_dir: str, inputs: list[str], is_done, poll: float,  # noqa: ANN001

@@ -149,7 +149,8 @@ def export(
     out: Annotated[str, typer.Argument(help="Output file (.jsonl, .csv or .parquet).")],
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="jsonl, csv or parquet (default: by extension).")] = None,
     db: Db = None,
-    run: Annotated[int | None, typer.Option("--run", help="Only the results of this run's configuration.")] = None,
+    run: Annotated[int | None, typer.Option("--run", help="The results of this run's configuration (default: the "
+                                                          "latest run's).")] = None,
     cells: Annotated[bool, typer.Option(help="Include the standard-table cells.")] = True,
 ) -> None:
     """Write the dataset from the run database with reviewers' decisions applied."""
@@ -159,12 +160,17 @@ def export(
     path, con = existing_db(db)
     store = Store(con)
     fmt = fmt or os.path.splitext(out)[1].lstrip(".") or "jsonl"
+    if run is None:
+        row = store.con.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    else:
+        row = store.con.execute("SELECT * FROM runs WHERE id = ?", (run,)).fetchone()
+    if row is None and run is not None:
+        fail(ExtractorError(f"no run {run} in {path}"))
     cfg = None
-    if run is not None:
-        row = store.con.execute("SELECT config_hash FROM runs WHERE id = ?", (run,)).fetchone()
-        if row is None:
-            fail(ExtractorError(f"no run {run} in {path}"))
-        cfg = row["config_hash"]
+    if row is not None:
+        cfg = row["config_hash"]  # one configuration's results, never a mix of whichever was computed last
+        typer.echo(f"results of run {row['id']}'s configuration (backend {row['backend']}"
+                   f"{', model ' + row['model'] if row['model'] else ''}, configuration {cfg})", err=True)
     try:
         n = export_dataset(store, out, fmt, cfg, cells)
     except ExtractorError as exc:

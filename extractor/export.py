@@ -81,10 +81,13 @@ def lock_out(out_dir: str) -> IO[str]:
     ends). A directory another run holds is refused with one line naming its process."""
     import fcntl
 
-    from .errors import OutputBusy
+    from .errors import ExtractorError, OutputBusy
 
-    os.makedirs(out_dir, exist_ok=True)
-    fh = open(os.path.join(out_dir, LOCK), "a+", encoding="utf-8")
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        fh = open(os.path.join(out_dir, LOCK), "a+", encoding="utf-8")
+    except OSError as exc:
+        raise ExtractorError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -147,8 +150,10 @@ class Writer:
         self._errors.write(f"{path}\t{one_line}\n")
         self._errors.flush()
 
-    def close(self) -> None:
-        """Close every file, even when one fails (a full disk fails the last flush): the first failure is raised."""
+    def close(self, complete: bool = True) -> None:
+        """Close every file, even when one fails (a full disk fails the last flush): the first failure is raised.
+        `complete`: the run went through, and its files replace the last run's; otherwise the last complete files
+        stay and this run's partial ones are left as `.part` beside them."""
         first: BaseException | None = None
         for fh in (self._jsonl, self._csv_fh, self._errors):
             try:
@@ -157,6 +162,8 @@ class Writer:
                 first = first or exc
         if first is not None:
             raise first
+        if not complete:
+            return
         for f in RUN_FILES:  # complete: each replaces the last run's file at once
             os.replace(os.path.join(self.out_dir, f + ".part"), os.path.join(self.out_dir, f))
 

@@ -89,7 +89,7 @@ SUBJECT: dict[str, re.Pattern[str]] = {
 
 SENTENCE_ENDS = "。！？!?；;\n"
 CLAUSE_END = re.compile(r"[，,。；;！？!?\n]")
-GENRE = re.compile(r"(?:政府)?信息公开")  # the genre's own name (政府信息公开申请) labels no quantity by itself
+GENRE = re.compile(r"(?:政府)?(?:信息|资讯)公开")  # the genre's own name (政府信息公开申请) labels no quantity by itself
 NEGATION = re.compile(r"(?:不|未|没有|无|非)$")
 
 
@@ -123,16 +123,20 @@ def _hits(text: str, negated_too: bool = False) -> list[tuple[str, int, int]]:
     return out
 
 
-def owners(text: str) -> set[str]:
-    """The fields a label names best."""
-    hits = _hits(text)
+def owners(text: str, anchored: bool = True) -> set[str]:
+    """The fields a label names best. `anchored`: the label ends at its number, and the term nearest it wins; a zero
+    statement has no number (未发生行政复议和行政诉讼 names both)."""
+    hits = _hits(text, negated_too=not anchored)
     kept = [h for h in hits if not any(o[0] != h[0] and o[1] <= h[1] and h[2] <= o[2] and o[2] - o[1] > h[2] - h[1]
                                        for o in hits)]
     if not kept:
         return set()
-    nearest = max(h[2] for h in kept)
-    best = {h[0] for h in kept if h[2] == nearest}
     present = {h[0] for h in kept}
+    if anchored:
+        nearest = max(h[2] for h in kept)
+        best = {h[0] for h in kept if h[2] == nearest}
+    else:
+        best = set(present)
     for parent, children in QUALIFIERS.items():
         qualified = present & set(children)
         if parent in best and len(qualified) == 1:  # several (网站、公报、微博等渠道) enumerate the total's parts
@@ -140,23 +144,42 @@ def owners(text: str) -> set[str]:
     return best
 
 
-def states_field(path: str, evidence: str, sentence: str = "") -> bool:
-    """Whether the evidence's label names this field (and no other field better), and where the field's words are
-    common outside its meaning, whether its sentence says what they are about. A field with no label terms cannot
-    be named by a label: False."""
+ZERO = re.compile(r"没有|未|无|不存在|为零|零")
+
+
+def states_field(path: str, context: str) -> bool:
+    """Whether the evidence, read in its context (the original from its clause's start to the evidence's end), states
+    this field: its number's label names it and no other field better; a zero statement's negation comes before the
+    field's words; where the field's words are common outside its meaning, the number's clause says what they are
+    about. A field with no label terms cannot be named by a label: False."""
     if path not in LABEL_TERMS:
         return False
-    if path in SUBJECT and not SUBJECT[path].search(fold(sentence or evidence)):
+    text, has_number = label(context)
+    if not has_number:  # a zero statement (没有发生行政复议): the negation is the statement
+        clause = _clause_before(fold(context), len(fold(context)))
+        neg = ZERO.search(clause)
+        if neg is None or path not in owners(clause, anchored=False):
+            return False
+        return any(h[0] == path and h[1] >= neg.start() for h in _hits(clause, negated_too=True))
+    if path in SUBJECT and not SUBJECT[path].search(_clause_before(fold(context), len(fold(context)))):
         return False
-    text, has_number = label(evidence)
-    if not has_number:  # a zero statement (没有发生行政复议): the negation is the statement, its clause names the field
-        return any(h[0] == path for h in _hits(fold(evidence), negated_too=True))
     return path in owners(text)
 
 
-def sentence_at(original: str, span: tuple[int, int]) -> str:
-    """The sentence of the original that holds the span (semicolons end one too: 咨询投诉216人次；受理…申请0宗)."""
+def continues_number(original: str, span: tuple[int, int]) -> bool:
+    """Whether the number at the span's end (or a digit at its start) goes on in the original: a quote cut inside a
+    number (收到申请1 of 收到申请12件, 经费1.5 of 1.5万元) does not state the number it shows."""
+    s, e = span
+    after = fold(original[e:e + 2])
+    before = fold(original[max(0, s - 1):s])
+    if before[:1].isdigit() or after[:1].isdigit() or after[:1] in ("万", "亿", "千"):
+        return True
+    return after[:1] in (".", ",") and after[1:2].isdigit()
+
+
+def context_of(original: str, span: tuple[int, int]) -> str:
+    """The original from the start of the span's sentence to the span's end: where a label is read (a quote that
+    starts mid-word, 公开3 of 不予公开3件, is read with the words it left out)."""
     s, e = span
     start = max(original.rfind(c, 0, s) for c in SENTENCE_ENDS) + 1
-    ends = [i for i in (original.find(c, e) for c in SENTENCE_ENDS) if i >= 0]
-    return original[start:min(ends) + 1 if ends else len(original)]
+    return original[start:e]

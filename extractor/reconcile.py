@@ -14,7 +14,7 @@ from typing import Any
 from .candidates import Candidate
 from .catalogue import APP_COLS, REQ_COLS, REQ_ROWS, catalogue, is_outcome
 from .injection import instruction_regions, overlaps
-from .labels import sentence_at, states_field
+from .labels import context_of, continues_number, states_field
 from .numbers import reparse, values_equal
 from .schema import alternative
 from .script import fold
@@ -81,21 +81,28 @@ def verify(c: Candidate, original: str) -> tuple[str, list[str]]:
         parsed = reparse(c.evidence, kind)
         if parsed is None or not values_equal(parsed.value, c.value):
             return "unverified", ["number_not_in_evidence"]
-        if c.method == "model" and not states_field(c.path, c.evidence, sentence_at(original, c.span)):
-            return "unverified", ["evidence_off_field"]  # the quote's label is some other quantity's
+        if c.method == "model":
+            if continues_number(original, c.span):
+                return "unverified", ["number_not_in_evidence"]  # the quote cuts a number short
+            if not states_field(c.path, context_of(original, c.span)):
+                return "unverified", ["evidence_off_field"]  # the quote's label is some other quantity's
         return "verified", []
     if kind == "date":
         return ("verified", []) if _date_in(c.evidence) == c.value else ("unverified", ["date_not_in_evidence"])
     if kind == "text":
         if _norm_text(str(c.value)) not in _norm_text(c.evidence) or not _norm_text(str(c.value)):
             return "unverified", ["text_not_in_evidence"]
-        if c.method == "model" and not _names_this(c.path, str(c.value)):
+        if c.method == "model" and not _names_this(c.path, str(c.value), original, c.span):
             return "unverified", ["evidence_off_field"]
         return "verified", []
     if kind == "list":
         ev = _norm_text(c.evidence)
         missing = [i for i in c.value if _norm_text(i) not in ev]
-        return ("verified", []) if not missing else ("unverified", ["text_not_in_evidence"])
+        if missing:
+            return "unverified", ["text_not_in_evidence"]
+        if c.method == "model" and any(len(_norm_text(i)) < MIN_ITEM for i in c.value):
+            return "unverified", ["evidence_off_field"]  # 年, 报告: a fragment is not a problem or a measure
+        return "verified", []
     if kind == "enum":
         return "derived", ["inferred"]
     return "unverified", ["unknown_kind"]
@@ -107,13 +114,25 @@ _ORG_NAME = re.compile(r"^(?![我本该])[\u4e00-\u9fff（）()·]{2,40}(?:人�
 _TITLE = re.compile(r"(?:报告|年报|报表)")
 
 
-def _names_this(path: str, value: str) -> bool:
-    """A model's text value for a name field must have the field's shape (other text fields: no shape test)."""
+MIN_ITEM = 4  # characters of the shortest problem or measure a model may list
+
+
+def _names_this(path: str, value: str, original: str, span: tuple[int, int]) -> bool:
+    """A model's text value for a name field must have the field's shape and be a whole name where it stands: not a
+    fragment of a longer one (人民政府 of ××镇人民政府), not a name cited in 《》 (other text fields: no test)."""
     v = _norm_text(value)
     if path == "meta.issuing_body":
-        return bool(_ORG_NAME.match(v))
+        if not _ORG_NAME.match(v):
+            return False
+        where = fold(original[span[0]:span[1]])
+        i = where.find(fold(value.strip()))
+        if i < 0:
+            return False
+        before = fold(original[max(0, span[0] + i - 1):span[0] + i])
+        cited = original.rfind("《", 0, span[0] + i) > original.rfind("》", 0, span[0] + i)
+        return not cited and not ("\u4e00" <= before <= "\u9fff")
     if path == "meta.title":
-        return bool(_TITLE.search(v)) and len(v) <= 80
+        return bool(_TITLE.search(v)) and "公开" in v and 8 <= len(v) <= 80
     return True
 
 
@@ -124,7 +143,7 @@ def _alt(x: tuple[Candidate, str, list[str]]) -> dict[str, Any]:
 
 def _pick(path: str, cands: list[tuple[Candidate, str, list[str]]]) -> FieldResult:
     # readings a person has to choose between: an ambiguous table split, a value refused where it was read
-    unsettled = [x[0] for x in cands if x[0].value is None and x[0].alternatives]
+    unsettled = [x[0] for x in cands if x[0].value is None and (x[0].alternatives or "ambiguous_split" in x[0].reasons)]
     cands = [x for x in cands if x[0].value is not None]
     reasons = list(dict.fromkeys(x for c in unsettled for x in c.reasons))
     if not cands:

@@ -476,3 +476,25 @@ def test_a_full_disk_mid_run_is_one_line_keeps_what_was_committed_and_resumes(tm
     assert f"skipped (done before): {committed}" in res.stdout
     ids = [json.loads(x)["id"] for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(ids) == len(set(ids)) == len(bundled_reports())  # every report once, none lost
+
+
+def test_export_takes_one_configuration_and_says_which(tmp_path, monkeypatch):
+    """Results of two configurations in one database: export gives the latest run's (not whichever result of each
+    report was computed last), `--run N` another's, and says which on stderr."""
+    from .fake_openai import FakeOpenAI
+
+    reports = bundled_reports()[:2]
+    db = str(tmp_path / "run.db")
+    assert _invoke("run", *reports, "--out", str(tmp_path / "a"), "--db", db, "--no-progress", "--backend", "rules",
+                   "--workers", "1").exit_code == 0
+    with FakeOpenAI(lambda body, fields: {}) as fake:
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        res = _invoke("run", reports[0], "--out", str(tmp_path / "b"), "--db", db, "--no-progress", "--workers", "1")
+        assert res.exit_code == 0, res.output
+    res = _invoke("export", str(tmp_path / "latest.jsonl"), "--db", db)
+    assert res.exit_code == 0 and "results of run 2's configuration (backend openai" in res.stderr, res.output
+    rows = [json.loads(x) for x in (tmp_path / "latest.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["backend"] for r in rows] == ["openai"]
+    res = _invoke("export", str(tmp_path / "first.jsonl"), "--db", db, "--run", "1")
+    assert res.exit_code == 0 and "results of run 1's configuration (backend rules" in res.stderr
+    assert len((tmp_path / "first.jsonl").read_text(encoding="utf-8").splitlines()) == 2

@@ -120,6 +120,8 @@ def test_the_main_process_stopped_midway_leaves_no_worker_and_resumes(reports, t
         assert len(lines) == 1 and "interrupted after" in lines[0] \
             and "reports; run the same command again to resume" in lines[0], err
         assert "Traceback" not in err
+        # no complete run yet: no results file pretends to be one; the partial one is beside it
+        assert not (out / "results.jsonl").exists() and (out / "results.jsonl.part").exists()
         _resumed(reports, out, db)
 
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..redact import scrub
 from ..rundb import CallLog, CallRecord
 from .answers import fields_model, path_of
 from .transport import MODES, ModelSettings
@@ -85,7 +86,7 @@ class BatchRoute:
                     try:
                         await engine.apropose(load(o.path))
                     except Exception as exc:  # the run proper reports this file's error
-                        self.echo(f"batch: {o.path} skipped: {exc}")
+                        self.echo(scrub(f"batch: {o.path} skipped: {exc}"))
 
             asyncio.run(go())
         finally:
@@ -183,7 +184,7 @@ class BatchRoute:
                 answered += 1
             except Exception as exc:
                 rec.status, rec.response = "failed", None
-                rec.error = " ".join(f"batch {row['batch_id']}: {type(exc).__name__}: {exc}".split())[:300]
+                rec.error = scrub(" ".join(f"batch {row['batch_id']}: {type(exc).__name__}: {exc}".split()))[:300]
                 failed += 1
             records.append(rec)
         for cid, req in requests.items():  # a request the batch never answered (expired, cancelled)

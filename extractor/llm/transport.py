@@ -289,7 +289,7 @@ class Transport:
         except Exception as exc:  # every failure becomes one clear reason for this call
             e = root_cause(exc)
             rec.status, rec.attempts = "failed", box[0]
-            rec.error = scrub(f"{type(e).__name__}: {str(e)[:300]}")
+            rec.error = scrub(f"{type(e).__name__}: {e}")[:300]  # scrubbed whole: a cut key would not match
             rec.latency_ms = (time.perf_counter() - t0) * 1000
             if self.log is not None:
                 self.log.record(rec)
