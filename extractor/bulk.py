@@ -442,7 +442,10 @@ class Sink:
             assert o.report_id is not None
             with self.store.con:
                 self.store.seen_at(o.report_id, o.path)
-            return self.store.record(o.report_id, self.run.config_hash, o.path)
+            record = self.store.record(o.report_id, self.run.config_hash, o.path)
+            if self.store.routed_with(o.report_id, self.run.config_hash) != self.store.threshold:
+                self.store.reroute(self.run, record, o.path)  # a new --review-threshold: the queue follows it
+            return record
         assert o.result is not None
         return o.record if o.record is not None else o.result.record()
 

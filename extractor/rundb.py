@@ -192,11 +192,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX batch_requests_key ON batch_requests(custom_id);
     """,
     # 5: who runs a run (a row left 'running' by a process that is gone is shown as interrupted), the review threshold
-    # it routed with, and every input path that held a report's content (two files, one content: both are kept)
+    # it and each result were routed with, and every input path that held a report's content (two files, one content: both are kept)
     """
     ALTER TABLE runs ADD COLUMN pid INTEGER;
     ALTER TABLE runs ADD COLUMN host TEXT;
     ALTER TABLE runs ADD COLUMN review_threshold REAL;
+    ALTER TABLE results ADD COLUMN routed_threshold REAL;  -- the threshold its review items were routed with
     CREATE TABLE report_paths (
         report_id TEXT NOT NULL,
         path TEXT NOT NULL,            -- absolute

@@ -149,15 +149,36 @@ class Store:
             self.seen_at(doc.id, doc.path, now)
             self.con.execute("DELETE FROM field_values WHERE report_id = ? AND config_hash = ?", (doc.id, run.config_hash))
             self.con.executemany("INSERT INTO field_values VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-            self.con.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?, NULL, ?, ?)",
-                             (doc.id, run.config_hash, run.id, now, result.status, result.backend, dumps(result.notes)))
+            self.con.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?, NULL, ?, ?, ?)",
+                             (doc.id, run.config_hash, run.id, now, result.status, result.backend, dumps(result.notes),
+                              self.threshold))
             route(self.con, run.id, result, self.threshold, now)
+
+    def routed_with(self, report_id: str, cfg_hash: str) -> float | None:
+        """The review threshold a stored result's items were routed with (None: not known, routed before it was kept)."""
+        row = self.con.execute("SELECT routed_threshold FROM results WHERE report_id = ? AND config_hash = ?",
+                               (report_id, cfg_hash)).fetchone()
+        return None if row is None else row[0]
+
+    def reroute(self, run: Run, record: dict[str, Any], original_path: str) -> None:
+        """Route a stored result's review items again under this store's threshold, from its stored confidences
+        (nothing re-extracted), so the run's summary, its CSV and the queue agree."""
+        from .export import field_results
+        from .ingest import load
+        from .review import route
+
+        result = ReportResult(load(original_path), record["backend"], field_results(record))
+        now = time.time()
+        with self.con:
+            route(self.con, run.id, result, self.threshold, now)
+            self.con.execute("UPDATE results SET routed_threshold = ? WHERE report_id = ? AND config_hash = ?",
+                             (self.threshold, record["id"], run.config_hash))
 
     def save_failure(self, run: Run, path: str, report_id: str | None, error: str) -> None:
         if report_id is None:
             return  # unreadable: nothing to key it by; the run's error line is its record
         with self.con:
-            self.con.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?, 'failed', ?, ?, '[]')",
+            self.con.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?, 'failed', ?, ?, '[]', NULL)",
                              (report_id, run.config_hash, run.id, time.time(), error, run.config.get("backend")))
 
     def _upsert_report(self, rid: str, sha: str, path: str, encoding: str, media: str, now: float) -> None:

@@ -498,3 +498,27 @@ def test_export_takes_one_configuration_and_says_which(tmp_path, monkeypatch):
     res = _invoke("export", str(tmp_path / "first.jsonl"), "--db", db, "--run", "1")
     assert res.exit_code == 0 and "results of run 1's configuration (backend rules" in res.stderr
     assert len((tmp_path / "first.jsonl").read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_a_new_review_threshold_on_a_resumed_run_reroutes_the_queue(tmp_path):
+    """The summary, the CSV and the queue agree under the threshold asked for, without re-extracting."""
+    db, out = str(tmp_path / "run.db"), tmp_path / "out"
+    base = ["run", os.path.join(SEED, "reports"), os.path.join(DEV, "reports"), "--out", str(out), "--db", db,
+            "--no-progress", "--workers", "1"]
+
+    def queue() -> int:
+        con = sqlite3.connect(db)
+        n = con.execute("SELECT COUNT(*) FROM review_items WHERE state IN ('open', 'reopened')").fetchone()[0]
+        con.close()
+        return n
+
+    counted: list[int] = []
+    for threshold in ("0.7", "0.95", "0.7"):
+        res = _invoke(*base, "--review-threshold", threshold)
+        assert res.exit_code == 0, res.output
+        review = int(res.stdout.split("fields for review: ")[1].split()[0])
+        with open(out / "results.csv", encoding="utf-8-sig", newline="") as fh:
+            in_csv = sum(int(r["fields_for_review"]) for r in csv.DictReader(fh))
+        assert review == in_csv == queue(), (threshold, review, in_csv, queue())
+        counted.append(review)
+    assert counted[1] > counted[0] == counted[2]  # a higher threshold routes more fields; back again, the same
