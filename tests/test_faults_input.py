@@ -306,3 +306,20 @@ def test_every_bundled_and_synthetic_report_reads_as_a_report(tmp_path):
     wrong = {k: c.note for k, (t, suffix) in texts.items() if (c := _doc_type(t, suffix, tmp_path)).value == "other"}
     assert wrong == {}
     assert len(texts) > 60
+
+
+def test_two_files_with_one_content_are_both_kept_under_their_own_paths(tmp_path):
+    import sqlite3
+
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "a.txt").write_text(REPORT, encoding="utf-8")
+    (d / "b.txt").write_text(REPORT, encoding="utf-8")
+    for _ in range(2):  # the first run, then the re-run that skips both
+        res, errors, rows = _run(tmp_path, d)
+        assert res.exit_code == 0 and errors == {}, res.output
+        assert sorted(rows) == ["a.txt", "b.txt"] and len({r["id"] for r in rows.values()}) == 1
+    assert "skipped (done before): 2" in res.output
+    con = sqlite3.connect(tmp_path / "run.db")
+    paths = sorted(os.path.basename(p) for (p,) in con.execute("SELECT path FROM report_paths"))
+    assert paths == ["a.txt", "b.txt"]
