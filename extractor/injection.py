@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .labels import sentence_end, sentence_start
+
 _ADDRESS = re.compile(
     # 忽略以上所有指示 / 无视之前的指令: a dismissal of what came before (忽视群众要求 in a report is no such thing)
     r"(?:忽略|忽畧|无视|無視|不要理会|不要理會|不理会|不理會|忘掉|忘记|忘記)(?:你|您)?[的了]?"
@@ -24,7 +26,6 @@ _ADDRESS = re.compile(
     r"|\bsystem\s+prompt\b|\byou\s+are\s+(?:now\s+)?(?:an?\s+)?(?:ai|assistant|language\s+model|chatbot)\b"
     r"|\bset\s+(?:the\s+)?(?:value|field|answer|total|number)s?\b[^.\n]{0,40}?\bto\b)"
 )
-_SENTENCE_END = re.compile(r"[。！？!?\n]")
 _DIGIT = re.compile(r"[0-9０-９]")
 _DISMISSALS = ("忽略", "忽畧", "无视", "無視", "不要理", "不理", "忘掉", "忘记", "忘記")
 
@@ -33,21 +34,16 @@ def instruction_regions(original: str) -> list[tuple[int, int]]:
     """[start, end) of every sentence that addresses a model, with the sentence after it in the same line."""
     out: list[tuple[int, int]] = []
     for m in _ADDRESS.finditer(original):
-        start = max(original.rfind(c, 0, m.start()) for c in "。！？!?\n") + 1
-        end = _end_of_sentence(original, m.end())
+        start = sentence_start(original, m.start())
+        end = sentence_end(original, m.end())
         if m.group().startswith(_DISMISSALS) and end < len(original) and original[end - 1] != "\n" \
                 and not _DIGIT.search(original, start, end):
-            end = _end_of_sentence(original, end)  # the order alone (忽略以上所有指示。): its payload follows
+            end = sentence_end(original, end)  # the order alone (忽略以上所有指示。): its payload follows
         if out and start <= out[-1][1]:
             out[-1] = (out[-1][0], max(end, out[-1][1]))
         else:
             out.append((start, end))
     return out
-
-
-def _end_of_sentence(text: str, i: int) -> int:
-    m = _SENTENCE_END.search(text, i)
-    return m.end() if m else len(text)
 
 
 def overlaps(span: tuple[int, int] | list[int] | None, regions: list[tuple[int, int]]) -> bool:

@@ -180,6 +180,15 @@ def continues_number(original: str, span: tuple[int, int]) -> bool:
 def context_of(original: str, span: tuple[int, int]) -> str:
     """The original from the start of the span's sentence to the span's end: where a label is read (a quote that
     starts mid-word, 公开3 of 不予公开3件, is read with the words it left out)."""
-    s, e = span
-    start = max(original.rfind(c, 0, s) for c in SENTENCE_ENDS) + 1
-    return original[start:e]
+    return original[sentence_start(original, span[0]):span[1]]
+
+
+def sentence_start(text: str, i: int) -> int:
+    """Where the sentence holding position i starts (semicolons end a sentence too)."""
+    return max(text.rfind(c, 0, i) for c in SENTENCE_ENDS) + 1
+
+
+def sentence_end(text: str, i: int) -> int:
+    """Just past the end of the sentence holding position i (its stop included)."""
+    ends = [j for j in (text.find(c, i) for c in SENTENCE_ENDS) if j >= 0]
+    return min(ends) + 1 if ends else len(text)
