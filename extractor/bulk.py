@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -153,7 +154,6 @@ def deterministic(paths: Iterable[object], backend_name: str, is_done: Callable[
         for o in todo:
             yield o if o.skipped or o.error else _with_id(_work(o.path), o.report_id)
         return
-    from concurrent.futures.process import BrokenProcessPool
 
     def new_pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(backend_name, os.getpid()))
@@ -195,8 +195,6 @@ def _stop(pool: ProcessPoolExecutor, grace: float = 10.0) -> None:
 
 
 def _settle(entry: tuple[Outcome, Future[Outcome] | None]) -> Outcome:
-    from concurrent.futures.process import BrokenProcessPool
-
     o, fut = entry
     if fut is None:
         return o
@@ -220,7 +218,6 @@ def _with_id(o: Outcome, rid: str | None) -> Outcome:
 # enough to delay every response's callbacks and leave call slots idle. Shards split the calls and the CPU
 # over processes, the way the deterministic path splits reports. The main process hands each shard at most
 # `in_flight` reports at a time and commits what comes back, so memory stays flat and a kill loses nothing.
-
 
 
 def shard_settings(settings: ModelSettings, shards: int) -> list[ModelSettings]:
@@ -435,9 +432,8 @@ class Sink:
         if o.result is not None and o.result.fatal:
             raise EndpointError(o.result.fatal)
 
-    def _record(self, o: Outcome) -> dict | None:
-        if o.error is not None:
-            return None
+    def _record(self, o: Outcome) -> dict:
+        """The validated record of an outcome that is not an error (a skipped one read back from the store)."""
         if o.skipped:
             assert o.report_id is not None
             with self.store.con:

@@ -68,8 +68,8 @@ def is_outcome(row: str) -> bool:
 APP_ROWS: tuple[str, ...] = ("reconsideration", "litigation_direct", "litigation_after_reconsideration")
 APP_COLS: tuple[str, ...] = ("upheld", "corrected", "other", "pending", "total")
 
-# Words a field's evidence names (folded script). A model's quote for a field must name one of them, so
-# a number moved to the wrong field (申请 N件 quoted for 行政复议) is caught. Rules are anchored on them.
+# Words that make a passage or sentence worth sending to the model for a field (folded script). Broad on purpose:
+# whether a quote states the field is judged by the stricter label terms of `labels.LABEL_TERMS`.
 FIELD_TERMS: dict[str, tuple[str, ...]] = {
     "proactive.total": ("公开", "信息", "发布"),
     "proactive.website": ("网站", "网", "门户"),

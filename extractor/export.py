@@ -105,7 +105,7 @@ def lock_out(out_dir: str) -> IO[str]:
 
 class Writer:
     """Streams a run's results to OUT as they come, into `.part` files renamed over results.jsonl, results.csv and
-    errors.txt when the run ends (however it ends but killed outright, when the last complete files stay). A re-run
+    errors.txt when the run completes (interrupted, stopped or killed, the last complete files stay). A re-run
     rewrites them whole (reports already done come back from the run database), so each report appears once.
     The caller owns OUT (`lock_out`)."""
 

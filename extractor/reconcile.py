@@ -24,7 +24,7 @@ REVIEW_THRESHOLD = 0.7
 CHECK_FAILURES = {"sum_mismatch", "percent_mismatch", "source_disagrees", "backends_disagree", "multiple_candidates",
                   "evidence_not_in_source", "evidence_not_at_span", "number_not_in_evidence", "text_not_in_evidence",
                   "ambiguous_split", "identity_failed", "evidence_off_field", "no_evidence", "other_witness_unverified",
-                  "instruction_in_source", "implausible_value"}
+                  "instruction_in_source"}
 # A field with no value is still reviewed when one of these says why a value was not taken.
 NULL_FLAGS = {"instruction_in_source"}
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
