@@ -26,9 +26,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from extractor import backends, corpus  # noqa: E402
+from extractor import backends  # noqa: E402
 from extractor.bulk import default_workers  # noqa: E402
-from extractor.ingest import load  # noqa: E402
+from extractor.evaluation import corpus  # noqa: E402
+from extractor.ingest.read import load  # noqa: E402
 from extractor.pipeline import process  # noqa: E402
 
 BUNDLED = sorted(glob.glob(os.path.join(ROOT, "gold", "*", "reports", "*.txt")))
@@ -77,7 +78,7 @@ def model_throughput(n_reports: int, concurrency: int, latency: float, work: str
     covers everything: warming up, starting the shards, the last report's calls."""
     from extractor.bulk import sharded
     from extractor.llm.transport import ModelSettings
-    from extractor.rundb import connect
+    from extractor.store.db import connect
 
     src = os.path.join(work, "model_corpus")
     corpus.write(src, n_reports, seed=7, with_gold=False)
@@ -108,7 +109,7 @@ def chars_sent(ask: str, work: str) -> tuple[int, int, int]:
     """(characters sent, characters of the reports, calls) over the bundled reports."""
     from extractor.llm.backend import OpenAIBackend
     from extractor.llm.transport import ModelSettings, Transport
-    from extractor.rundb import CallLog, connect
+    from extractor.store.db import CallLog, connect
     from tests.fake_openai import FakeOpenAI
 
     with FakeOpenAI(lambda body, fields: {}) as fake:

@@ -2,7 +2,7 @@
 
     python eval/layouts.py [--n 100] [--seed 1]
 
-For each layout of `extractor.synth`, renders N random tables (both template versions, sparse to dense),
+For each layout of `extractor.template.synth`, renders N random tables (both template versions, sparse to dense),
 runs the whole pipeline on each and prints the share of cells read back exactly, left null as ambiguous
 (sent to review) and wrong. Wrong must be 0; the test suite asserts it on a smaller sample.
 """
@@ -18,9 +18,9 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from extractor.backends import create  # noqa: E402
-from extractor.ingest import load  # noqa: E402
+from extractor.ingest.read import load  # noqa: E402
 from extractor.pipeline import process  # noqa: E402
-from extractor.synth import LAYOUTS, random_tables, render_report  # noqa: E402
+from extractor.template.synth import LAYOUTS, random_tables, render_report  # noqa: E402
 
 
 def main() -> int:

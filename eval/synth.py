@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from extractor import corpus  # noqa: E402
+from extractor.evaluation import corpus  # noqa: E402
 
 
 def main() -> int:

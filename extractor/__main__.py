@@ -1,5 +1,5 @@
 """`python -m extractor ...`: the same command line as `extractor ...`."""
 
-from .cli import app
+from extractor.cli.app import app
 
 app(prog_name="extractor")

@@ -6,10 +6,10 @@ import re
 from collections.abc import Callable
 from typing import Protocol
 
-from .candidates import Candidate
-from .clean import Cleaned
-from .document import Document
-from .errors import ConfigError
+from extractor.core.candidates import Candidate
+from extractor.core.document import Document
+from extractor.core.errors import ConfigError
+from extractor.text.clean import Cleaned
 
 
 class Backend(Protocol):
@@ -54,8 +54,9 @@ class RulesBackend:
         pass
 
     def propose(self, doc: Document, cleaned: Cleaned) -> list[Candidate]:
-        from .rules import assessment, legacy_table, meta, narrative, standard_table
-        from .rules.common import Context
+        from extractor.rules import assessment, legacy_table, meta, narrative
+        from extractor.rules.common import Context
+        from extractor.template import read as standard_table
 
         ctx = Context(cleaned)
         about = meta.extract(ctx)  # reads no table region: safe before the tables mark theirs
@@ -81,9 +82,9 @@ def _openai(**settings: object) -> Backend:
     """Rules plus a model at any OpenAI-compatible endpoint (OPENAI_BASE_URL, OPENAI_API_KEY, --model)."""
     import os
 
-    from .llm.backend import OpenAIBackend
-    from .llm.transport import MODES, ModelSettings
-    from .rundb import CallLog, connect, db_path
+    from extractor.llm.backend import OpenAIBackend
+    from extractor.llm.transport import MODES, ModelSettings
+    from extractor.store.db import CallLog, connect, db_path
 
     mode = str(settings.get("mode") or "tools")
     ask = str(settings.get("ask") or "open")

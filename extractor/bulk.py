@@ -23,14 +23,14 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from .errors import ExtractorError
-from .pipeline import ReportResult
-from .redact import scrub
+from extractor.core.errors import ExtractorError
+from extractor.pipeline import ReportResult
+from extractor.redact import scrub
 
 if TYPE_CHECKING:
-    from .export import Writer
-    from .llm.transport import ModelSettings
-    from .store import Run, Store
+    from extractor.export import Writer
+    from extractor.llm.transport import ModelSettings
+    from extractor.store.results import Run, Store
 
 WINDOW_PER_WORKER = 4
 SHARD_POLL = 1.0  # seconds between checks that the shards and workers (and, in them, the parent) are alive
@@ -88,7 +88,7 @@ def _init_worker(backend_name: str, parent: int | None = None) -> None:
     global _worker_backend
     import signal
 
-    from . import backends
+    from extractor import backends
 
     if parent is not None:  # a pool worker (not the main process, which runs one worker's part itself with --workers 1)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
@@ -111,8 +111,8 @@ def _watch_parent(parent: int) -> None:
 
 
 def _work(path: str) -> Outcome:
-    from .ingest import load
-    from .pipeline import process
+    from extractor.ingest.read import load
+    from extractor.pipeline import process
 
     try:
         return _finished(path, process(load(path), _worker_backend))  # type: ignore[arg-type]
@@ -127,7 +127,7 @@ def _finished(path: str, result: ReportResult) -> Outcome:
 def _ids(paths: Iterable[object], is_done: Callable[[str], bool]) -> Iterator[Outcome]:
     """Each path (`str`) with its id, the ones already done marked skipped; each `ingest.Rejected` (unreadable,
     unsupported format) a failure with its reason."""
-    from .ingest import Rejected
+    from extractor.ingest.read import Rejected
 
     for p in paths:
         if isinstance(p, Rejected):
@@ -230,11 +230,11 @@ def shard_settings(settings: ModelSettings, shards: int) -> list[ModelSettings]:
 def warm() -> None:
     """Import and build once in this process what every shard needs (the SDK's lazily imported resources, the rules'
     patterns and dictionaries), so that forked shards start answering at once."""
-    from .backends import RulesBackend
-    from .corpus import FORMATS, report, to_traditional
-    from .ingest import from_text
-    from .llm.transport import ModelSettings, Transport
-    from .pipeline import process
+    from extractor.backends import RulesBackend
+    from extractor.evaluation.corpus import FORMATS, report, to_traditional
+    from extractor.ingest.read import from_text
+    from extractor.llm.transport import ModelSettings, Transport
+    from extractor.pipeline import process
 
     Transport(ModelSettings(model="warm", base_url="http://127.0.0.1:9/v1"), None)._instructor()
     rules = RulesBackend()
@@ -316,8 +316,8 @@ def _shard_main(settings: ModelSettings, db: str, inbox: object, out: object, pa
     import threading
     from queue import SimpleQueue
 
-    from .llm.backend import OpenAIBackend
-    from .rundb import CallLog, connect
+    from extractor.llm.backend import OpenAIBackend
+    from extractor.store.db import CallLog, connect
 
     for conn in inherited:  # the parent's reading ends, copied by fork
         conn.close()  # type: ignore[attr-defined]
@@ -344,8 +344,8 @@ def _shard_main(settings: ModelSettings, db: str, inbox: object, out: object, pa
 
 
 async def _shard_loop(engine: object, inbox: object, put: Callable[[Outcome], None], parent: int) -> None:
-    from .ingest import load
-    from .pipeline import aprocess
+    from extractor.ingest.read import load
+    from extractor.pipeline import aprocess
 
     loop = asyncio.get_running_loop()
     tasks: set[asyncio.Task[None]] = set()

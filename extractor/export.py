@@ -10,9 +10,9 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from .catalogue import catalogue, paths
-from .reconcile import REVIEW_THRESHOLD, FieldResult
-from .schema import flatten
+from extractor.core.catalogue import catalogue, paths
+from extractor.core.schema import flatten
+from extractor.reconcile import REVIEW_THRESHOLD, FieldResult
 
 BASE_COLUMNS = ["id", "path", "backend", "status", "fields_verified", "fields_for_review", "needs_review"]
 LOCK = ".extractor.lock"
@@ -81,7 +81,7 @@ def lock_out(out_dir: str) -> IO[str]:
     ends). A directory another run holds is refused with one line naming its process."""
     import fcntl
 
-    from .errors import ExtractorError, OutputBusy
+    from extractor.core.errors import ExtractorError, OutputBusy
 
     try:
         os.makedirs(out_dir, exist_ok=True)
@@ -177,7 +177,7 @@ def dataset_rows(store: Any, cfg_hash: str | None = None) -> Iterator[dict[str, 
     empty for an empty field); `decided` maps each field a person decided to who, when, and the machine
     value the decision replaced; `needs_review` lists the fields still open in the review queue; `fields`
     is the full per-report record (machine values, evidence, status) for traceability."""
-    from .review import OPEN_STATES, Queue
+    from extractor.review.queue import OPEN_STATES, Queue
 
     by_report: dict[str, dict[str, dict[str, Any]]] = {}
     for (rid, path), d in Queue(store.con).decisions().items():
@@ -207,7 +207,7 @@ def export_dataset(store: Any, out: str, fmt: str, cfg_hash: str | None = None, 
     """Write the dataset to OUT as jsonl, csv (a column per field and its `<path>.status`, `decided_fields` naming
     what a person decided, `needs_review` what is still open in the queue) or parquet (the same, typed columns).
     Returns the number of reports written."""
-    from .errors import ConfigError
+    from extractor.core.errors import ConfigError
 
     if fmt not in FORMATS:
         raise ConfigError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
@@ -242,7 +242,7 @@ def _parquet(rows: Iterator[dict[str, Any]], out: str, cols: list[str], batch: i
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
-        from .errors import ConfigError
+        from extractor.core.errors import ConfigError
 
         raise ConfigError("parquet export needs pyarrow: pip install 'extractor[parquet]'") from None
     types = {"int": pa.int64(), "yuan": pa.float64(), "list": pa.list_(pa.string())}

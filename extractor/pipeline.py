@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import __version__
-from .backends import Backend
-from .candidates import Candidate
-from .catalogue import catalogue
-from .clean import clean
-from .document import Document
-from .reconcile import REVIEW_THRESHOLD, FieldResult, merge
-from .schema import nest, report_model
+from extractor import __version__
+from extractor.backends import Backend
+from extractor.core.candidates import Candidate
+from extractor.core.catalogue import catalogue
+from extractor.core.document import Document
+from extractor.core.schema import nest, report_model
+from extractor.reconcile import REVIEW_THRESHOLD, FieldResult, merge
+from extractor.text.clean import clean
 
 # reasons a backend's note carries: a model call failed after every attempt; and the endpoint refuses everyone
 MODEL_FAILED = "model_failed"

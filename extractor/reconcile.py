@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .candidates import Candidate
-from .catalogue import APP_COLS, REQ_COLS, REQ_ROWS, catalogue, is_outcome
-from .injection import instruction_regions, overlaps
-from .labels import context_of, continues_number, states_field
-from .numbers import reparse, values_equal
-from .schema import alternative
-from .script import fold
+from extractor.core.candidates import Candidate
+from extractor.core.catalogue import APP_COLS, REQ_COLS, REQ_ROWS, catalogue, is_outcome
+from extractor.core.schema import alternative
+from extractor.text.injection import instruction_regions, overlaps
+from extractor.text.labels import context_of, continues_number, states_field
+from extractor.text.numbers import reparse, values_equal
+from extractor.text.script import fold
 
 METHOD_RANK = {"table": 0, "sentence": 1, "model": 2, "zero_statement": 3, "section": 4, "inferred": 5, "derived": 6}
 REVIEW_THRESHOLD = 0.7

@@ -42,7 +42,7 @@ def rules_backend():
 
 @pytest.fixture(scope="session")
 def bundled_results(rules_backend):
-    from extractor.ingest import load
+    from extractor.ingest.read import load
     from extractor.pipeline import process
 
     return {os.path.basename(p): process(load(p), rules_backend) for p in bundled_reports()}

@@ -7,7 +7,7 @@ import os
 import pytest
 from typer.testing import CliRunner
 
-from extractor.cli import app
+from extractor.cli.app import app
 
 from .conftest import GOLD
 from .fake_openai import FakeOpenAI
@@ -68,9 +68,9 @@ def test_answers_the_batch_did_not_give_are_asked_live(oracle, tmp_path, monkeyp
 
 def test_a_batch_submitted_before_a_kill_is_polled_not_submitted_again(oracle, tmp_path, monkeypatch, live):
     from extractor import backends
-    from extractor.ingest import enumerate_inputs
+    from extractor.ingest.read import enumerate_inputs
     from extractor.llm.batch import BatchRoute
-    from extractor.rundb import connect
+    from extractor.store.db import connect
 
     rows, calls = live
     with FakeOpenAI(oracle) as fake:

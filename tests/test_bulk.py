@@ -12,8 +12,8 @@ import time
 
 from typer.testing import CliRunner
 
-from extractor import corpus
-from extractor.cli import app
+from extractor.cli.app import app
+from extractor.evaluation import corpus
 
 from .conftest import ROOT
 
@@ -80,7 +80,7 @@ def test_workers_change_nothing_and_a_changed_file_is_redone(tmp_path):
 
 def test_the_synthetic_corpus_is_scored_by_its_own_gold(tmp_path, rules_backend):
     """Fuzzing with consistent numbers in every format and layout: no wrong value goes unflagged."""
-    from extractor.evaluate import run_eval
+    from extractor.evaluation.evaluate import run_eval
 
     corpus.write(str(tmp_path / "g"), 40, seed=11)
     summary, _ = run_eval([str(tmp_path / "g")], rules_backend)

@@ -1,5 +1,5 @@
-from extractor.clean import clean
-from extractor.sections import find_sections
+from extractor.text.clean import clean
+from extractor.text.sections import find_sections
 
 
 def test_view_maps_back_to_original():

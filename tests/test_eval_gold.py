@@ -2,8 +2,8 @@
 
 import os
 
-from extractor.evaluate import run_eval
-from extractor.scoring import list_f1, score_value
+from extractor.evaluation.evaluate import run_eval
+from extractor.evaluation.scoring import list_f1, score_value
 
 from .conftest import GOLD
 

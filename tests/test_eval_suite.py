@@ -10,10 +10,10 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from extractor.cli import app
-from extractor.evalruns import EvalRun, compare, load
+from extractor.cli.app import app
+from extractor.evaluation.runs import EvalRun, compare, load
+from extractor.evaluation.scoring import FieldScore, Summary, calibration, metrics
 from extractor.rules import narrative
-from extractor.scoring import FieldScore, Summary, calibration, metrics
 
 from .conftest import GOLD
 
@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(ROOT, "eval"))
 
 
 def fs(gold, pred, flagged=False, conf=0.9, at_span=True, path="requests.received", report="r1"):
-    from extractor.scoring import score_value
+    from extractor.evaluation.scoring import score_value
 
     return FieldScore(report, path, gold, pred, score_value(path, gold, pred), flagged, "narrative",
                       "x" if pred is not None else None, conf, "verified", at_span if pred is not None else None)
@@ -88,7 +88,7 @@ def test_saved_runs_keep_their_configuration_in_the_database_and_as_json(tmp_pat
     db = tmp_path / "e.db"
     monkeypatch.chdir(tmp_path)
     _run("one", "--save-file", db=db)
-    from extractor.rundb import connect
+    from extractor.store.db import connect
 
     from_db, from_file = load("one", connect(str(db))), load(str(tmp_path / "eval" / "runs" / "one.json"))
     for run in (from_db, from_file):
@@ -154,7 +154,7 @@ def test_html_report_is_self_contained_and_renders_without_console_errors(tmp_pa
 
 
 def test_summary_round_trips_through_the_saved_file(tmp_path, rules_backend):
-    from extractor.evaluate import run_eval
+    from extractor.evaluation.evaluate import run_eval
 
     summary, _ = run_eval(ALL, rules_backend)
     run = EvalRun.make("x", summary, {"backend": "rules", "code_version": "t"})

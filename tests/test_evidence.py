@@ -1,8 +1,8 @@
 """The invariant: every verified value's evidence is at its span and re-parses to the value."""
 
-from extractor.catalogue import catalogue
-from extractor.numbers import reparse, values_equal
+from extractor.core.catalogue import catalogue
 from extractor.reconcile import _norm_text
+from extractor.text.numbers import reparse, values_equal
 
 
 def assert_grounded(result) -> int:
@@ -31,7 +31,7 @@ def test_every_verified_value_is_grounded(bundled_results):
 
 
 def test_tampered_evidence_is_not_verified(bundled_results):
-    from extractor.candidates import Candidate
+    from extractor.core.candidates import Candidate
     from extractor.reconcile import verify
 
     r = bundled_results["000_8dca62f7a151a3a2.txt"]

@@ -20,9 +20,9 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from extractor.cli import app
-from extractor.review import Queue, ReviewError, parse_value
-from extractor.rundb import MIGRATIONS, connect
+from extractor.cli.app import app
+from extractor.review.queue import Queue, ReviewError, parse_value
+from extractor.store.db import MIGRATIONS, connect
 
 from .conftest import GOLD, ROOT, bundled_reports
 
@@ -155,7 +155,7 @@ def test_an_empty_file_is_a_new_database(tmp_path):
 # ---- disk full --------------------------------------------------------------------------------------------
 
 def test_disk_full_message_names_what_was_being_written():
-    from extractor.cli_common import disk_full_message
+    from extractor.cli.common import disk_full_message
 
     assert disk_full_message(ValueError("x")) is None
     assert disk_full_message(OSError(errno.EACCES, "Permission denied")) is None
@@ -179,7 +179,7 @@ def test_disk_full_message_names_what_was_being_written():
 def test_disk_full_guard_turns_the_fault_into_one_line(capsys):
     import typer
 
-    from extractor.cli_common import disk_full_guard
+    from extractor.cli.common import disk_full_guard
 
     @disk_full_guard
     def command(out: str = "o", db: str | None = None) -> None:
@@ -278,7 +278,7 @@ def _queue_with_an_ambiguous_cell(tmp_path) -> tuple[str, int]:
 
 
 def test_the_key_legend_is_printed_as_written(tmp_path):
-    from extractor.review_tui import interactive
+    from extractor.review.tui import interactive
 
     db, _ = _queue_with_an_ambiguous_cell(tmp_path)
     buf = io.StringIO()
@@ -287,7 +287,7 @@ def test_the_key_legend_is_printed_as_written(tmp_path):
 
 
 def test_accepting_an_ambiguous_null_asks_for_the_value(tmp_path):
-    from extractor.review_tui import interactive
+    from extractor.review.tui import interactive
 
     db, item = _queue_with_an_ambiguous_cell(tmp_path)
     prompts: list[str] = []
@@ -371,8 +371,8 @@ def test_to_gold_names_a_report_it_cannot_find(tmp_path):
 # ---- the run's CSV and the dataset: a status per field ----------------------------------------------------
 
 def _statuses_agree_with_records(csv_path, records: dict[str, dict], decided: dict | None = None) -> int:
-    from extractor.catalogue import paths
-    from extractor.schema import flatten
+    from extractor.core.catalogue import paths
+    from extractor.core.schema import flatten
 
     decided = decided or {}
     with open(csv_path, encoding="utf-8-sig", newline="") as fh:
@@ -443,7 +443,8 @@ def test_writer_close_closes_every_file_even_when_one_fails(tmp_path, monkeypatc
 
 @pytest.mark.parametrize("where", ["files", "database"])
 def test_a_full_disk_mid_run_is_one_line_keeps_what_was_committed_and_resumes(tmp_path, monkeypatch, where):
-    from extractor import export, store
+    from extractor import export
+    from extractor.store import results as store
 
     out, db = tmp_path / "out", tmp_path / "run.db"
     args = ["run", os.path.join(SEED, "reports"), os.path.join(DEV, "reports"), "--out", str(out), "--db", str(db),

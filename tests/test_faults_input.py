@@ -14,12 +14,13 @@ import random
 import pytest
 from typer.testing import CliRunner
 
-from extractor import corpus, ingest
-from extractor.clean import clean
-from extractor.cli import app
+from extractor.cli.app import app
+from extractor.evaluation import corpus
+from extractor.ingest import read as ingest
 from extractor.pipeline import process
 from extractor.rules import meta
 from extractor.rules.common import Context
+from extractor.text.clean import clean
 
 from .conftest import GOLD, bundled_reports
 

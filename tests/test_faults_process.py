@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from extractor import corpus
+from extractor.evaluation import corpus
 
 from .conftest import ROOT
 
@@ -171,7 +171,7 @@ def test_a_run_in_the_main_process_leaves_ctrl_c_working(tmp_path):
     signal set-up applied to it did)."""
     from typer.testing import CliRunner
 
-    from extractor.cli import app
+    from extractor.cli.app import app
 
     from .conftest import bundled_reports
 

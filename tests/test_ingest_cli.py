@@ -6,8 +6,8 @@ import shutil
 
 from typer.testing import CliRunner
 
-from extractor.cli import app
-from extractor.ingest import decode, html_to_text, load
+from extractor.cli.app import app
+from extractor.ingest.read import decode, html_to_text, load
 
 from .conftest import GOLD
 
@@ -78,7 +78,7 @@ def test_schema_command_and_strictness():
     assert "fields" in schema["properties"]
     from pydantic import ValidationError
 
-    from extractor.schema import report_model
+    from extractor.core.schema import report_model
 
     base = {"id": "x", "path": "p", "sha256": "s", "encoding": "utf-8", "backend": "rules", "extractor_version": "0"}
     report_model().model_validate(base)

@@ -11,13 +11,13 @@ import sqlite3
 import pytest
 from typer.testing import CliRunner
 
-from extractor.cli import app
-from extractor.ingest import load
+from extractor.cli.app import app
+from extractor.ingest.read import load
 from extractor.llm.backend import OpenAIBackend
 from extractor.llm.groups import group
 from extractor.llm.transport import ModelSettings, Transport
 from extractor.pipeline import process
-from extractor.rundb import CallLog, connect
+from extractor.store.db import CallLog, connect
 
 from .conftest import GOLD, bundled_reports
 from .fake_openai import FakeOpenAI

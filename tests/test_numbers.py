@@ -1,7 +1,7 @@
 import pytest
 
-from extractor.numbers import parse_cn_numeral, quantities, reparse
-from extractor.script import fold
+from extractor.text.numbers import parse_cn_numeral, quantities, reparse
+from extractor.text.script import fold
 
 
 @pytest.mark.parametrize(

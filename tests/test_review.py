@@ -13,13 +13,13 @@ import pexpect
 import pytest
 from typer.testing import CliRunner
 
-from extractor.catalogue import ENUMS, catalogue
-from extractor.cli import app
-from extractor.ingest import load
+from extractor.cli.app import app
+from extractor.core.catalogue import ENUMS, catalogue
+from extractor.ingest.read import load
 from extractor.pipeline import process
-from extractor.review import Queue, ReviewError, parse_value
-from extractor.rundb import connect
-from extractor.store import Store
+from extractor.review.queue import Queue, ReviewError, parse_value
+from extractor.store.db import connect
+from extractor.store.results import Store
 
 from .conftest import GOLD, bundled_reports
 

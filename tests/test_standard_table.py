@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractor.evaluate import run_eval
-from extractor.ingest import from_text, load
+from extractor.evaluation.evaluate import run_eval
+from extractor.ingest.read import from_text, load
 from extractor.pipeline import process
-from extractor.rules.standard_table import template_version
-from extractor.splitting import Identity, TooManySplits, resolve, split_row, tokenize
-from extractor.synth import LAYOUTS, random_tables, render_report
+from extractor.template.cells import Identity, TooManySplits, resolve, split_row, tokenize
+from extractor.template.read import template_version
+from extractor.template.synth import LAYOUTS, random_tables, render_report
 
 from .conftest import GOLD
 

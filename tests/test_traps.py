@@ -49,7 +49,7 @@ def test_combined_row_zero_sets_both(bundled_results):
 
 
 def test_channel_counts_in_one_sentence_are_each_their_channel(rules_backend):
-    from extractor.ingest import from_text
+    from extractor.ingest.read import from_text
     from extractor.pipeline import process
 
     text = ("某县2018年政府信息公开工作年度报告\n二、主动公开政府信息情况\n全年共主动公开政府信息11910条，其中通过政府网站公开"
@@ -61,7 +61,7 @@ def test_channel_counts_in_one_sentence_are_each_their_channel(rules_backend):
 
 
 def test_a_cell_per_line_table_ends_at_a_blank_line(rules_backend):
-    from extractor.ingest import from_text
+    from extractor.ingest.read import from_text
     from extractor.pipeline import process
 
     cells = ["统计指标", "单位", "统计数", "（一）主动公开政府信息数", "条", "120", "其中：政府网站公开政府信息数", "条", "100",

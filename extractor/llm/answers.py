@@ -8,7 +8,7 @@ from typing import Any
 import instructor
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from .groups import group, meaning
+from extractor.llm.groups import group, meaning
 
 _VALUE_TYPES: dict[str, Any] = {"int": int | None, "yuan": float | None, "text": str | None, "list": list[str] | None,
                                 "date": str | None, "enum": str | None}
@@ -43,7 +43,7 @@ def group_model(name: str) -> type[BaseModel]:
 @cache
 def fields_model(paths: tuple[str, ...], name: str = "open_fields") -> type[BaseModel]:
     """A response model for these fields (any groups), each described by what its group's prompt says it means."""
-    from ..catalogue import spec
+    from extractor.core.catalogue import spec
 
     fields: dict[str, Any] = {key(p): (answer_model(spec(p).kind) | None, Field(default=None, description=meaning(p)))
                               for p in paths}

@@ -15,20 +15,20 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..candidates import Candidate
-from ..catalogue import spec
-from ..clean import Cleaned, build_view
-from ..document import Document
-from ..numbers import quantities, reparse, values_equal
-from ..reconcile import CHECK_FAILURES, FieldResult, merge
-from ..rundb import CallLog
-from .answers import fields_model, path_of
-from .groups import GROUPS, Group, meaning, sentence_terms
-from .prompts import Prompt, load_prompt
-from .transport import CallFailed, EndpointFailed, ModelSettings, Transport
+from extractor.core.candidates import Candidate
+from extractor.core.catalogue import spec
+from extractor.core.document import Document
+from extractor.llm.answers import fields_model, path_of
+from extractor.llm.groups import GROUPS, Group, meaning, sentence_terms
+from extractor.llm.prompts import Prompt, load_prompt
+from extractor.llm.transport import CallFailed, EndpointFailed, ModelSettings, Transport
+from extractor.reconcile import CHECK_FAILURES, FieldResult, merge
+from extractor.store.db import CallLog
+from extractor.text.clean import Cleaned, build_view
+from extractor.text.numbers import quantities, reparse, values_equal
 
 if TYPE_CHECKING:
-    from ..backends import RulesBackend
+    from extractor.backends import RulesBackend
 
 MAX_CHUNK = 500
 MAX_CHARS_PER_GROUP = 6000
@@ -158,7 +158,7 @@ class OpenAIBackend:
 
     def __init__(self, settings: ModelSettings, log: CallLog | None = None, transport: Transport | None = None,
                  groups: list[Group] | None = None) -> None:
-        from ..backends import RulesBackend
+        from extractor.backends import RulesBackend
 
         self.settings = settings
         self.rules = RulesBackend()
@@ -206,7 +206,7 @@ class OpenAIBackend:
         try:
             answers = await self.transport.ask(prompt, system, user, model, doc.id)
         except CallFailed as exc:
-            from ..pipeline import ENDPOINT_FATAL, MODEL_FAILED
+            from extractor.pipeline import ENDPOINT_FATAL, MODEL_FAILED
 
             reasons = [MODEL_FAILED, ENDPOINT_FATAL] if isinstance(exc, EndpointFailed) else [MODEL_FAILED]
             return [Candidate(path="note", value=f"{exc}; the rules' values stand for {prompt.name}", method="note",
@@ -253,7 +253,7 @@ def plausible(path: str, kind: str, value: object) -> object | None:
     import datetime
     import math
 
-    from ..catalogue import ENUMS
+    from extractor.core.catalogue import ENUMS
 
     if isinstance(value, bool):
         return None
@@ -298,7 +298,7 @@ def prepare(rules: RulesBackend, groups: list[Group], ask: str, doc: Document,
             cleaned: Cleaned | None) -> tuple[list[Candidate], object]:
     """Rules' candidates and what to send: per group its passages (ask all), or one set of sentences and the
     open fields they name (ask open)."""
-    from ..clean import clean
+    from extractor.text.clean import clean
 
     cleaned = cleaned if cleaned is not None else clean(doc.original)
     rule_cands = rules.propose(doc, cleaned)

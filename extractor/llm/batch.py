@@ -29,10 +29,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..redact import scrub
-from ..rundb import CallLog, CallRecord
-from .answers import fields_model, path_of
-from .transport import MODES, ModelSettings
+from extractor.llm.answers import fields_model, path_of
+from extractor.llm.transport import MODES, ModelSettings
+from extractor.redact import scrub
+from extractor.store.db import CallLog, CallRecord
 
 MAX_REQUESTS = 50_000  # per batch file (the API's limit)
 MAX_BYTES = 190 * 1024 * 1024  # per batch file (the API's limit is 200 MB)
@@ -63,8 +63,8 @@ class BatchRoute:
 
     def collect(self, paths: Iterable[str], engine: Any, is_done: Callable[[str], bool]) -> list[str]:
         """Write the calls the cache cannot answer (and no batch in flight carries) as requests files."""
-        from ..bulk import _ids
-        from ..ingest import load
+        from extractor.bulk import _ids
+        from extractor.ingest.read import load
 
         os.makedirs(self.work_dir, exist_ok=True)
         carried = {r[0] for r in self.con.execute(

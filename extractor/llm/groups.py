@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..catalogue import FIELD_TERMS, spec
+from extractor.core.catalogue import FIELD_TERMS, spec
 
 
 @dataclass(frozen=True)

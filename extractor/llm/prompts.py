@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from ..errors import ConfigError
+from extractor.core.errors import ConfigError
 
 PROMPT_DIR = os.environ.get("EXTRACTOR_PROMPTS") or os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "prompts")

@@ -24,14 +24,14 @@ import openai
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
-from ..redact import install_logging, register, scrub
-from ..rundb import CallLog, CallRecord
+from extractor.redact import install_logging, register, scrub
+from extractor.store.db import CallLog, CallRecord
 
 try:  # the HTTP client the installed openai SDK is built on (openai 3 uses httpx2)
     import httpx2 as httpx
 except ImportError:  # pragma: no cover - older SDKs
     import httpx  # type: ignore[no-redef]
-from .prompts import Prompt
+from extractor.llm.prompts import Prompt
 
 MODES = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON, "json_schema": instructor.Mode.JSON_SCHEMA,
          "md_json": instructor.Mode.MD_JSON}

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from ..candidates import Candidate
-from ..script import to_simplified
-from .common import Context
+from extractor.core.candidates import Candidate
+from extractor.rules.common import Context
+from extractor.text.script import to_simplified
 
 PROBLEM_HEAD = re.compile(r"存在的?(?:主要)?(?:问题|不足)|主要(?:问题|不足)|问题和不足|不足之处|薄弱环节|存在缺乏|存在不足|主要表现在|差距")
 IMPROVE_MARK = re.compile(

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from ..candidates import Candidate
-from ..clean import Cleaned, View
-from ..numbers import Parsed, reparse
-from ..sections import Section, find_sections
+from extractor.core.candidates import Candidate
+from extractor.text.clean import Cleaned, View
+from extractor.text.numbers import Parsed, reparse
+from extractor.text.sections import Section, find_sections
 
 # Regex fragments for the folded text (ASCII punctuation, simplified script).
 NUM = r"(?P<n>(?:将近|近|约)?\s*(?:\d[\d,]*(?:\.\d+)?|[一二两三四五六七八九十百千万零〇]+)\s*[万亿]?\s*[余多]?)"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..candidates import Candidate
-from .common import Context, candidate_from_view
+from extractor.core.candidates import Candidate
+from extractor.rules.common import Context, candidate_from_view
 
 UNIT_CELL = re.compile(r"^(?:条|件|个|人|次|人次|万元|元|篇|项|期|场|份|家|——|—|-|/)$")
 VALUE_CELL = re.compile(r"^(?:-?\d[\d,]*(?:\.\d+)?|无|0)$")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ..candidates import Candidate
-from ..clean import View
-from ..script import detect_script
-from .common import NEG, Context, gap, strip_ws
-from .gazetteer import BARE_OK, PROVINCES, cities
+from extractor.core.candidates import Candidate
+from extractor.rules.common import NEG, Context, gap, strip_ws
+from extractor.rules.gazetteer import BARE_OK, PROVINCES, cities
+from extractor.text.clean import View
+from extractor.text.script import detect_script
 
 TITLE_TAIL = r"(?P<y>(?:19|20)\d{2})\s*年度?\s*(?:政府|政务)?(?:信息|政务)?公开(?:工作)?(?:年度)?(?:报告|工作报告|年报|工作总结|总结)"
 TITLE_RE = re.compile(r"(?P<body>[\u4e00-\u9fffA-Za-z0-9()]{0,40}?)\s*" + TITLE_TAIL)

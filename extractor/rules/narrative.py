@@ -12,8 +12,17 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ..candidates import Candidate
-from .common import NEG, NUM, Context, candidate_from_view, cgap, clause_start, gap, sentence_bounds
+from extractor.core.candidates import Candidate
+from extractor.rules.common import (
+    NEG,
+    NUM,
+    Context,
+    candidate_from_view,
+    cgap,
+    clause_start,
+    gap,
+    sentence_bounds,
+)
 
 COUNT = r"\s*(?:条|件|起|宗|个|次|篇|份|项|期|场|人次|名|人)"
 

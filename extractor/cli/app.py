@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
-from . import __version__
-from .cli_common import Db, disk_full_guard, existing_db, fail
-from .errors import ConfigError, ExtractorError
+from extractor import __version__
+from extractor.cli.common import Db, disk_full_guard, existing_db, fail
+from extractor.core.errors import ConfigError, ExtractorError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,  # locals hold keys
                   help="Turn scraped government information-disclosure annual reports into verified rows.")
@@ -26,7 +26,7 @@ Mode = Annotated[str, typer.Option("--mode", help="instructor mode: tools (defau
 
 def _engine(backend: str, model: str | None = None, mode: str = "tools", db: str | None = None, concurrency: int = 8,
             rpm: float | None = None, timeout: float = 60.0, ask: str = "open"):  # noqa: ANN202
-    from . import backends
+    from extractor import backends
 
     name, why = backends.choose(backend)
     typer.echo(f"backend: {name} ({why})", err=True)
@@ -60,7 +60,7 @@ def run(
 ) -> None:
     """Extract every report into the run database and OUT: a JSON per report, results.jsonl, results.csv,
     errors.txt. Resumable: reports already done under the same configuration are not redone."""
-    from .export import lock_out
+    from extractor.export import lock_out
 
     for bad, why in ((not 0.0 <= review_threshold <= 1.0, f"--review-threshold is a confidence from 0 to 1, not {review_threshold}"),
                      (concurrency < 1, f"--concurrency is at least 1, not {concurrency}"),
@@ -85,11 +85,11 @@ def _run_locked(out: str, inputs: list[str], backend: str, model: str | None, mo
                 review_threshold: float, force: bool, batch: bool, poll: float, wait: bool, progress: bool) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from . import bulk
-    from .export import Writer
-    from .ingest import enumerate_inputs
-    from .rundb import connect, db_path
-    from .store import Store, engine_config
+    from extractor import bulk
+    from extractor.export import Writer
+    from extractor.ingest.read import enumerate_inputs
+    from extractor.store.db import connect, db_path
+    from extractor.store.results import Store, engine_config
 
     try:
         workers = workers or bulk.default_workers()
@@ -212,8 +212,8 @@ def _batch(engine, store, config_hash: str, work_dir: str, inputs: list[str], is
            wait: bool = True) -> int:
     """Batches left by an interrupted run first, then a batch of every call the cache cannot answer; the run proper
     then finds the answers in the cache. Returns the batches still pending (only without `wait`)."""
-    from .ingest import enumerate_inputs
-    from .llm.batch import BatchRoute
+    from extractor.ingest.read import enumerate_inputs
+    from extractor.llm.batch import BatchRoute
 
     route = BatchRoute(engine.settings, store.con, config_hash, work_dir, echo=lambda m: typer.echo(m, err=True))
     route.wait(poll, once=not wait)
@@ -234,7 +234,7 @@ def logs(
     from rich.markup import escape
     from rich.table import Table
 
-    from .rundb import CallLog
+    from extractor.store.db import CallLog
 
     path, con = existing_db(db)
     log = CallLog(con)
@@ -261,10 +261,10 @@ def show(
     from rich.console import Console
     from rich.table import Table
 
-    from . import backends
-    from .ingest import load
-    from .pipeline import process
-    from .schema import flatten
+    from extractor import backends
+    from extractor.core.schema import flatten
+    from extractor.ingest.read import load
+    from extractor.pipeline import process
 
     try:
         if file.endswith(".json"):
@@ -293,7 +293,7 @@ def show(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of a per-report result."""
-    from .schema import report_model
+    from extractor.core.schema import report_model
 
     typer.echo(json.dumps(report_model().model_json_schema(), ensure_ascii=False, indent=1))
 
@@ -304,8 +304,8 @@ def version() -> None:
     typer.echo(__version__)
 
 
-from .cli_eval import eval_app  # noqa: E402
-from .cli_review import export, review_app  # noqa: E402
+from extractor.cli.eval import eval_app  # noqa: E402
+from extractor.cli.review import export, review_app  # noqa: E402
 
 app.add_typer(eval_app, name="eval")
 app.add_typer(review_app, name="review")

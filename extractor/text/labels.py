@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from .numbers import quantities
-from .script import fold
+from extractor.text.numbers import quantities
+from extractor.text.script import fold
 
 # Per numeric field, the words that name it as a label (folded, simplified script). Stricter than the passage
 # selection terms (catalogue.FIELD_TERMS): a generic word (公开, 信息, 申请) labels a field only where no more specific

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import DatabaseError, ExtractorError, disk_full
+from extractor.core.errors import DatabaseError, ExtractorError, disk_full
 
 DEFAULT_DB = "extractor.db"
 

@@ -20,10 +20,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from . import __version__
-from .pipeline import ReportResult
-from .reconcile import REVIEW_THRESHOLD, FieldResult
-from .schema import nest, report_model
+from extractor import __version__
+from extractor.core.schema import nest, report_model
+from extractor.pipeline import ReportResult
+from extractor.reconcile import REVIEW_THRESHOLD, FieldResult
 
 _EMPTY = FieldResult("").as_dict()
 WITH_VALUES = "('done', 'model_failed')"  # result statuses that hold field values (a failed one holds none)
@@ -131,7 +131,7 @@ class Store:
 
     def save(self, run: Run, result: ReportResult) -> None:
         """One report's result, its field values and its review routing, in one transaction."""
-        from .review import route
+        from extractor.review.queue import route
 
         doc = result.doc
         now = time.time()
@@ -163,9 +163,9 @@ class Store:
     def reroute(self, run: Run, record: dict[str, Any], original_path: str) -> None:
         """Route a stored result's review items again under this store's threshold, from its stored confidences
         (nothing re-extracted), so the run's summary, its CSV and the queue agree."""
-        from .export import field_results
-        from .ingest import load
-        from .review import route
+        from extractor.export import field_results
+        from extractor.ingest.read import load
+        from extractor.review.queue import route
 
         result = ReportResult(load(original_path), record["backend"], field_results(record))
         now = time.time()

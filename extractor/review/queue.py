@@ -23,12 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .catalogue import ENUMS, catalogue
-from .errors import ExtractorError
-from .pipeline import ReportResult
-from .reconcile import FieldResult
-from .schema import field_model
-from .store import loads
+from extractor.core.catalogue import ENUMS, catalogue
+from extractor.core.errors import ExtractorError
+from extractor.core.schema import field_model
+from extractor.pipeline import ReportResult
+from extractor.reconcile import FieldResult
+from extractor.store.results import loads
 
 CONTEXT_CHARS = 120
 OPEN_STATES = ("open", "reopened")
@@ -320,7 +320,7 @@ def parse_value(path: str, text: Any) -> Any:
         if not t:
             raise ReviewError("empty value (use null to set null)")
         if kind in ("int", "yuan"):
-            from .numbers import parse_cn_numeral, reparse
+            from extractor.text.numbers import parse_cn_numeral, reparse
 
             t = t.replace(",", "").replace("，", "")
             try:

@@ -35,8 +35,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from .document import Document
-from .errors import IngestError
+from extractor.core.document import Document
+from extractor.core.errors import IngestError
 
 TEXT_SUFFIXES = {".txt", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}

@@ -12,7 +12,7 @@ import re
 from array import array
 from dataclasses import dataclass, field
 
-from .script import fold_char
+from extractor.text.script import fold_char
 
 # Whole lines that are site chrome, crawler headers, download-site notices or wiki footers.
 CHROME_LINE = re.compile(

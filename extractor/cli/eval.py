@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from .cli_common import Db, fail, open_db, os_error
-from .errors import ExtractorError
+from extractor.cli.common import Db, fail, open_db, os_error
+from extractor.core.errors import ExtractorError
 
 eval_app = typer.Typer(add_completion=False, help="Score the extraction against hand-labelled gold files.")
 
@@ -31,10 +31,10 @@ def _gold_dirs(gold: list[str] | None) -> list[str]:
 
 
 def _evaluate(name: str, gold: list[str] | None, backend: str, tags: list[str] | None):  # noqa: ANN202
-    from . import backends
-    from .evalruns import EvalRun
-    from .evaluate import run_eval
-    from .store import engine_config
+    from extractor import backends
+    from extractor.evaluation.evaluate import run_eval
+    from extractor.evaluation.runs import EvalRun
+    from extractor.store.results import engine_config
 
     dirs = _gold_dirs(gold)
     try:
@@ -115,16 +115,16 @@ def eval_cmd(
     run = _evaluate(save or "unsaved", gold, backend, tags)
     try:
         if save:
-            from .evalruns import RUNS_DIR
-            from .evalruns import save as save_run
-            from .rundb import db_path
+            from extractor.evaluation.runs import RUNS_DIR
+            from extractor.evaluation.runs import save as save_run
+            from extractor.store.db import db_path
 
             eid = save_run(con, run)
             typer.echo(f"saved eval run {save!r} (id {eid}) in {db_path(db)}", err=True)
             if save_file:
                 typer.echo(f"wrote {run.write(os.path.join(RUNS_DIR, f'{save}.json'))}", err=True)
         if html_out:
-            from .eval_html import render
+            from extractor.evaluation.html import render
 
             if os.path.dirname(html_out):
                 os.makedirs(os.path.dirname(html_out), exist_ok=True)
@@ -174,9 +174,9 @@ def compare(a: Annotated[str, typer.Argument(help="Saved run name, JSON file, or
             tolerance: Tolerance = 0.005, db: Db = None,
             as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Compare two saved eval runs field by field; exit 1 when a metric falls by more than the tolerance."""
-    from .evalruns import compare as cmp
-    from .evalruns import in_files, load
-    from .rundb import db_path
+    from extractor.evaluation.runs import compare as cmp
+    from extractor.evaluation.runs import in_files, load
+    from extractor.store.db import db_path
 
     path = db_path(db)
     con = open_db(path)[1] if os.path.exists(path) and not (in_files(a) and in_files(b)) else None
@@ -194,8 +194,8 @@ def gate(baseline: Annotated[str, typer.Option(help="The baseline file.")] = "ev
          gold: Gold = None, tolerance: Tolerance = 0.005,
          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Run the offline eval on all gold and fail (exit 1) if it regressed against the committed baseline."""
-    from .evalruns import compare as cmp
-    from .evalruns import load
+    from extractor.evaluation.runs import compare as cmp
+    from extractor.evaluation.runs import load
 
     try:
         base = load(baseline)

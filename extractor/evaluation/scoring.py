@@ -13,9 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalogue import catalogue
-from .numbers import values_equal
-from .script import fold
+from extractor.core.catalogue import catalogue
+from extractor.text.numbers import values_equal
+from extractor.text.script import fold
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 

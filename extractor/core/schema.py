@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from .catalogue import APP_COLS, APP_ROWS, ENUMS, REQ_COLS, REQ_ROWS, catalogue
+from extractor.core.catalogue import APP_COLS, APP_ROWS, ENUMS, REQ_COLS, REQ_ROWS, catalogue
 
 Status = Literal["verified", "derived", "unverified", "conflict", "ambiguous"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .labels import sentence_end, sentence_start
+from extractor.text.labels import sentence_end, sentence_start
 
 _ADDRESS = re.compile(
     # 忽略以上所有指示 / 无视之前的指令: a dismissal of what came before (忽视群众要求 in a report is no such thing)

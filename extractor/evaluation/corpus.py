@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from .synth import LAYOUTS, random_tables, render_report
+from extractor.template.synth import LAYOUTS, random_tables, render_report
 
 FORMATS = ("narrative", "legacy_table", "standard_2019", "standard_2021")
 PLACES = [("清河县", "county"), ("东湖区", "county"), ("临江市", "prefecture"), ("白沙镇", "township"),

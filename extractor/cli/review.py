@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from .cli_common import Db, existing_db, fail, os_error
-from .errors import ExtractorError
+from extractor.cli.common import Db, existing_db, fail, os_error
+from extractor.core.errors import ExtractorError
 
 review_app = typer.Typer(add_completion=False, help="The review queue: values the checks cannot vouch for.")
 
@@ -23,7 +23,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _queue(db: str | None):  # noqa: ANN202
-    from .review import Queue
+    from extractor.review.queue import Queue
 
     return Queue(existing_db(db)[1])
 
@@ -40,7 +40,7 @@ def review(ctx: typer.Context, db: Db = None, reviewer: Reviewer = None, field: 
     """Review the queue interactively: accept, type a corrected value, set null, skip, go back, quit."""
     if ctx.invoked_subcommand is not None:
         return
-    from .review_tui import interactive
+    from extractor.review.tui import interactive
 
     interactive(_queue(db), {"field": field, "report": report, "reason": reason}, reviewer, _console())
 
@@ -53,7 +53,7 @@ def list_cmd(db: Db = None, field: Field = None, report: Report = None, reason: 
     """List queue items, most important first (conflicts and failed checks, then low confidence)."""
     from rich.table import Table
 
-    from .review import ReviewError, states_for
+    from extractor.review.queue import ReviewError, states_for
 
     try:
         items = _queue(db).items(states_for(state), field, report, reason, limit)
@@ -76,8 +76,8 @@ def list_cmd(db: Db = None, field: Field = None, report: Report = None, reason: 
 def show(item_id: Annotated[int, typer.Argument(help="Item id (from `review list`).")], db: Db = None,
          as_json: AsJson = False) -> None:
     """Show one item: value, reasons, decision, and the source around its evidence."""
-    from .review import ReviewError
-    from .review_tui import render
+    from extractor.review.queue import ReviewError
+    from extractor.review.tui import render
 
     try:
         item = _queue(db).get(item_id)
@@ -97,7 +97,7 @@ def decide(item_id: Annotated[int, typer.Argument(help="Item id.")],
            reviewer: Reviewer = None, note: Annotated[str | None, typer.Option(help="A note kept with it.")] = None,
            db: Db = None) -> None:
     """Decide one item without the interactive loop (exactly one of --accept, --value V, --null)."""
-    from .review import ReviewError
+    from extractor.review.queue import ReviewError
 
     if accept + (value is not None) + null != 1:
         fail(ReviewError("give exactly one of --accept, --value V, --null"))
@@ -154,8 +154,8 @@ def export(
     cells: Annotated[bool, typer.Option(help="Include the standard-table cells.")] = True,
 ) -> None:
     """Write the dataset from the run database with reviewers' decisions applied."""
-    from .export import export_dataset
-    from .store import Store
+    from extractor.export import export_dataset
+    from extractor.store.results import Store
 
     path, con = existing_db(db)
     store = Store(con)

@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ConfigError
-from .scoring import FieldScore, Summary, metrics
+from extractor.core.errors import ConfigError
+from extractor.evaluation.scoring import FieldScore, Summary, metrics
 
 BASELINE = os.path.join("eval", "baseline.json")
 RUNS_DIR = os.path.join("eval", "runs")

@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from .review import PRIORITY_NAMES, Item, Queue, ReviewError
+from extractor.review.queue import PRIORITY_NAMES, Item, Queue, ReviewError
 
 KEYS = "[a]ccept  [v]alue  [n]ull  [s]kip  [b]ack  [q]uit"  # printed as plain text: rich would take [a] for markup
 PROMPT = "decision> "

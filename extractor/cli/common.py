@@ -12,7 +12,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from .errors import ExtractorError, disk_full
+from extractor.core.errors import ExtractorError, disk_full
 
 Db = Annotated[str | None, typer.Option("--db", help="Run database (default $EXTRACTOR_DB or extractor.db).")]
 
@@ -26,7 +26,7 @@ def fail(exc: ExtractorError) -> NoReturn:
 
 def open_db(db: str | None) -> tuple[str, sqlite3.Connection]:
     """(path, connection) of the run database, created if missing; a file it cannot use is one line and exit 2."""
-    from .rundb import connect, db_path
+    from extractor.store.db import connect, db_path
 
     path = db_path(db)
     try:
@@ -37,7 +37,7 @@ def open_db(db: str | None) -> tuple[str, sqlite3.Connection]:
 
 def existing_db(db: str | None) -> tuple[str, sqlite3.Connection]:
     """(path, connection) of a run database that must already exist (reading commands)."""
-    from .rundb import db_path
+    from extractor.store.db import db_path
 
     path = db_path(db)
     if not os.path.exists(path):
@@ -96,7 +96,7 @@ def disk_full_guard(command: F) -> F:
         except (OSError, sqlite3.Error) as exc:
             bound = sig.bind_partial(*args, **kwargs)
             bound.apply_defaults()
-            from .rundb import db_path
+            from extractor.store.db import db_path
 
             db = bound.arguments.get("db")
             message = disk_full_message(exc, db=db_path(db if isinstance(db, str) else None),

@@ -22,11 +22,11 @@ import re
 from array import array
 from dataclasses import dataclass, field
 
-from ..candidates import Candidate
-from ..catalogue import APP_COLS, APP_ROWS, REQ_COLS, is_outcome
-from ..numbers import reparse
-from ..schema import alternative
-from ..splitting import (
+from extractor.core.candidates import Candidate
+from extractor.core.catalogue import APP_COLS, APP_ROWS, REQ_COLS, is_outcome
+from extractor.core.schema import alternative
+from extractor.rules.common import Context
+from extractor.template.cells import (
     Cell,
     Identity,
     RowSplit,
@@ -38,7 +38,7 @@ from ..splitting import (
     token_cell,
     tokenize,
 )
-from .common import Context
+from extractor.text.numbers import reparse
 
 # ---- template version
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from .catalogue import APP_COLS, APP_ROWS, REQ_COLS
+from extractor.core.catalogue import APP_COLS, APP_ROWS, REQ_COLS
 
 LAYOUTS = ("pipes", "cell_per_line", "spaces", "run_together", "html", "pdf_columns")
 

@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from .evalruns import EvalRun
+from extractor.evaluation.runs import EvalRun
 
 CSS = """
 body{font:14px/1.45 system-ui,'Noto Sans CJK SC',sans-serif;margin:24px auto;max-width:1100px;color:#222}

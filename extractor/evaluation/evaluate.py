@@ -8,11 +8,11 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .backends import Backend
-from .errors import ConfigError
-from .ingest import load
-from .pipeline import ReportResult, process
-from .scoring import FieldScore, Summary, score_value
+from extractor.backends import Backend
+from extractor.core.errors import ConfigError
+from extractor.evaluation.scoring import FieldScore, Summary, score_value
+from extractor.ingest.read import load
+from extractor.pipeline import ReportResult, process
 
 
 @dataclass
