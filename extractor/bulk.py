@@ -127,7 +127,7 @@ def _finished(path: str, result: ReportResult) -> Outcome:
 def _ids(paths: Iterable[object], is_done: Callable[[str], bool]) -> Iterator[Outcome]:
     """Each path (`str`) with its id, the ones already done marked skipped; each `ingest.Rejected` (unreadable,
     unsupported format) a failure with its reason."""
-    from extractor.ingest.read import Rejected
+    from extractor.ingest import Rejected
 
     for p in paths:
         if isinstance(p, Rejected):

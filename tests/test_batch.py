@@ -68,7 +68,7 @@ def test_answers_the_batch_did_not_give_are_asked_live(oracle, tmp_path, monkeyp
 
 def test_a_batch_submitted_before_a_kill_is_polled_not_submitted_again(oracle, tmp_path, monkeypatch, live):
     from extractor import backends
-    from extractor.ingest.read import enumerate_inputs
+    from extractor.ingest import enumerate_inputs
     from extractor.llm.batch import BatchRoute
     from extractor.store.db import connect
 

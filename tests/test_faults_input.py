@@ -14,9 +14,11 @@ import random
 import pytest
 from typer.testing import CliRunner
 
+from extractor import ingest
 from extractor.cli.app import app
+from extractor.core.errors import IngestError
 from extractor.evaluation import corpus
-from extractor.ingest import read as ingest
+from extractor.ingest.decode import decode
 from extractor.pipeline import process
 from extractor.rules import meta
 from extractor.rules.common import Context
@@ -164,7 +166,7 @@ def test_a_file_named_on_the_command_line_is_read_when_it_is_text(tmp_path):
     assert paths == ["report.dat", "garbage.bin"]  # named: read if it decodes as text
     assert rejected == {"scan.PDF": "unsupported format (.pdf)"}
     assert ingest.load(str(tmp_path / "report.dat")).original == REPORT
-    with pytest.raises(ingest.IngestError, match="binary"):
+    with pytest.raises(IngestError, match="binary"):
         ingest.load(str(tmp_path / "garbage.bin"))
 
 
@@ -198,7 +200,7 @@ def test_utf16_without_a_bom_is_read(tmp_path, enc):
     assert doc.original == REPORT and doc.encoding == enc
     # no ASCII at all (no NUL byte to go by): the genre words still tell UTF-16 from GB18030
     pure = "某县政府信息公开工作年度报告主动公开政府信息三十条收到申请两件"
-    assert ingest.decode(pure.encode(enc))[0] == pure
+    assert decode(pure.encode(enc))[0] == pure
 
 
 def test_a_stray_nul_byte_is_dropped_and_noted(tmp_path, rules_backend):
@@ -220,10 +222,10 @@ def test_a_stray_nul_byte_is_dropped_and_noted(tmp_path, rules_backend):
 
 def test_nul_bytes_alone_or_in_binary_are_still_refused(tmp_path):
     (tmp_path / "zeros.txt").write_bytes(b"\x00" * 4096)
-    with pytest.raises(ingest.IngestError, match="no text"):
+    with pytest.raises(IngestError, match="no text"):
         ingest.load(str(tmp_path / "zeros.txt"))
     (tmp_path / "bin.txt").write_bytes(bytes(range(256)) * 64)
-    with pytest.raises(ingest.IngestError, match="binary"):
+    with pytest.raises(IngestError, match="binary"):
         ingest.load(str(tmp_path / "bin.txt"))
 
 

@@ -7,7 +7,9 @@ import shutil
 from typer.testing import CliRunner
 
 from extractor.cli.app import app
-from extractor.ingest.read import decode, html_to_text, load
+from extractor.ingest.decode import decode
+from extractor.ingest.html import html_to_text
+from extractor.ingest.read import load
 
 from .conftest import GOLD
 

@@ -87,7 +87,7 @@ def _run_locked(out: str, inputs: list[str], backend: str, model: str | None, mo
 
     from extractor import bulk
     from extractor.export import Writer
-    from extractor.ingest.read import enumerate_inputs
+    from extractor.ingest import enumerate_inputs
     from extractor.store.db import connect, db_path
     from extractor.store.results import Store, engine_config
 
@@ -212,7 +212,7 @@ def _batch(engine, store, config_hash: str, work_dir: str, inputs: list[str], is
            wait: bool = True) -> int:
     """Batches left by an interrupted run first, then a batch of every call the cache cannot answer; the run proper
     then finds the answers in the cache. Returns the batches still pending (only without `wait`)."""
-    from extractor.ingest.read import enumerate_inputs
+    from extractor.ingest import enumerate_inputs
     from extractor.llm.batch import BatchRoute
 
     route = BatchRoute(engine.settings, store.con, config_hash, work_dir, echo=lambda m: typer.echo(m, err=True))

@@ -149,11 +149,9 @@ def _level_from_text(text: str) -> str | None:
             "局": "department", "委": "department"}[top]
 
 
-def extract(ctx: Context) -> list[Candidate]:
-    full = ctx.full
-    text = full.text
-    out: list[Candidate] = []
-
+def _title_and_body(ctx: Context, out: list[Candidate]) -> tuple[tuple | None, str | None]:
+    """The title and the body it names (with its level); or, with no title, a body heading a table."""
+    full, text = ctx.full, ctx.full.text
     title = _title(ctx)
     body_name = None
     if title:
@@ -196,27 +194,40 @@ def extract(ctx: Context) -> list[Candidate]:
             if level:
                 out.append(_cand(full, "meta.admin_level", level, m.start(1), m.end(1), "level from body name", 0.6,
                                  method="inferred"))
-    if not any(c.path == "meta.admin_level" for c in out):
-        level = _level_from_text(ctx.body.text)
-        if level:
-            m = re.search(r"(?:我|全|本)" + {"county": "[县区]", "prefecture": "市", "township": "[镇乡]",
-                                            "department": "[局委]"}[level], text)
-            if m:
-                out.append(_cand(full, "meta.admin_level", level, m.start(), m.end(), "我县/全市 …", 0.6, method="inferred"))
+    return title, body_name
 
-    if not any(c.path == "meta.report_year" for c in out):
-        m = re.search(r"统计期限(?:自|为|从)?\s*((?:19|20)\d{2})\s*年", text)
+
+def _level_by_pronoun(ctx: Context, out: list[Candidate]) -> None:
+    full, text = ctx.full, ctx.full.text
+    if any(c.path == "meta.admin_level" for c in out):
+        return
+    level = _level_from_text(ctx.body.text)
+    if level:
+        m = re.search(r"(?:我|全|本)" + {"county": "[县区]", "prefecture": "市", "township": "[镇乡]",
+                                        "department": "[局委]"}[level], text)
         if m:
-            out.append(_cand(full, "meta.report_year", int(m.group(1)), m.start(1), m.end(1), "统计期限", 0.85))
-        else:
-            years = Counter(m.group(1) for m in re.finditer(r"((?:19|20)\d{2})\s*年(?!\d)", ctx.body.text[:3000]))
-            if years:
-                y = years.most_common(1)[0][0]
-                m = re.search(y + r"\s*年", ctx.body.text)
-                if m:
-                    out.append(_cand(ctx.body, "meta.report_year", int(y), m.start(), m.start() + 4,
-                                     "most frequent year", 0.6))
+            out.append(_cand(full, "meta.admin_level", level, m.start(), m.end(), "我县/全市 …", 0.6, method="inferred"))
 
+
+def _year(ctx: Context, out: list[Candidate]) -> None:
+    full, text = ctx.full, ctx.full.text
+    if any(c.path == "meta.report_year" for c in out):
+        return
+    m = re.search(r"统计期限(?:自|为|从)?\s*((?:19|20)\d{2})\s*年", text)
+    if m:
+        out.append(_cand(full, "meta.report_year", int(m.group(1)), m.start(1), m.end(1), "统计期限", 0.85))
+    else:
+        years = Counter(m.group(1) for m in re.finditer(r"((?:19|20)\d{2})\s*年(?!\d)", ctx.body.text[:3000]))
+        if years:
+            y = years.most_common(1)[0][0]
+            m = re.search(y + r"\s*年", ctx.body.text)
+            if m:
+                out.append(_cand(ctx.body, "meta.report_year", int(y), m.start(), m.start() + 4,
+                                 "most frequent year", 0.6))
+
+
+def _published_on(ctx: Context, out: list[Candidate]) -> None:
+    full, text = ctx.full, ctx.full.text
     # published_on: crawler header, page header, or a date alone on a line (the signature)
     m = re.search(r"(?:发布(?:时间|日期)|时间|日期)\s*:\s*((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})", text)
     if m:
@@ -228,6 +239,9 @@ def extract(ctx: Context) -> list[Candidate]:
             out.append(_cand(full, "meta.published_on", f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}",
                              m.start(1), m.end(3), "date line", 0.75))
 
+
+def _province(ctx: Context, out: list[Candidate]) -> None:
+    full, text = ctx.full, ctx.full.text
     # province: the most named province-level region
     pcounts: Counter[str] = Counter()
     first: dict[str, re.Match[str]] = {}
@@ -241,6 +255,9 @@ def extract(ctx: Context) -> list[Candidate]:
         pm = first[short]
         out.append(_cand(full, "meta.province", short, pm.start(), pm.end(), "province named", 0.7))
 
+
+def _city(ctx: Context, out: list[Candidate], body_name: str | None) -> None:
+    full, text = ctx.full, ctx.full.text
     # city: a prefecture-level city named as 某市, or leading the body's name
     ccounts: Counter[str] = Counter()
     cfirst: dict[str, tuple[int, int]] = {}
@@ -264,6 +281,8 @@ def extract(ctx: Context) -> list[Candidate]:
             s, e = cfirst[c]
             out.append(_cand(full, "meta.city", c, s, e, "city named", 0.65))
 
+
+def _doc_type(ctx: Context, out: list[Candidate], title: tuple | None) -> None:
     # doc type
     head = ctx.body.text[:400]
     t = title[0] if title else ""
@@ -280,7 +299,17 @@ def extract(ctx: Context) -> list[Candidate]:
         out.append(Candidate(path="meta.doc_type", value="annual_report", method="inferred", confidence=0.7,
                              note="title words"))
 
-    script, share = detect_script(full.original)
+
+def extract(ctx: Context) -> list[Candidate]:
+    out: list[Candidate] = []
+    title, body_name = _title_and_body(ctx, out)
+    _level_by_pronoun(ctx, out)
+    _year(ctx, out)
+    _published_on(ctx, out)
+    _province(ctx, out)
+    _city(ctx, out, body_name)
+    _doc_type(ctx, out, title)
+    script, share = detect_script(ctx.full.original)
     out.append(Candidate(path="meta.script", value=script, method="inferred", confidence=0.95 if abs(share - 0.5) > 0.3 else 0.6,
                          note=f"traditional share {share:.2f}"))
     return out
