@@ -76,8 +76,9 @@ def model_throughput(n_reports: int, concurrency: int, latency: float, work: str
     last) of the model path as `extractor run` drives it
     (reports sharded over the cores, each shard's calls concurrent) against the fake with a fixed latency. The clock
     covers everything: warming up, starting the shards, the last report's calls."""
-    from extractor.bulk import sharded
-    from extractor.llm.transport import ModelSettings
+    from extractor.backends import Settings
+    from extractor.bulk.shards import sharded
+    from extractor.llm.settings import ModelSettings
     from extractor.store.db import connect
 
     src = os.path.join(work, "model_corpus")
@@ -90,10 +91,12 @@ def model_throughput(n_reports: int, concurrency: int, latency: float, work: str
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         base_url = server.stdout.readline().strip() if server.stdout else ""
-        settings = ModelSettings(model="bench", base_url=base_url, api_key="bench", concurrency=concurrency,
-                                 timeout=30.0, ask="all")
+        settings = Settings("openai", ModelSettings(model="bench", base_url=base_url, api_key="bench",
+                                                    concurrency=concurrency, timeout=30.0, ask="all"))
+        warm = backends.create(settings).warm  # what `extractor run` does before it forks the shards
         t0, wall0 = time.perf_counter(), time.time()
-        errors = [o.error for o in sharded(paths, settings, db, lambda _rid: False, default_workers()) if o.error]
+        outcomes = sharded(paths, settings, db, lambda _rid: False, default_workers(), warm=warm)
+        errors = [o.error for o in outcomes if o.error]
         failed = len(errors)
         elapsed = time.perf_counter() - t0
     finally:
@@ -107,15 +110,14 @@ def model_throughput(n_reports: int, concurrency: int, latency: float, work: str
 
 def chars_sent(ask: str, work: str) -> tuple[int, int, int]:
     """(characters sent, characters of the reports, calls) over the bundled reports."""
-    from extractor.llm.backend import OpenAIBackend
-    from extractor.llm.transport import ModelSettings, Transport
+    from extractor.backends import Settings
+    from extractor.llm.settings import ModelSettings
     from extractor.store.db import CallLog, connect
     from tests.fake_openai import FakeOpenAI
 
     with FakeOpenAI(lambda body, fields: {}) as fake:
-        settings = ModelSettings(model="bench", base_url=fake.base_url, api_key="bench", ask=ask)
-        log = CallLog(connect(os.path.join(work, f"chars_{ask}.db")))
-        backend = OpenAIBackend(settings, log, Transport(settings, log))
+        settings = Settings("openai", ModelSettings(model="bench", base_url=fake.base_url, api_key="bench", ask=ask))
+        backend = backends.create(settings, CallLog(connect(os.path.join(work, f"chars_{ask}.db"))))
         total = 0
         for p in BUNDLED:
             doc = load(p)

@@ -1,120 +1,136 @@
-"""Backends behind one narrow interface and a registry; built-in ones register like a plugin would."""
+"""Backends behind one narrow interface, and the registry that builds any of them from its name and the settings.
+
+A backend proposes candidates for one report; reconcile weighs them (`pipeline`). Every backend is built the same
+way, wherever it runs (the command line, a pool worker, a model shard): `create(settings, log)`. The settings are
+plain data the command line builds once (the environment is read there, nowhere else); the call log, when a backend
+keeps one, is over a database its caller opened. The built-in backends are registered by module path, imported
+only when asked for, like a plugin would be; an installed package adds one under the `extractor.backends` entry
+point group (`name = "package.module:Class"`), or by calling `register`.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from typing import Protocol
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from extractor.core.candidates import Candidate
 from extractor.core.document import Document
 from extractor.core.errors import ConfigError
-from extractor.text.clean import Cleaned
+from extractor.llm.settings import BatchSettings, ModelSettings
+from extractor.text.clean import Cleaned, clean
+
+if TYPE_CHECKING:
+    from extractor.reconcile import FieldResult
+    from extractor.store.db import CallLog
+
+ENTRY_POINTS = "extractor.backends"
 
 
-class Backend(Protocol):
-    name: str
+@dataclass(frozen=True)
+class Settings:
+    """What a run's backend is built from: its name, the model it asks (for a backend that calls one), the route."""
 
-    def propose(self, doc: Document, cleaned: Cleaned) -> list[Candidate]: ...
+    backend: str = "rules"
+    model: ModelSettings | None = None
+    batch: BatchSettings | None = None  # --batch: the model calls sent as Batch API files before the run proper
 
 
-_REGISTRY: dict[str, Callable[..., Backend]] = {}
+@dataclass(frozen=True)
+class Note:
+    """A report-level message from a backend: it goes to the record's `notes`."""
+
+    text: str
+    model_failed: bool = False  # a model call failed after every attempt: the rules' values stand, the next run redoes it
+    fatal: bool = False  # no call can succeed (the endpoint refuses the key, or cannot be reached): the run stops
 
 
-def register(name: str) -> Callable[[Callable[..., Backend]], Callable[..., Backend]]:
-    def deco(factory: Callable[..., Backend]) -> Callable[..., Backend]:
-        _REGISTRY[name] = factory
-        return factory
+@dataclass
+class Proposal:
+    """What a backend says about one report: candidate values, and notes about the report."""
 
-    return deco
+    candidates: list[Candidate]
+    notes: list[Note] = field(default_factory=list)
+    # `candidates` reconciled already, by a backend that had to weigh them itself (the model path does, to know what
+    # the rules left open); set only when it is exactly `reconcile.merge(candidates)`, so it is not done twice
+    reconciled: dict[str, FieldResult] | None = None
+
+
+Reports = Callable[[], Iterable[str]]  # the paths of the run's reports not done yet, enumerated afresh at each call
+Echo = Callable[[str], None]
+
+
+class Backend:
+    """The interface. Subclass, set `name`, implement `propose`; override `build` to read the settings or keep the
+    call log. A backend that calls a model sets `calls_model`: its reports then run concurrently on event loops
+    (`apropose`), and `--batch` can answer its calls ahead of the run (`prefetch`)."""
+
+    name: ClassVar[str] = "?"
+    calls_model: ClassVar[bool] = False
+
+    @classmethod
+    def build(cls, settings: Settings, log: CallLog | None) -> Backend:
+        return cls()
+
+    def config(self) -> dict[str, Any]:
+        """What decides this backend's values: part of the run's configuration hash (never a key)."""
+        return {"backend": self.name}
+
+    def propose(self, doc: Document, cleaned: Cleaned) -> Proposal:
+        raise NotImplementedError
+
+    async def apropose(self, doc: Document, cleaned: Cleaned | None = None) -> Proposal:
+        return self.propose(doc, cleaned if cleaned is not None else clean(doc.original))
+
+    async def aclose(self) -> None:
+        """Close what this event loop opened (a model backend's connections)."""
+
+    def warm(self) -> None:
+        """Import and build once what every worker process forked from this one needs."""
+
+    def prefetch(self, reports: Reports, batch: BatchSettings, work_dir: str, config_hash: str, echo: Echo) -> int:
+        """Answer the run's model calls ahead of the run proper (`--batch`); the batches still pending."""
+        raise ConfigError(f"--batch sends model calls: the {self.name} backend makes none (use --backend openai)")
+
+
+Factory = type[Backend]
+_BUILT_IN = {"rules": "extractor.rules.backend:RulesBackend", "openai": "extractor.llm.backend:OpenAIBackend"}
+_REGISTRY: dict[str, Factory | str] = dict(_BUILT_IN)
+
+
+def register(name: str, factory: Factory | str) -> None:
+    """Make a backend available by name: its class, or `"module:Class"` (imported when first asked for)."""
+    _REGISTRY[name] = factory
 
 
 def available() -> list[str]:
-    return sorted(_REGISTRY)
+    return sorted(set(_REGISTRY) | {ep.name for ep in _entry_points()})
 
 
-def create(name: str, **settings: object) -> Backend:
-    try:
-        factory = _REGISTRY[name]
-    except KeyError:
-        raise ConfigError(f"unknown backend {name!r}; available: {', '.join(available())}") from None
-    return factory(**settings)
+def factory(name: str) -> Factory:
+    """The class registered under `name` (a ConfigError naming the available ones if there is none)."""
+    found = _REGISTRY.get(name) or next((ep.value for ep in _entry_points() if ep.name == name), None)
+    if found is None:
+        raise ConfigError(f"unknown backend {name!r}; available: {', '.join(available())}")
+    if isinstance(found, str):
+        module, _, attr = found.partition(":")
+        found = getattr(importlib.import_module(module), attr)
+        _REGISTRY[name] = found
+    return found
 
 
-STANDARD_MARKERS = re.compile(r"本年新收政府信息公开申请数量|收到和处理政府信息公开申请情况")
+def calls_model(name: str) -> bool:
+    return factory(name).calls_model
 
 
-@register("rules")
-class RulesBackend:
-    """Tables and sentence patterns only: deterministic, offline, the embedded default."""
-
-    name = "rules"
-
-    def __init__(self, **_: object) -> None:
-        pass
-
-    def propose(self, doc: Document, cleaned: Cleaned) -> list[Candidate]:
-        from extractor.rules import assessment, legacy_table, meta, narrative
-        from extractor.rules.common import Context
-        from extractor.template import read as standard_table
-
-        ctx = Context(cleaned)
-        about = meta.extract(ctx)  # reads no table region: safe before the tables mark theirs
-        if any(c.path == "meta.doc_type" and meta.NOT_A_REPORT in c.reasons for c in about):
-            # not a disclosure report (a 404 page, a news item, ...): doc_type = other and why, every other field
-            # empty, rather than values read out of a text that is not one
-            return [c for c in about if c.path in ("meta.doc_type", "note")]
-        table = legacy_table.extract(ctx)  # first: it marks the table region the prose patterns skip
-        std = standard_table.extract(ctx)
-        out = table + std + narrative.extract(ctx) + about + assessment.extract(ctx)
-        if STANDARD_MARKERS.search(cleaned.body.text):
-            fmt, note = "standard_table", "national template table headers"
-        elif len({c.path for c in table}) >= 3:
-            fmt, note = "legacy_table", "old statistics table rows"
-        else:
-            fmt, note = "narrative", "no table found"
-        out.append(Candidate(path="meta.format", value=fmt, method="inferred", confidence=0.85, note=note))
-        return out
+def create(settings: Settings | str, log: CallLog | None = None) -> Backend:
+    """The backend the settings name, built from them (a bare name: its defaults)."""
+    s = Settings(settings) if isinstance(settings, str) else settings
+    return factory(s.backend).build(s, log)
 
 
-@register("openai")
-def _openai(**settings: object) -> Backend:
-    """Rules plus a model at any OpenAI-compatible endpoint (OPENAI_BASE_URL, OPENAI_API_KEY, --model)."""
-    import os
+def _entry_points() -> list[Any]:
+    from importlib.metadata import entry_points
 
-    from extractor.llm.backend import OpenAIBackend
-    from extractor.llm.transport import MODES, ModelSettings
-    from extractor.store.db import CallLog, connect, db_path
-
-    mode = str(settings.get("mode") or "tools")
-    ask = str(settings.get("ask") or "open")
-    if ask not in ("open", "all"):
-        raise ConfigError(f"--ask is open or all, not {ask!r}")
-    if mode not in MODES:
-        raise ConfigError(f"unknown instructor mode {mode!r}; choose from {', '.join(MODES)}")
-    base_url = os.environ.get("OPENAI_BASE_URL")
-    api_key = os.environ.get("OPENAI_API_KEY")
-    if not base_url and not api_key:
-        raise ConfigError("the openai backend needs OPENAI_BASE_URL (a local server) or OPENAI_API_KEY")
-    ms = ModelSettings(
-        model=str(settings.get("model") or os.environ.get("OPENAI_MODEL") or "gpt-4o-mini"), base_url=base_url,
-        api_key=api_key, mode=mode, timeout=float(settings.get("timeout") or 60.0),  # type: ignore[arg-type]
-        max_attempts=int(settings.get("max_attempts") or 4),  # type: ignore[call-overload]
-        concurrency=int(settings.get("concurrency") or 8),  # type: ignore[call-overload]
-        rpm=float(settings["rpm"]) if settings.get("rpm") else None,  # type: ignore[arg-type]
-        backoff=float(settings.get("backoff") or 1.0),  # type: ignore[arg-type]
-        ask=ask,
-    )
-    log = CallLog(connect(db_path(settings.get("db") if isinstance(settings.get("db"), str) else None)))
-    return OpenAIBackend(ms, log)
-
-
-def choose(name: str) -> tuple[str, str]:
-    """(backend, why) for `--backend auto|rules|openai`: auto uses the model when an endpoint is configured."""
-    import os
-
-    if name != "auto":
-        return name, "as asked"
-    if os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_KEY"):
-        return "openai", "auto: an endpoint is configured (OPENAI_BASE_URL/OPENAI_API_KEY)"
-    return "rules", "auto: no OPENAI_BASE_URL or OPENAI_API_KEY, so offline rules"
+    return list(entry_points(group=ENTRY_POINTS))

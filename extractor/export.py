@@ -8,11 +8,15 @@ import glob
 import json
 import os
 from collections.abc import Iterable, Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from extractor.core.catalogue import catalogue, paths
 from extractor.core.schema import flatten
 from extractor.reconcile import REVIEW_THRESHOLD, FieldResult
+
+if TYPE_CHECKING:
+    from extractor.store.results import Store
+    from extractor.store.review import Decision
 
 BASE_COLUMNS = ["id", "path", "backend", "status", "fields_verified", "fields_for_review", "needs_review"]
 LOCK = ".extractor.lock"
@@ -56,17 +60,22 @@ def field_results(record: dict[str, Any]) -> dict[str, FieldResult]:
     return out
 
 
-def counts(record: dict[str, Any], threshold: float = REVIEW_THRESHOLD) -> tuple[int, int]:
+class Counts(NamedTuple):
+    verified: int  # fields verified with a value
+    review: int  # fields for review
+
+
+def counts(record: dict[str, Any], threshold: float = REVIEW_THRESHOLD) -> Counts:
     """(fields verified with a value, fields for review) of a record."""
     return count(field_results(record).values(), threshold)
 
 
-def count(fields: Iterable[FieldResult], threshold: float = REVIEW_THRESHOLD) -> tuple[int, int]:
+def count(fields: Iterable[FieldResult], threshold: float = REVIEW_THRESHOLD) -> Counts:
     verified = review = 0
     for r in fields:
         verified += r.status == "verified" and r.value is not None
         review += r.needs_review(threshold)
-    return verified, review
+    return Counts(verified, review)
 
 
 def _atomic_write(path: str, text: str) -> None:
@@ -123,7 +132,7 @@ class Writer:
         self._csv.writerow(BASE_COLUMNS + status_columns(self.columns))
         self._errors: IO[str] = open(part["errors.txt"], "w", encoding="utf-8")
 
-    def write(self, record: dict[str, Any], fields: Iterable[FieldResult] | None = None) -> tuple[int, int]:
+    def write(self, record: dict[str, Any], fields: Iterable[FieldResult] | None = None) -> Counts:
         """Write one report's record; returns (fields verified, fields for review), counted on `fields` when the
         caller has the record's FieldResults at hand (else rebuilt from the record)."""
         name = f"{os.path.splitext(os.path.basename(record['path']))[0]}.{record['id']}.json"
@@ -133,7 +142,7 @@ class Writer:
         self._jsonl.write(line)
         self._jsonl.flush()
         results = list(field_results(record).values() if fields is None else fields)
-        verified, review = count(results, self.threshold)
+        verified, review = tallied = count(results, self.threshold)
         need = catalogue_order(r.path for r in results if r.needs_review(self.threshold))
         flat = flatten(record["fields"])
         row = [record["id"], record["path"], record["backend"], record.get("status", "done"), verified, review,
@@ -143,7 +152,7 @@ class Writer:
             row += [csv_value(f["value"]) if f is not None else "", shown_status(f)]
         self._csv.writerow(row)
         self._csv_fh.flush()
-        return verified, review
+        return tallied
 
     def error(self, path: str, message: str) -> None:
         one_line = " ".join(message.split())  # one line per failed file, whatever the exception says
@@ -170,40 +179,37 @@ class Writer:
 
 # the dataset, decisions applied ---------------------------------------------------------------------
 
-def dataset_rows(store: Any, cfg_hash: str | None = None) -> Iterator[dict[str, Any]]:
+def dataset_rows(store: Store, cfg_hash: str | None = None) -> Iterator[dict[str, Any]]:
     """One row per report: the latest result's values with every reviewer's decision applied.
 
     `values` maps each field to its final value; `status` to its status (`decided` where a person decided,
     empty for an empty field); `decided` maps each field a person decided to who, when, and the machine
     value the decision replaced; `needs_review` lists the fields still open in the review queue; `fields`
     is the full per-report record (machine values, evidence, status) for traceability."""
-    from extractor.review.queue import OPEN_STATES, Queue
+    from extractor.review.queue import OPEN_STATES
 
-    by_report: dict[str, dict[str, dict[str, Any]]] = {}
-    for (rid, path), d in Queue(store.con).decisions().items():
+    by_report: dict[str, dict[str, Decision]] = {}
+    for (rid, path), d in store.review.latest_decisions().items():
         by_report.setdefault(rid, {})[path] = d
-    open_items: dict[str, list[str]] = {}
-    for row in store.con.execute(f"SELECT report_id, path FROM review_items WHERE state IN ({','.join('?' * len(OPEN_STATES))})",
-                                 OPEN_STATES):
-        open_items.setdefault(row["report_id"], []).append(row["path"])
+    open_items = store.review.open_paths(OPEN_STATES)
     for res in store.latest_results(cfg_hash):
-        record = store.record(res["report_id"], res["config_hash"])
+        record = store.record(res.report_id, res.config_hash)
         flat = flatten(record["fields"])
         values = {p: d["value"] for p, d in flat.items()}
         status = {p: shown_status(d) for p, d in flat.items()}
         decided = {}
         for path, d in by_report.get(record["id"], {}).items():
-            values[path] = d["value"]
+            values[path] = d.value
             status[path] = "decided"
-            decided[path] = {"value": d["value"], "machine_value": d["machine_value"], "reviewer": d["reviewer"],
-                             "decided_at": d["ts"], "action": d["action"]}
+            decided[path] = {"value": d.value, "machine_value": d.machine_value, "reviewer": d.reviewer,
+                             "decided_at": d.ts, "action": d.action}
         yield {"id": record["id"], "path": record["path"], "backend": record["backend"],
                "values": {p: values.get(p) for p in catalogue()}, "status": {p: status.get(p, "") for p in catalogue()},
                "decided": decided, "needs_review": catalogue_order(open_items.get(record["id"], [])),
                "fields": record["fields"]}
 
 
-def export_dataset(store: Any, out: str, fmt: str, cfg_hash: str | None = None, include_cells: bool = True) -> int:
+def export_dataset(store: Store, out: str, fmt: str, cfg_hash: str | None = None, include_cells: bool = True) -> int:
     """Write the dataset to OUT as jsonl, csv (a column per field and its `<path>.status`, `decided_fields` naming
     what a person decided, `needs_review` what is still open in the queue) or parquet (the same, typed columns).
     Returns the number of reports written."""

@@ -1,4 +1,9 @@
-"""One report through the stages: ingest -> clean -> backend(s) -> reconcile -> a result record."""
+"""One report through the stages: ingest -> clean -> backend(s) -> reconcile -> a result record.
+
+Reconcile runs here, once per report: on the backend's candidates, unless the backend had to reconcile exactly
+those already (the model path weighs the rules' candidates to know what to ask; when the model adds none, that
+reconciliation is the result).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractor import __version__
-from extractor.backends import Backend
+from extractor.backends import Backend, Proposal
 from extractor.core.candidates import Candidate
 from extractor.core.catalogue import catalogue
 from extractor.core.document import Document
 from extractor.core.schema import nest, report_model
+from extractor.coverage import mark_unread
 from extractor.reconcile import REVIEW_THRESHOLD, FieldResult, merge
-from extractor.text.clean import clean
-
-# reasons a backend's note carries: a model call failed after every attempt; and the endpoint refuses everyone
-MODEL_FAILED = "model_failed"
-ENDPOINT_FATAL = "endpoint_fatal"
+from extractor.text.clean import Cleaned, clean
 
 
 @dataclass
@@ -48,26 +50,26 @@ class ReportResult:
         return report_model().model_validate(data).model_dump(mode="json")
 
 
-def _result(doc: Document, backend: Backend, candidates: list[Candidate]) -> ReportResult:
-    said = [c for c in candidates if c.method == "note"]
-    notes = list(doc.notes) + [str(c.value) for c in said]
-    candidates = [c for c in candidates if c.method != "note"]
-    for c in candidates:
-        c.backend = c.backend or backend.name
-    failed = [c for c in said if MODEL_FAILED in c.reasons]
-    fatal = next((str(c.value) for c in failed if ENDPOINT_FATAL in c.reasons), None)
-    return ReportResult(doc, backend.name, merge(candidates, doc.original), notes,
-                        "model_failed" if failed else "done", fatal)
+def _result(doc: Document, backend: Backend, proposal: Proposal, cleaned: Cleaned | None = None) -> ReportResult:
+    notes = list(doc.notes) + [n.text for n in proposal.notes]
+    candidates: list[Candidate] = proposal.candidates
+    unnamed = [c for c in candidates if not c.backend]
+    for c in unnamed:
+        c.backend = backend.name
+    done = proposal.reconciled if not unnamed else None  # reconciled before they were named: not these candidates
+    fields = done if done is not None else merge(candidates, doc.original)
+    mark_unread(fields, cleaned or clean(doc.original))  # what the report addresses and no reader read
+    failed = [n for n in proposal.notes if n.model_failed]
+    fatal = next((n.text for n in failed if n.fatal), None)
+    return ReportResult(doc, backend.name, fields, notes, "model_failed" if failed else "done", fatal)
 
 
 def process(doc: Document, backend: Backend) -> ReportResult:
-    return _result(doc, backend, backend.propose(doc, clean(doc.original)))
+    cleaned = clean(doc.original)
+    return _result(doc, backend, backend.propose(doc, cleaned), cleaned)
 
 
 async def aprocess(doc: Document, backend: Backend) -> ReportResult:
-    """The same, for backends that call a model: their calls run concurrently under their bound, and their CPU
-    part (cleaning, rules) may run in worker processes."""
-    apropose = getattr(backend, "apropose", None)
-    if apropose is None:
-        return process(doc, backend)
-    return _result(doc, backend, await apropose(doc, None))  # the backend cleans, off the event loop
+    """The same, for backends that call a model: their calls run concurrently under their bound (the backend cleans
+    the text itself)."""
+    return _result(doc, backend, await backend.apropose(doc, None))

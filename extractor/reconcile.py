@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractor.core.candidates import Candidate
-from extractor.core.catalogue import APP_COLS, REQ_COLS, REQ_ROWS, catalogue, is_outcome
+from extractor.core.catalogue import catalogue
 from extractor.core.schema import alternative
+from extractor.template.checks import check_standard_table
 from extractor.text.injection import instruction_regions, overlaps
 from extractor.text.labels import context_of, continues_number, states_field
-from extractor.text.numbers import reparse, values_equal
+from extractor.text.numbers import dates, reparse, values_equal
 from extractor.text.script import fold
 
 METHOD_RANK = {"table": 0, "sentence": 1, "model": 2, "zero_statement": 3, "section": 4, "inferred": 5, "derived": 6}
@@ -26,7 +27,7 @@ CHECK_FAILURES = {"sum_mismatch", "percent_mismatch", "source_disagrees", "backe
                   "ambiguous_split", "identity_failed", "evidence_off_field", "no_evidence", "other_witness_unverified",
                   "instruction_in_source"}
 # A field with no value is still reviewed when one of these says why a value was not taken.
-NULL_FLAGS = {"instruction_in_source"}
+NULL_FLAGS = {"instruction_in_source", "pronoun_not_a_name"}
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
@@ -49,7 +50,7 @@ class FieldResult:
                 "reasons": self.reasons, "method": self.method, "alternatives": self.alternatives}
 
     def needs_review(self, threshold: float = REVIEW_THRESHOLD) -> bool:
-        if self.value is None and self.status not in ("conflict", "ambiguous"):
+        if self.value is None and self.status not in ("conflict", "ambiguous", "unread"):
             return bool(NULL_FLAGS & set(self.reasons))
         return (self.status not in ("verified", "derived") or self.confidence < threshold
                 or bool(CHECK_FAILURES & set(self.reasons)))
@@ -60,9 +61,8 @@ def _norm_text(s: str) -> str:
 
 
 def _date_in(evidence: str) -> str | None:
-    f = fold(evidence)
-    m = re.search(r"((?:19|20)\d{2})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})", f)
-    return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
+    found = dates(fold(evidence))
+    return found[0].iso if found else None
 
 
 def verify(c: Candidate, original: str) -> tuple[str, list[str]]:
@@ -92,6 +92,8 @@ def verify(c: Candidate, original: str) -> tuple[str, list[str]]:
     if kind == "text":
         if _norm_text(str(c.value)) not in _norm_text(c.evidence) or not _norm_text(str(c.value)):
             return "unverified", ["text_not_in_evidence"]
+        if c.path == "meta.issuing_body" and not _ORG_NAME.match(_norm_text(str(c.value))):
+            return "unverified", ["not_a_name"]  # a pronoun (我镇政府) or a fragment, whoever proposed it
         if c.method == "model" and not _names_this(c.path, str(c.value), original, c.span):
             return "unverified", ["evidence_off_field"]
         return "verified", []
@@ -143,7 +145,8 @@ def _alt(x: tuple[Candidate, str, list[str]]) -> dict[str, Any]:
 
 def _pick(path: str, cands: list[tuple[Candidate, str, list[str]]]) -> FieldResult:
     # readings a person has to choose between: an ambiguous table split, a value refused where it was read
-    unsettled = [x[0] for x in cands if x[0].value is None and (x[0].alternatives or "ambiguous_split" in x[0].reasons)]
+    # and nulls that say why (a blank table cell, a pronoun where a name should be)
+    unsettled = [x[0] for x in cands if x[0].value is None and (x[0].alternatives or x[0].reasons)]
     cands = [x for x in cands if x[0].value is not None]
     reasons = list(dict.fromkeys(x for c in unsettled for x in c.reasons))
     if not cands:
@@ -282,7 +285,8 @@ def _percent_after(original: str, r: FieldResult) -> float | None:
 
 
 def check(results: dict[str, FieldResult], original: str) -> None:
-    check_standard_table(results)  # first: it derives summary fields the checks below look at
+    # first: the template's identities and the summary fields they derive, which the checks below look at
+    check_standard_table(results, FieldResult, CHECK_FAILURES)
     total = _num(results, "proactive.total")
     channels = ["proactive.website", "proactive.gazette", "proactive.weibo", "proactive.wechat", "proactive.other_channels"]
     if total is not None:
@@ -335,121 +339,3 @@ def check(results: dict[str, FieldResult], original: str) -> None:
         if isinstance(r.value, (int, float)) and not isinstance(r.value, bool) and catalogue()[p].kind == "int":
             if r.value < 0 and not p.startswith("proactive."):
                 _flag(results, [p], "negative_count", -0.4)
-
-
-
-# ---- the national template's tables (standard_table_rows.md)
-
-REQ = "standard_table.requests"
-APP = "standard_table.appeals"
-ORG_COLS = REQ_COLS[1:6]
-GROUPS = {
-    "requests.denied": [r for r in REQ_ROWS if r.startswith("denied_")],
-    "requests.unable_to_provide": [r for r in REQ_ROWS if r.startswith("unable_")],
-    "requests.not_processed": [r for r in REQ_ROWS if r.startswith("not_processed_")],
-}
-SINGLE = {
-    "requests.received": f"{REQ}.new_received.total",
-    "requests.carried_over_in": f"{REQ}.carried_over_in.total",
-    "requests.from_natural_persons": f"{REQ}.new_received.natural_person",
-    "requests.disclosed": f"{REQ}.disclosed.total",
-    "requests.partially_disclosed": f"{REQ}.partially_disclosed.total",
-    "requests.handled_total": f"{REQ}.handled_total.total",
-    "requests.carried_forward": f"{REQ}.carried_forward.total",
-    **{f"appeals.reconsideration_{c}": f"{APP}.reconsideration.{c}" for c in APP_COLS},
-}
-
-
-def _present_rows(results: dict[str, FieldResult]) -> list[str]:
-    return [r for r in REQ_ROWS if any(f"{REQ}.{r}.{c}" in results for c in REQ_COLS)]
-
-
-def _other_rows(rows: list[str]) -> list[str] | None:
-    """The 其他处理 rows of the version read: three rows (2021) or the single row (2019)."""
-    three = ["other_no_correction", "other_no_fee", "other_other"]
-    if "other_no_correction" in rows or "other_no_fee" in rows:
-        return three if all(r in rows for r in three) else None
-    return ["other_other"] if "other_other" in rows else None
-
-
-def _identity(results: dict[str, FieldResult], lhs: list[str], rhs: list[str], name: str) -> None:
-    vals = [_num(results, p) for p in lhs + rhs]
-    if any(v is None for v in vals):
-        return  # a missing or unsettled cell: the identity cannot be checked
-    left = sum(v for v in vals[: len(lhs)] if v is not None)
-    right = sum(v for v in vals[len(lhs) :] if v is not None)
-    if abs(left - right) < 1e-9:
-        _flag(results, lhs + rhs, "identity_ok", 0.02)
-        return
-    for p in lhs + rhs:
-        r = results[p]
-        for reason in ("identity_failed", f"identity:{name}"):
-            if reason not in r.reasons:
-                r.reasons.append(reason)
-        r.confidence = max(0.0, r.confidence - 0.3)
-
-
-def check_standard_table(results: dict[str, FieldResult]) -> None:
-    """Every identity of the template, then the summary fields derived from the cells."""
-    rows = _present_rows(results)
-    if rows:
-        for row in rows:
-            parts = [f"{REQ}.{row}.{c}" for c in REQ_COLS[:6]]
-            _identity(results, parts, [f"{REQ}.{row}.total"], f"row_sum:{row}")
-        others = _other_rows(rows)
-        outcomes = [r for r in rows if is_outcome(r) and not r.startswith("other_")]  # the 其他 rows come from others
-        if others is not None and "handled_total" in rows:
-            for c in REQ_COLS:
-                _identity(results, [f"{REQ}.{r}.{c}" for r in outcomes + others], [f"{REQ}.handled_total.{c}"],
-                          f"outcomes_sum_to_handled_total:{c}")
-        if {"new_received", "carried_over_in", "handled_total", "carried_forward"} <= set(rows):
-            for c in REQ_COLS:
-                _identity(results, [f"{REQ}.new_received.{c}", f"{REQ}.carried_over_in.{c}"],
-                          [f"{REQ}.handled_total.{c}", f"{REQ}.carried_forward.{c}"], f"new_plus_carried_in:{c}")
-    for row in ("reconsideration", "litigation_direct", "litigation_after_reconsideration"):
-        if f"{APP}.{row}.total" in results:
-            _identity(results, [f"{APP}.{row}.{c}" for c in APP_COLS[:4]], [f"{APP}.{row}.total"], f"row_sum:{row}")
-    _derive_summaries(results, rows)
-
-
-def _derive_summaries(results: dict[str, FieldResult], rows: list[str]) -> None:
-    sums: dict[str, list[str]] = {}
-    if "new_received" in rows:
-        sums["requests.from_organizations"] = [f"{REQ}.new_received.{c}" for c in ORG_COLS]
-    for target, group in GROUPS.items():
-        if all(r in rows for r in group):
-            sums[target] = [f"{REQ}.{r}.total" for r in group]
-    others = _other_rows(rows)
-    if others:
-        sums["requests.other_handling"] = [f"{REQ}.{r}.total" for r in others]
-    for c in APP_COLS:
-        if f"{APP}.litigation_direct.{c}" in results or f"{APP}.litigation_after_reconsideration.{c}" in results:
-            sums[f"appeals.litigation_{c}"] = [f"{APP}.litigation_direct.{c}", f"{APP}.litigation_after_reconsideration.{c}"]
-    for target, cell in SINGLE.items():
-        src = results.get(cell)
-        if src is not None and src.value is not None:
-            d = FieldResult(target, src.value, src.evidence, src.span, src.approximate, src.confidence, src.status,
-                            [x for x in src.reasons if x != "identity_ok"] + [f"cell:{cell[len('standard_table.'):]}"], src.method)
-            _set_summary(results, target, d)
-    for target, cells in sums.items():
-        vals = [_num(results, p) for p in cells]
-        if any(v is None for v in vals):
-            continue
-        conf = min(results[p].confidence for p in cells)
-        bad = sorted({x for p in cells for x in results[p].reasons if x in CHECK_FAILURES or x.startswith("identity:")})
-        d = FieldResult(target, int(sum(v for v in vals if v is not None)), None, None, False, min(conf, 0.95), "derived",
-                        [f"sum_of:{len(cells)}_cells"] + bad, "derived")
-        _set_summary(results, target, d)
-
-
-def _set_summary(results: dict[str, FieldResult], target: str, derived: FieldResult) -> None:
-    """The table's value wins over a sentence; a sentence that disagrees is kept as an alternative."""
-    old = results.get(target)
-    if old is not None and old.value is not None:
-        if values_equal(old.value, derived.value):
-            derived.confidence = min(1.0, max(derived.confidence, old.confidence) + 0.03)
-        else:
-            derived.reasons.append("source_disagrees")
-            derived.confidence = max(0.0, derived.confidence - 0.25)
-            derived.alternatives.append(_result_alt(old, "model" if old.method == "model" else "rules"))
-    results[target] = derived

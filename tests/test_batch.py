@@ -68,17 +68,24 @@ def test_answers_the_batch_did_not_give_are_asked_live(oracle, tmp_path, monkeyp
 
 def test_a_batch_submitted_before_a_kill_is_polled_not_submitted_again(oracle, tmp_path, monkeypatch, live):
     from extractor import backends
+    from extractor.bulk import todo
+    from extractor.cli.settings import build
     from extractor.ingest import enumerate_inputs
+    from extractor.llm.backend import OpenAIBackend
     from extractor.llm.batch import BatchRoute
-    from extractor.store.db import connect
+    from extractor.llm.transport import Transport
+    from extractor.store.db import CallLog, connect
 
     rows, calls = live
     with FakeOpenAI(oracle) as fake:
         monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
         db = str(tmp_path / "batch.db")
-        engine = backends.create("openai", db=db, ask="all")
-        route = BatchRoute(engine.settings, connect(db), "cfg", str(tmp_path / "work"), echo=lambda _m: None)
-        files = route.collect(enumerate_inputs([DEV]), engine, lambda _rid: False)
+        settings = build("openai", ask="all")  # what `run --ask all` builds
+        log = CallLog(connect(db))
+        engine = backends.create(settings, log)
+        route = BatchRoute(engine.settings, log, "cfg", str(tmp_path / "work"), echo=lambda _m: None)
+        collector = OpenAIBackend(engine.settings, log, Transport(engine.settings, log, defer=route.defer))
+        files = route.collect(todo(enumerate_inputs([DEV]), lambda _rid: False), collector)
         assert len(files) == 1
 
         update = route._update

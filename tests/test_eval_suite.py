@@ -34,17 +34,20 @@ def test_metrics_on_a_hand_made_table():
         fs(5, 5),                          # right
         fs(5, 6, flagged=True, conf=0.5),  # wrong, caught by review
         fs(5, 7, conf=0.95),               # wrong, NOT flagged: a silent error
-        fs(5, None),                       # missed: lowers recall, is not a wrong value
+        fs(5, None),                       # missed, a plain null ("not stated"): a silent error, not a wrong value
         fs(None, None),                    # a null labelled and predicted: right
-        fs(0, None),                       # null for a labelled zero: a confusion
+        fs(0, None),                       # null for a labelled zero: a confusion, and silent
+        fs(4, None, flagged=True),         # missed but in the queue (unread, with a reason): not silent
         fs(3, 3, at_span=False),           # right value, evidence not at its span
     ]
     m = metrics(rows)
-    assert m["n"] == 7 and m["correct"] == 3
-    assert m["accuracy"] == round(3 / 7, 4)
+    assert m["n"] == 8 and m["correct"] == 3
+    assert m["accuracy"] == round(3 / 8, 4)
     assert m["precision"] == round(2 / 4, 4)        # of 4 values given, 2 right
-    assert m["recall"] == round(2 / 6, 4)           # of 6 labelled values, 2 found right
-    assert m["wrong_values"] == 2 and m["silent_errors"] == 1 and m["review_yield"] == 0.5
+    assert m["recall"] == round(2 / 7, 4)           # of 7 labelled values, 2 found right
+    # silent: the unflagged wrong value and the two plain nulls where a value was labelled
+    assert m["wrong_values"] == 2 and m["silent_errors"] == 3 and m["review_yield"] == 0.5
+    assert m["missed"] == 3
     assert m["null_zero_confusions"] == 1
     assert m["evidence_validity"] == 0.75           # 3 of the 4 values with evidence
     bands = {b["band"]: b for b in calibration(rows)}
@@ -77,11 +80,12 @@ def test_compare_catches_a_worsened_pattern_and_passes_an_unchanged_one(tmp_path
     back = CliRunner().invoke(app, ["eval", "compare", "worse", "before", "--db", str(db), "--json"])
     assert back.exit_code == 0 and "requests.received" in json.loads(back.output)["improved"]
     # a generous tolerance lets the rates through, but counts that must not grow are not rates: the zeros the
-    # dropped pattern used to read are now nulls, and that still fails
+    # dropped pattern used to read are now nulls (confusions), plain nulls where a value was labelled (silent
+    # errors), and that still fails
     loose = json.loads(CliRunner().invoke(app, ["eval", "compare", "before", "worse", "--db", str(db), "--json",
                                                 "--tolerance", "0.5"]).output)
     failed = {m["metric"] for m in loose["metrics"] if m["regressed"] and m["scope"] == "overall"}
-    assert loose["failed"] and failed == {"null_zero_confusions"}
+    assert loose["failed"] and failed == {"null_zero_confusions", "silent_errors"}
 
 
 def test_saved_runs_keep_their_configuration_in_the_database_and_as_json(tmp_path, monkeypatch):

@@ -257,7 +257,7 @@ def test_concurrency_is_bounded(oracle, tmp_path):
 def test_shards_share_the_bound_and_change_no_value(oracle, tmp_path, monkeypatch):
     """The model path over several processes: the run's concurrency is shared, not multiplied, and the records are
     those of one process."""
-    from extractor.bulk import shard_settings
+    from extractor.bulk.shards import shard_settings
 
     parts = shard_settings(ModelSettings(model="m", concurrency=5, rpm=60), 2)
     assert [p.concurrency for p in parts] == [3, 2] and [p.rpm for p in parts] == [30, 30]

@@ -18,8 +18,8 @@ from extractor.core.catalogue import ENUMS, catalogue
 from extractor.ingest.read import load
 from extractor.pipeline import process
 from extractor.review.queue import Queue, ReviewError, parse_value
+from extractor.review.routing import routed_store
 from extractor.store.db import connect
-from extractor.store.results import Store
 
 from .conftest import GOLD, bundled_reports
 
@@ -149,7 +149,7 @@ def test_killing_the_review_loses_no_confirmed_decision(tmp_path):
 
 
 def _saved(tmp_path, rules_backend, name="000_"):
-    store = Store(connect(str(tmp_path / "r.db")))
+    store = routed_store(connect(str(tmp_path / "r.db")))
     path = next(p for p in bundled_reports() if os.path.basename(p).startswith(name))
     result = process(load(path), rules_backend)
     run = store.start_run({"backend": "rules", "code_version": "test"})
@@ -194,7 +194,7 @@ def test_routing_order_filters_and_closing(tmp_path, rules_backend):
     assert all(i.path.startswith("proactive.") for i in queue.items(field="proactive"))
     assert queue.items(report="no-such-report") == []
     # a threshold of 0 routes only what is not verified or failed a check; the rest closes
-    Store(store.con, threshold=0.0).save(run, result)
+    routed_store(store.con, threshold=0.0).save(run, result)
     closed = queue.items(("closed",))
     assert closed and all(i.status in ("verified", "derived") for i in closed)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Annotated
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -13,26 +14,21 @@ from extractor import __version__
 from extractor.cli.common import Db, disk_full_guard, existing_db, fail
 from extractor.core.errors import ConfigError, ExtractorError
 
+if TYPE_CHECKING:
+    from extractor.backends import Backend as BackendType
+    from extractor.backends import Settings
+    from extractor.llm.settings import BatchSettings
+    from extractor.store.results import Run, Store
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,  # locals hold keys
                   help="Turn scraped government information-disclosure annual reports into verified rows.")
 
-Backend = Annotated[str, typer.Option("--backend", "-b", help="auto (model if an endpoint is configured, else rules), rules or openai.")]
+Backend = Annotated[str, typer.Option("--backend", "-b", help="auto (model if an endpoint is configured, else rules), rules, openai, or another registered backend.")]
 
 
 
 Model = Annotated[str | None, typer.Option("--model", help="Model name for the openai backend (default $OPENAI_MODEL).")]
 Mode = Annotated[str, typer.Option("--mode", help="instructor mode: tools (default), json, json_schema, md_json.")]
-
-
-def _engine(backend: str, model: str | None = None, mode: str = "tools", db: str | None = None, concurrency: int = 8,
-            rpm: float | None = None, timeout: float = 60.0, ask: str = "open"):  # noqa: ANN202
-    from extractor import backends
-
-    name, why = backends.choose(backend)
-    typer.echo(f"backend: {name} ({why})", err=True)
-    settings = {"model": model, "mode": mode, "db": db, "concurrency": concurrency, "rpm": rpm, "timeout": timeout,
-                "ask": ask}
-    return backends.create(name, **settings) if name == "openai" else backends.create(name)
 
 
 @app.command()
@@ -60,7 +56,9 @@ def run(
 ) -> None:
     """Extract every report into the run database and OUT: a JSON per report, results.jsonl, results.csv,
     errors.txt. Resumable: reports already done under the same configuration are not redone."""
+    from extractor.cli.settings import build as build_settings
     from extractor.export import lock_out
+    from extractor.llm.settings import BatchSettings
 
     for bad, why in ((not 0.0 <= review_threshold <= 1.0, f"--review-threshold is a confidence from 0 to 1, not {review_threshold}"),
                      (concurrency < 1, f"--concurrency is at least 1, not {concurrency}"),
@@ -74,56 +72,47 @@ def run(
     except ExtractorError as exc:
         fail(exc)
     try:  # OUT is ours until the command ends, however it ends
-        _run_locked(out, inputs, backend, model, mode, db, workers, concurrency, rpm, timeout, ask, review_threshold,
-                    force, batch, poll, wait, progress)
+        try:
+            settings = build_settings(backend, model=model, mode=mode, ask=ask, concurrency=concurrency, rpm=rpm,
+                                      timeout=timeout, batch=BatchSettings(poll, wait) if batch else None,
+                                      echo=lambda m: typer.echo(m, err=True))
+        except ExtractorError as exc:
+            fail(exc)
+        _run_locked(out, inputs, settings, db, workers, review_threshold, force, progress)
     finally:
         owner.close()
 
 
-def _run_locked(out: str, inputs: list[str], backend: str, model: str | None, mode: str, db: str | None,
-                workers: int | None, concurrency: int, rpm: float | None, timeout: float, ask: str,
-                review_threshold: float, force: bool, batch: bool, poll: float, wait: bool, progress: bool) -> None:
+def _run_locked(out: str, inputs: list[str], settings: Settings, db: str | None, workers: int | None,
+                review_threshold: float, force: bool, progress: bool) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from extractor import bulk
+    from extractor import backends, bulk
+    from extractor.bulk.run import outcomes as route
+    from extractor.bulk.sink import Sink
     from extractor.export import Writer
     from extractor.ingest import enumerate_inputs
-    from extractor.store.db import connect, db_path
-    from extractor.store.results import Store, engine_config
+    from extractor.review.routing import routed_store
+    from extractor.store.db import CallLog, connect, db_path
+    from extractor.store.results import engine_config
 
     try:
         workers = workers or bulk.default_workers()
-        engine = _engine(backend, model, mode, db, concurrency, rpm, timeout, ask)
-        store = Store(connect(db_path(db)), review_threshold)
+        store = routed_store(connect(db_path(db)), review_threshold)
+        backend = backends.create(settings, CallLog(store.con))  # the run database's call log: its cache and record
+        cfg = engine_config(backend)  # the run's configuration (and hash): from the backend the settings built
     except ExtractorError as exc:
         fail(exc)
     for gone in store.mark_abandoned():
         typer.echo(f"run {gone} was left running by a process that is gone: marked interrupted", err=True)
-    run_ = store.start_run(engine_config(engine))
+    run_ = store.start_run(cfg)
     stop = _Stop()
 
     def is_done(rid: str) -> bool:
         return not force and store.done(rid, run_)
 
-    if batch:
-        if not hasattr(engine, "apropose"):
-            store.finish_run(run_, "failed")
-            fail(ConfigError("--batch sends model calls: it needs the openai backend"))
-        try:
-            with _Stop(deferred=False) as batch_stop:  # it sleeps between polls: stop at once
-                pending = _batch(engine, store, run_.config_hash, os.path.join(out, "batches"), inputs, is_done, poll,
-                                 wait)
-        except KeyboardInterrupt:  # interrupted while waiting on the batch: the same command resumes it
-            store.finish_run(run_, "interrupted")
-            typer.echo("interrupted while the batch was pending; run the same command again to resume", err=True)
-            raise typer.Exit(batch_stop.exit_code) from None
-        except BaseException:
-            store.finish_run(run_, "interrupted")
-            raise
-        if pending:
-            store.finish_run(run_, "waiting")
-            typer.echo(f"{pending} batch(es) still running; the same command again collects their answers")
-            raise typer.Exit(0)
+    if settings.batch is not None:
+        _prefetch(backend, settings.batch, store, run_, out, inputs, is_done)
     writer = Writer(out, threshold=review_threshold)
 
     def on_error(path: str, message: str) -> None:
@@ -131,17 +120,12 @@ def _run_locked(out: str, inputs: list[str], backend: str, model: str | None, mo
 
     cols = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} reports"), TimeElapsedColumn())
     status, fatal, interrupted = "interrupted", None, False
-    sink = bulk.Sink(store, run_, writer, on_error)
+    sink = Sink(store, run_, writer, on_error)
     try:
         with stop, Progress(*cols, transient=True, disable=not progress or not sys.stderr.isatty()) as bar:
             task = bar.add_task("reports", total=None)
             sink.on_each = lambda: bar.advance(task)
-            paths = enumerate_inputs(inputs)
-            if hasattr(engine, "apropose"):  # the model path: reports over `workers` processes, calls concurrent
-                outcomes = bulk.sharded(paths, engine.settings, db_path(db), is_done, workers)
-            else:
-                outcomes = bulk.deterministic(paths, engine.name, is_done, workers)
-            for o in outcomes:
+            for o in route(enumerate_inputs(inputs), backend, settings, db_path(db), is_done, workers):
                 sink.take(o)
                 stop.check()
         status = "done"
@@ -208,20 +192,35 @@ class _Stop:
             signal.signal(sig, old)  # type: ignore[arg-type]
 
 
-def _batch(engine, store, config_hash: str, work_dir: str, inputs: list[str], is_done, poll: float,  # noqa: ANN001
-           wait: bool = True) -> int:
-    """Batches left by an interrupted run first, then a batch of every call the cache cannot answer; the run proper
-    then finds the answers in the cache. Returns the batches still pending (only without `wait`)."""
+def _prefetch(backend: BackendType, batch: BatchSettings, store: Store, run_: Run, out: str, inputs: list[str],
+              is_done: Callable[[str], bool]) -> None:
+    """--batch: the backend answers the run's calls ahead of the run proper (batches an interrupted run left first);
+    the run proper then finds the answers in the cache. Stops the command when batches are still pending (only
+    without waiting), when interrupted, or when the backend makes no model calls."""
+    from extractor import bulk
     from extractor.ingest import enumerate_inputs
-    from extractor.llm.batch import BatchRoute
 
-    route = BatchRoute(engine.settings, store.con, config_hash, work_dir, echo=lambda m: typer.echo(m, err=True))
-    route.wait(poll, once=not wait)
-    files = route.collect(enumerate_inputs(inputs), engine, is_done)
-    if not files:
-        typer.echo("batch: every call is answered already (cache or earlier batches)", err=True)
-    route.submit(files)
-    return route.wait(poll, once=not wait)
+    def reports() -> Iterable[str]:
+        return bulk.todo(enumerate_inputs(inputs), is_done)
+
+    try:
+        with _Stop(deferred=False) as batch_stop:  # it sleeps between polls: stop at once
+            pending = backend.prefetch(reports, batch, os.path.join(out, "batches"), run_.config_hash,
+                                       echo=lambda m: typer.echo(m, err=True))
+    except ConfigError as exc:  # the backend makes no model calls
+        store.finish_run(run_, "failed")
+        fail(exc)
+    except KeyboardInterrupt:  # interrupted while waiting on the batch: the same command resumes it
+        store.finish_run(run_, "interrupted")
+        typer.echo("interrupted while the batch was pending; run the same command again to resume", err=True)
+        raise typer.Exit(batch_stop.exit_code) from None
+    except BaseException:
+        store.finish_run(run_, "interrupted")
+        raise
+    if pending:
+        store.finish_run(run_, "waiting")
+        typer.echo(f"{pending} batch(es) still running; the same command again collects their answers")
+        raise typer.Exit(0)
 
 
 @app.command()
@@ -261,9 +260,9 @@ def show(
     from rich.console import Console
     from rich.table import Table
 
-    from extractor import backends
+    from extractor.cli.settings import backend_for, build
     from extractor.core.schema import flatten
-    from extractor.ingest.read import load
+    from extractor.ingest import load
     from extractor.pipeline import process
 
     try:
@@ -273,7 +272,7 @@ def show(
             flat = flatten(record["fields"])
             title = record["path"]
         else:
-            result = process(load(file), backends.create(backend))
+            result = process(load(file), backend_for(build(backend)))
             flat = {p: r.as_dict() for p, r in result.fields.items()}
             title = file
     except ExtractorError as exc:

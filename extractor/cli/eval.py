@@ -30,15 +30,16 @@ def _gold_dirs(gold: list[str] | None) -> list[str]:
     return []
 
 
-def _evaluate(name: str, gold: list[str] | None, backend: str, tags: list[str] | None):  # noqa: ANN202
-    from extractor import backends
+def _evaluate(name: str, gold: list[str] | None, backend: str, tags: list[str] | None,  # noqa: ANN202
+              db: str | None = None):
+    from extractor.cli.settings import backend_for, build
     from extractor.evaluation.evaluate import run_eval
     from extractor.evaluation.runs import EvalRun
     from extractor.store.results import engine_config
 
     dirs = _gold_dirs(gold)
     try:
-        engine = backends.create(backend)
+        engine = backend_for(build(backend), db)  # a model backend's call log in the run database (--db)
         summary, _ = run_eval(dirs, engine, tags)
     except ExtractorError as exc:
         fail(exc)
@@ -112,7 +113,7 @@ def eval_cmd(
     if ctx.invoked_subcommand is not None:
         return
     con = open_db(db)[1] if save else None  # a database it cannot use is refused before the eval's minutes
-    run = _evaluate(save or "unsaved", gold, backend, tags)
+    run = _evaluate(save or "unsaved", gold, backend, tags, db)
     try:
         if save:
             from extractor.evaluation.runs import RUNS_DIR

@@ -21,7 +21,6 @@ Reviewer = Annotated[str | None, typer.Option("--reviewer", help="Who decides (d
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-
 def _queue(db: str | None):  # noqa: ANN202
     from extractor.review.queue import Queue
 
@@ -160,17 +159,14 @@ def export(
     path, con = existing_db(db)
     store = Store(con)
     fmt = fmt or os.path.splitext(out)[1].lstrip(".") or "jsonl"
-    if run is None:
-        row = store.con.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-    else:
-        row = store.con.execute("SELECT * FROM runs WHERE id = ?", (run,)).fetchone()
-    if row is None and run is not None:
+    chosen = store.run_info(run)  # the latest run, or --run's
+    if chosen is None and run is not None:
         fail(ExtractorError(f"no run {run} in {path}"))
     cfg = None
-    if row is not None:
-        cfg = row["config_hash"]  # one configuration's results, never a mix of whichever was computed last
-        typer.echo(f"results of run {row['id']}'s configuration (backend {row['backend']}"
-                   f"{', model ' + row['model'] if row['model'] else ''}, configuration {cfg})", err=True)
+    if chosen is not None:
+        cfg = chosen.config_hash  # one configuration's results, never a mix of whichever was computed last
+        typer.echo(f"results of run {chosen.id}'s configuration (backend {chosen.backend}"
+                   f"{', model ' + chosen.model if chosen.model else ''}, configuration {cfg})", err=True)
     try:
         n = export_dataset(store, out, fmt, cfg, cells)
     except ExtractorError as exc:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from extractor.template.spec import APPEALS, REQUESTS, VERSIONS
+
 ENUMS: dict[str, tuple[str, ...]] = {
     "meta.admin_level": ("province", "prefecture", "county", "township", "department", "zone", "unknown"),
     "meta.doc_type": ("annual_report", "work_summary", "other"),
     "meta.format": ("narrative", "legacy_table", "standard_table"),
     "meta.script": ("simplified", "traditional"),
-    "meta.template": ("2019", "2021"),
+    "meta.template": VERSIONS,
 }
 
 _META = {
@@ -26,6 +28,7 @@ _META = {
     "meta.script": "enum",
     "meta.template": "enum",  # which national template the tables follow (2019 trial, 2021 revision); not in gold
 }
+NOT_IN_GOLD = frozenset({"meta.template"})  # fields the code records that FIELDS.md (and so gold) does not have
 
 _INTS = """
 proactive.total proactive.website proactive.gazette proactive.weibo proactive.wechat proactive.other_channels
@@ -47,26 +50,12 @@ capacity.meetings capacity.trainings capacity.trainees
 _YUAN = "proactive.admin_fees_yuan fees.charged_yuan fees.waived_yuan capacity.budget_yuan".split()
 _LISTS = "assessment.problems assessment.improvements".split()
 
-# Table 三 of the national template (standard_table_rows.md): rows and applicant columns.
-REQ_ROWS: tuple[str, ...] = tuple(
-    """new_received carried_over_in disclosed partially_disclosed denied_state_secret denied_law_prohibited
-denied_security_stability denied_third_party denied_internal_affairs denied_process_info denied_enforcement_file
-denied_query_item unable_not_held unable_needs_creation unable_unclear not_processed_petition not_processed_repeat
-not_processed_publication not_processed_excessive not_processed_confirmation other_no_correction other_no_fee
-other_other handled_total carried_forward""".split()
-)
-REQ_COLS: tuple[str, ...] = ("natural_person", "commercial", "research", "nonprofit", "legal_service", "other_org", "total")
-# Rows of table 三 that are outcomes (summed by （七）总计), by key prefix; handled_total is the sum itself.
-OUTCOME_PREFIXES: tuple[str, ...] = ("disclosed", "partially_disclosed", "denied_", "unable_", "not_processed_", "other_")
-
-
-def is_outcome(row: str) -> bool:
-    return row != "handled_total" and row.startswith(OUTCOME_PREFIXES)
-
-
-# Table 四: appeals rows and outcome columns.
-APP_ROWS: tuple[str, ...] = ("reconsideration", "litigation_direct", "litigation_after_reconsideration")
-APP_COLS: tuple[str, ...] = ("upheld", "corrected", "other", "pending", "total")
+# The national template's cells (`template.spec`): standard_table.requests.<row>.<column> (table 三) and
+# standard_table.appeals.<row>.<column> (table 四).
+REQ_ROWS: tuple[str, ...] = REQUESTS.row_keys()
+REQ_COLS: tuple[str, ...] = REQUESTS.field_columns()
+APP_ROWS: tuple[str, ...] = APPEALS.row_keys()
+APP_COLS: tuple[str, ...] = APPEALS.field_columns()
 
 # Words that make a passage or sentence worth sending to the model for a field (folded script). Broad on purpose:
 # whether a quote states the field is judged by the stricter label terms of `labels.LABEL_TERMS`.
@@ -117,8 +106,6 @@ FIELD_TERMS: dict[str, tuple[str, ...]] = {
     "capacity.trainees": ("培训",),
 }
 
-GROUPS = ("meta", "proactive", "requests", "fees", "appeals", "capacity", "assessment", "standard_table")
-
 
 @dataclass(frozen=True)
 class FieldSpec:
@@ -130,8 +117,8 @@ class FieldSpec:
         return self.path.split(".", 1)[0]
 
     @property
-    def numeric(self) -> bool:
-        return self.kind in ("int", "yuan")
+    def in_gold(self) -> bool:
+        return self.path not in NOT_IN_GOLD
 
 
 @cache
@@ -146,14 +133,11 @@ def catalogue() -> dict[str, FieldSpec]:
         specs[p] = FieldSpec(p, "yuan")
     for p in _LISTS:
         specs[p] = FieldSpec(p, "list")
-    for r in REQ_ROWS:
-        for c in REQ_COLS:
-            p = f"standard_table.requests.{r}.{c}"
-            specs[p] = FieldSpec(p, "int")
-    for r in APP_ROWS:
-        for c in APP_COLS:
-            p = f"standard_table.appeals.{r}.{c}"
-            specs[p] = FieldSpec(p, "int")
+    for grid in (REQUESTS, APPEALS):
+        for r in grid.row_keys():
+            for c in grid.field_columns():
+                p = grid.path(r, c)
+                specs[p] = FieldSpec(p, "int")
     return specs
 
 

@@ -11,8 +11,8 @@ class Document:
     path: str
     sha256: str
     encoding: str
-    media_type: str  # "text" or "html"
-    original: str  # the text every span indexes: the decoded file, or for HTML its text rendering
+    media_type: str  # "text", "html" or "csv" (a crawler's CSV row)
+    original: str  # the text every span indexes: the decoded file, or for HTML and CSV its text rendering
     notes: tuple[str, ...] = ()  # what ingest had to do to read it (NUL bytes dropped, ...): the result's notes
 
     @property

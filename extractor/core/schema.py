@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from extractor.core.catalogue import APP_COLS, APP_ROWS, ENUMS, REQ_COLS, REQ_ROWS, catalogue
 
-Status = Literal["verified", "derived", "unverified", "conflict", "ambiguous"]
+Status = Literal["verified", "derived", "unverified", "conflict", "ambiguous", "unread"]
 
 
 class Strict(BaseModel):

@@ -18,6 +18,7 @@ from typing import Any
 
 from extractor.core.errors import ConfigError
 from extractor.evaluation.scoring import FieldScore, Summary, metrics
+from extractor.store.evals import load_eval, save_eval
 
 BASELINE = os.path.join("eval", "baseline.json")
 RUNS_DIR = os.path.join("eval", "runs")
@@ -64,20 +65,8 @@ class EvalRun:
 
 
 def save(con: sqlite3.Connection, run: EvalRun) -> int:
-    cfg = run.config
-    with con:
-        cur = con.execute("INSERT INTO evals (name, created, backend, model, prompts, code_version, config, metrics)"
-                          " VALUES (?,?,?,?,?,?,?,?)",
-                          (run.name, run.created, cfg.get("backend", "?"), cfg.get("model"),
-                           json.dumps(cfg.get("prompts"), ensure_ascii=False), cfg.get("code_version", "?"),
-                           json.dumps(cfg, ensure_ascii=False), json.dumps(run.summary, ensure_ascii=False)))
-        eid = int(cur.lastrowid or 0)
-        con.executemany("INSERT INTO eval_scores VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", [
-            (eid, s.report, s.path, json.dumps(s.gold, ensure_ascii=False), json.dumps(s.pred, ensure_ascii=False),
-             s.score, int(s.flagged), s.fmt, s.evidence, s.confidence, s.status,
-             None if s.evidence_at_span is None else int(s.evidence_at_span), json.dumps(s.tags, ensure_ascii=False))
-            for s in run.scores])
-    return eid
+    """Keep the run in the run database; returns its id."""
+    return save_eval(con, run.name, run.created, run.config, run.summary, run.scores)
 
 
 def in_files(ref: str) -> bool:
@@ -93,14 +82,12 @@ def load(ref: str, con: sqlite3.Connection | None = None) -> EvalRun:
             return EvalRun.from_json(json.load(fh))
     if os.path.isfile(os.path.join(RUNS_DIR, f"{ref}.json")):
         return load(os.path.join(RUNS_DIR, f"{ref}.json"))
-    row = con.execute("SELECT * FROM evals WHERE name = ? ORDER BY id DESC LIMIT 1", (ref,)).fetchone() if con else None
-    if row is None:
+    saved = load_eval(con, ref) if con is not None else None
+    if saved is None:
         raise ConfigError(f"no saved eval run {ref!r} (not a file, not a name in the run database)")
-    scores = [FieldScore(r["report"], r["path"], json.loads(r["gold"]), json.loads(r["pred"]), r["score"],
-                         bool(r["flagged"]), r["fmt"], r["evidence"], r["confidence"], r["status"],
-                         None if r["evidence_at_span"] is None else bool(r["evidence_at_span"]), json.loads(r["tags"]))
-              for r in con.execute("SELECT * FROM eval_scores WHERE eval_id = ? ORDER BY rowid", (row["id"],))]
-    return EvalRun(row["name"], row["created"], json.loads(row["config"]), json.loads(row["metrics"]), scores)
+    scores = [FieldScore(r.report, r.path, r.gold, r.pred, r.score, r.flagged, r.fmt, r.evidence, r.confidence,
+                         r.status, r.evidence_at_span, r.tags) for r in saved.scores]
+    return EvalRun(saved.name, saved.created, saved.config, saved.metrics, scores)
 
 
 @dataclass

@@ -97,6 +97,17 @@ class FieldScore:
         return self.pred is not None and not self.correct
 
     @property
+    def missed(self) -> bool:
+        """A labelled value left null."""
+        return self.pred is None and not self.correct
+
+    @property
+    def silent(self) -> bool:
+        """Not exact and not in the queue: a wrong value unflagged, or a labelled value left as a plain null (which
+        tells the user "the report does not say")."""
+        return not self.correct and not self.flagged
+
+    @property
     def null_zero_confusion(self) -> bool:
         g = self.gold
         return (g == 0 and self.pred is None) or (g is None and self.pred == 0)
@@ -128,8 +139,8 @@ def metrics(rows: list[FieldScore]) -> dict[str, Any]:
         "precision": _rate(sum(r.score for r in given), len(given)),
         "recall": _rate(sum(r.score for r in labelled if r.pred is not None), len(labelled)),
         "wrong_values": len(wrong),
-        "missed": sum(1 for r in rows if r.pred is None and not r.correct),  # with wrong_values: every field not exact
-        "silent_errors": sum(1 for r in wrong if not r.flagged),
+        "missed": sum(1 for r in rows if r.missed),  # with wrong_values: every field not exact
+        "silent_errors": sum(1 for r in rows if r.silent),  # wrong values and wrong nulls, not in the queue
         "review_yield": _rate(sum(1 for r in wrong if r.flagged), len(wrong)),
         "flagged_share": _rate(sum(1 for r in rows if r.flagged), len(rows)),
         "null_zero_confusions": sum(1 for r in rows if r.null_zero_confusion),
@@ -171,7 +182,7 @@ class Summary:
         return dict(sorted(out.items()))
 
     def silent_errors(self) -> list[FieldScore]:
-        return [r for r in self.scores if r.wrong_value and not r.flagged]
+        return [r for r in self.scores if r.silent]
 
     def as_dict(self) -> dict[str, Any]:
         overall = metrics(self.scores)

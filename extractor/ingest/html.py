@@ -20,6 +20,9 @@ class _HTMLText(HTMLParser):
         self.stack: list[tuple[str, bool]] = []
         self.row: list[str] | None = None
         self.cell: list[str] | None = None
+        self.meta: dict[str, str] = {}  # the page's own header: <meta name=ArticleTitle|PubDate|ContentSource>
+        self.title: list[str] | None = None  # <title> text, collected while inside it
+        self.page_title = ""
 
     def _emit(self, s: str) -> None:
         if self.cell is not None:
@@ -29,6 +32,10 @@ class _HTMLText(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
+        if tag == "meta" and (a.get("name") or "") in PAGE_META and (a.get("content") or "").strip():
+            self.meta.setdefault(str(a["name"]), re.sub(r"\s+", " ", str(a["content"])).strip())
+        if tag == "title":
+            self.title = []
         chrome = bool(self.CHROME.search(f"{a.get('class') or ''} {a.get('id') or ''}")) and tag in (
             "div", "ul", "nav", "header", "footer", "section", "p", "span")
         skipping = tag in self.SKIP or chrome or tag in ("header", "footer")
@@ -47,6 +54,8 @@ class _HTMLText(HTMLParser):
             self._emit("\n")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "title" and self.title is not None:
+            self.page_title, self.title = "".join(self.title).strip(), None
         # Pop to the matching start tag (tolerates unclosed tags).
         idx = next((i for i in range(len(self.stack) - 1, -1, -1) if self.stack[i][0] == tag), None)
         if idx is None:
@@ -71,14 +80,62 @@ class _HTMLText(HTMLParser):
             self._emit("\n")
 
     def handle_data(self, data: str) -> None:
+        if self.title is not None:
+            self.title.append(data)
         if not self.skip_depth:
             self._emit(data.replace("\xa0", " "))
+
+
+# A CMS page states its article's title, date and source in <meta> tags (the national government-website
+# specification's names); the rendering starts with them as the header lines a crawler would print, so the title,
+# the date and the body are found where a report's body does not repeat them.
+PAGE_META = {"ArticleTitle": "标题", "PubDate": "发布时间", "ContentSource": "来源"}
+_REPORT_TITLE = re.compile(r"公开.*(?:报告|年报)")
+
+
+def _page_header(p: _HTMLText) -> str:
+    lines = []
+    title = p.meta.get("ArticleTitle") or re.split(r"\s*[_|]\s*|\s+-\s+", p.page_title)[0]
+    if title and _REPORT_TITLE.search(title):
+        lines.append(f"标题: {title}")
+    for name in ("PubDate", "ContentSource"):
+        if name in p.meta:
+            lines.append(f"{PAGE_META[name]}: {p.meta[name]}")
+    return "\n".join(lines) + "\n\n" if lines else ""
 
 
 def html_to_text(html: str) -> str:
     p = _HTMLText()
     p.feed(html)
     p.close()
-    text = "".join(p.out)
+    text = _page_header(p) + "".join(p.out)
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+# A site's data file with the article in a JavaScript string: `let content = "<p>…<table>…</table>";`, with \" \n
+# \uXXXX escapes. The longest string literal that holds markup is the page.
+_JS_STRING = re.compile(r"(?:=|:|\()\s*(?P<q>[\"'`])(?P<s>(?:\\.|(?!(?P=q)).){40,}?)(?P=q)", re.S)
+_JS_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(.))", re.S)
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "", "f": "", "v": "", "0": ""}
+
+
+def _unescape(s: str) -> str:
+    def rep(m: re.Match[str]) -> str:
+        if m.group(1) or m.group(2):
+            return chr(int(m.group(1) or m.group(2), 16))
+        return _ESCAPES.get(m.group(3), m.group(3))
+
+    return _JS_ESCAPE.sub(rep, s)
+
+
+def js_html(text: str) -> str | None:
+    """The markup a JavaScript data file carries in a string literal, unescaped; None when the text is not one
+    (a page's own <html> is HTML, not this)."""
+    head = text[:2000].lower()
+    if "<html" in head or "<!doctype" in head or not re.search(r"\b(?:var|let|const)\s+\w+\s*=|\w+\s*:\s*[\"'`]<", text[:5000]):
+        return None
+    best = max((m.group("s") for m in _JS_STRING.finditer(text)), key=len, default=None)
+    if best is None or len(re.findall(r"<(?:p|div|table|tr|td|span|br)\b", best, re.I)) < 3:
+        return None
+    return _unescape(best)

@@ -1,22 +1,32 @@
-"""One file to a `Document`: read the bytes, decode them, render HTML (sniffed by suffix or content) to text."""
+"""One file to a `Document`: read the bytes, decode them, render a crawler's CSV row or HTML (sniffed by content,
+or by suffix for HTML) to text, cells a crawler joined with carriage-return runs as `|` cells."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 
 from extractor.core.document import Document
 from extractor.core.errors import IngestError
+from extractor.ingest.crawl import cr_cells, is_csv_row, render_csv
 from extractor.ingest.decode import decode_noted
-from extractor.ingest.html import html_to_text
+from extractor.ingest.html import html_to_text, js_html
 from extractor.ingest.inputs import HTML_SUFFIXES, MAX_BYTES
+
+_TAG = re.compile(r"</?(?:p|div|span|table|tr|td|th|br|font|strong|section|article|h[1-6])\b[^>]*>", re.I)
+MIN_TAGS = 5  # a text with this many block or table tags (and few lines per tag) is markup, whatever its suffix
 
 
 def _is_html(path: str, text: str) -> bool:
+    """By suffix, by the document's own head, or by its markup: a `.txt` that holds a page's HTML."""
     if os.path.splitext(path)[1].lower() in HTML_SUFFIXES:
         return True
     head = text[:2000].lower()
-    return "<html" in head or "<!doctype html" in head
+    if "<html" in head or "<!doctype html" in head:
+        return True
+    tags = len(_TAG.findall(text, 0, 200_000))
+    return tags >= MIN_TAGS and tags * 2 >= text.count("\n")
 
 
 def load(path: str) -> Document:
@@ -35,8 +45,14 @@ def load(path: str) -> Document:
         raise IngestError(f"cannot read: {exc.strerror or exc}") from None
     text, encoding, notes = decode_noted(data)
     media = "text"
-    if _is_html(path, text):
+    if is_csv_row(text):
+        text, media = render_csv(text), "csv"
+    elif (markup := js_html(text)) is not None:
+        text, media = html_to_text(markup), "html"  # a site's data file: the report in a JavaScript string
+    elif _is_html(path, text):
         text, media = html_to_text(text), "html"
+    else:
+        text = cr_cells(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise IngestError("no text in file")

@@ -22,17 +22,21 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from extractor.llm.answers import fields_model, path_of
-from extractor.llm.transport import MODES, ModelSettings
+from extractor.llm.settings import ModelSettings
+from extractor.llm.transport import MODES
 from extractor.redact import scrub
+from extractor.store.batch import BatchRequest, BatchStore
 from extractor.store.db import CallLog, CallRecord
+
+if TYPE_CHECKING:
+    from extractor.backends import Backend
 
 MAX_REQUESTS = 50_000  # per batch file (the API's limit)
 MAX_BYTES = 190 * 1024 * 1024  # per batch file (the API's limit is 200 MB)
@@ -41,15 +45,16 @@ FINISHED = ("completed", "failed", "expired", "cancelled")
 
 
 class BatchRoute:
-    def __init__(self, settings: ModelSettings, con: sqlite3.Connection, config_hash: str, work_dir: str,
+    def __init__(self, settings: ModelSettings, log: CallLog, config_hash: str, work_dir: str,
                  echo: Callable[[str], None] = print, client: Any = None) -> None:
         self.s = settings
-        self.con = con
-        self.log = CallLog(con)
+        self.store = BatchStore(log.con)
         self.config_hash = config_hash
         self.work_dir = work_dir
         self.echo = echo
         self._client = client
+        self._carried: set[str] = set()
+        self._writer: _RequestFiles | None = None
 
     def client(self) -> Any:
         if self._client is None:
@@ -61,70 +66,54 @@ class BatchRoute:
 
     # 1. collect ----------------------------------------------------------------------------------------------
 
-    def collect(self, paths: Iterable[str], engine: Any, is_done: Callable[[str], bool]) -> list[str]:
-        """Write the calls the cache cannot answer (and no batch in flight carries) as requests files."""
-        from extractor.bulk import _ids
-        from extractor.ingest.read import load
+    def defer(self, rec: CallRecord, model: type[BaseModel], body: dict[str, Any]) -> None:
+        """A call the cache cannot answer, as the collecting backend's transport hands it over: a request line,
+        unless a batch in flight carries it already."""
+        if self._writer is not None and rec.cache_key not in self._carried:
+            self._carried.add(rec.cache_key)
+            self._writer.add(rec, model, body)
+
+    def collect(self, reports: Iterable[str], backend: Backend) -> list[str]:
+        """Write the calls the cache cannot answer (and no batch in flight carries) as requests files: each report
+        asked by `backend`, whose transport defers its calls to `defer`."""
+        from extractor.ingest import load
 
         os.makedirs(self.work_dir, exist_ok=True)
-        carried = {r[0] for r in self.con.execute(
-            "SELECT r.custom_id FROM batch_requests r JOIN batches b ON b.id = r.batch WHERE NOT b.ingested")}
-        writer = _RequestFiles(self.work_dir, self.s)
-        transport = engine.transport
-
-        def defer(rec: CallRecord, model: type[BaseModel], body: dict[str, Any]) -> None:
-            if rec.cache_key not in carried:
-                carried.add(rec.cache_key)
-                writer.add(rec, model, body)
-
-        transport.defer = defer
+        self._carried = self.store.carried()
+        self._writer = _RequestFiles(self.work_dir, self.s)
         try:
             async def go() -> None:
-                for o in _ids(paths, is_done):
-                    if o.skipped or o.error:
-                        continue
+                for path in reports:
                     try:
-                        await engine.apropose(load(o.path))
+                        await backend.apropose(load(path))
                     except Exception as exc:  # the run proper reports this file's error
-                        self.echo(scrub(f"batch: {o.path} skipped: {exc}"))
+                        self.echo(scrub(f"batch: {path} skipped: {exc}"))
 
             asyncio.run(go())
+            return self._writer.close()
         finally:
-            transport.defer = None
-        return writer.close()
+            self._writer = None
 
     # 2. submit -----------------------------------------------------------------------------------------------
 
     def submit(self, files: list[str]) -> None:
         for path in files:
-            rows = _read_requests(path)
-            now = time.time()
-            with self.con:
-                cur = self.con.execute(
-                    "INSERT INTO batches (config_hash, input_path, requests, status, created, updated)"
-                    " VALUES (?,?,?,?,?,?)", (self.config_hash, path, len(rows), "written", now, now))
-                bid = cur.lastrowid
-                self.con.executemany(
-                    "INSERT INTO batch_requests VALUES (?,?,?,?,?,?,?,?,?)",
-                    [(bid, r["custom_id"], m["report_id"], m["prompt_name"], m["prompt_version"], m["prompt_hash"],
-                      m["input_hash"], json.dumps(m["fields"]), json.dumps(r["body"]["messages"], ensure_ascii=False))
-                     for r, m in rows])
-            self._send(bid)
+            self._send(self.store.add(self.config_hash, path, _read_requests(path)))
 
     def _send(self, bid: int) -> None:
         """Upload the file and create the batch, unless a batch carrying our id already exists (created before a kill)."""
-        row = self.con.execute("SELECT * FROM batches WHERE id = ?", (bid,)).fetchone()
-        found = self._find(bid) if row["status"] == "uploaded" else None  # only then can a create have happened
+        row = self.store.get(bid)
+        found = self._find(bid) if row.status == "uploaded" else None  # only then can a create have happened
         if found is None:
-            file_id = row["input_file_id"]
+            file_id = row.input_file_id
             if file_id is None:
-                with open(row["input_path"], "rb") as fh:
+                with open(row.input_path, "rb") as fh:
                     file_id = self.client().files.create(file=fh, purpose="batch").id
                 self._update(bid, input_file_id=file_id, status="uploaded")
             found = self.client().batches.create(input_file_id=file_id, endpoint=ENDPOINT, completion_window="24h",
                                                  metadata={"extractor_batch": str(bid), "config": self.config_hash})
         self._update(bid, batch_id=found.id, input_file_id=found.input_file_id, status=found.status)
-        self.echo(f"batch {bid}: {row['requests']} requests submitted as {found.id}")
+        self.echo(f"batch {bid}: {row.requests} requests submitted as {found.id}")
 
     def _find(self, bid: int) -> Any:
         for b in self.client().batches.list(limit=100):  # every page, newest first
@@ -132,41 +121,40 @@ class BatchRoute:
                 return b
         return None
 
+    def _update(self, bid: int, **cols: Any) -> None:
+        self.store.update(bid, **cols)
+
     # 3. poll and ingest --------------------------------------------------------------------------------------
 
-    def pending(self) -> list[sqlite3.Row]:
-        """Batches not yet ingested, whatever run submitted them: their answers are cache entries, good for any run
-        asking the same model the same prompt about the same input."""
-        return list(self.con.execute("SELECT * FROM batches WHERE NOT ingested ORDER BY id"))
-
     def wait(self, poll: float, sleep: Callable[[float], None] = time.sleep, once: bool = False) -> int:
-        """Poll every batch not yet ingested until it finishes (or, with `once`, check each once), ingesting each
-        finished one; returns how many are still pending."""
-        for row in self.pending():
-            if row["batch_id"] is None:  # written or uploaded, never created (a kill): send it now
-                self._send(row["id"])
-        while rows := self.pending():
+        """Poll every batch not yet ingested (whatever run submitted it: its answers are cache entries, good for any
+        run asking the same model the same prompt about the same input) until it finishes, or with `once` check each
+        once, ingesting each finished one; returns how many are still pending."""
+        for row in self.store.pending():
+            if row.batch_id is None:  # written or uploaded, never created (a kill): send it now
+                self._send(row.id)
+        while rows := self.store.pending():
             for row in rows:
-                b = self.client().batches.retrieve(row["batch_id"])
+                b = self.client().batches.retrieve(row.batch_id)
                 counts = b.request_counts
-                self._update(row["id"], status=b.status, output_file_id=b.output_file_id, error_file_id=b.error_file_id)
+                self._update(row.id, status=b.status, output_file_id=b.output_file_id, error_file_id=b.error_file_id)
                 if counts is not None:
-                    self.echo(f"batch {row['id']} ({b.id}): {b.status}, {counts.completed}/{counts.total} done, "
+                    self.echo(f"batch {row.id} ({b.id}): {b.status}, {counts.completed}/{counts.total} done, "
                               f"{counts.failed} failed")
                 if b.status in FINISHED:
-                    self.ingest(row["id"])
+                    self.ingest(row.id)
             if once:
                 break
-            if self.pending():
+            if self.store.pending():
                 sleep(poll)
-        return len(self.pending())
+        return len(self.store.pending())
 
     def ingest(self, bid: int) -> tuple[int, int]:
         """Each answer of a finished batch into the call log: valid ones cached, the rest failed. Once per batch."""
-        row = self.con.execute("SELECT * FROM batches WHERE id = ?", (bid,)).fetchone()
-        requests = {r["custom_id"]: r for r in self.con.execute("SELECT * FROM batch_requests WHERE batch = ?", (bid,))}
+        row = self.store.get(bid)
+        requests = self.store.requests(bid)
         lines: list[dict[str, Any]] = []
-        for file_id in (row["output_file_id"], row["error_file_id"]):
+        for file_id in (row.output_file_id, row.error_file_id):
             if file_id:
                 text = self.client().files.content(file_id).text
                 lines.extend(json.loads(x) for x in text.splitlines() if x.strip())
@@ -175,39 +163,35 @@ class BatchRoute:
         records = []
         for line in lines:
             req = requests.get(line.get("custom_id") or "")
-            if req is None or req["custom_id"] in seen:
+            if req is None or req.custom_id in seen:
                 continue
-            seen.add(req["custom_id"])
+            seen.add(req.custom_id)
             rec = self._record(req)
             try:
                 rec.response, rec.tokens_in, rec.tokens_out = self._parse(req, line)
                 answered += 1
             except Exception as exc:
                 rec.status, rec.response = "failed", None
-                rec.error = scrub(" ".join(f"batch {row['batch_id']}: {type(exc).__name__}: {exc}".split()))[:300]
+                rec.error = scrub(" ".join(f"batch {row.batch_id}: {type(exc).__name__}: {exc}".split()))[:300]
                 failed += 1
             records.append(rec)
         for cid, req in requests.items():  # a request the batch never answered (expired, cancelled)
             if cid not in seen:
                 rec = self._record(req)
-                rec.status, rec.error = "failed", f"batch {row['batch_id']} ({row['status']}): no answer"
+                rec.status, rec.error = "failed", f"batch {row.batch_id} ({row.status}): no answer"
                 records.append(rec)
                 failed += 1
-        with self.con:
-            for rec in records:
-                self.log.record(rec)
-            self.con.execute("UPDATE batches SET ingested = 1, answered = ?, failed = ?, updated = ? WHERE id = ?",
-                             (answered, failed, time.time(), bid))
-        self.echo(f"batch {bid} ({row['batch_id']}) ingested: {answered} answers cached, {failed} to be asked live")
+        self.store.ingested(bid, records, answered, failed)
+        self.echo(f"batch {bid} ({row.batch_id}) ingested: {answered} answers cached, {failed} to be asked live")
         return answered, failed
 
-    def _record(self, req: sqlite3.Row) -> CallRecord:
-        return CallRecord(req["report_id"], self.s.model, self.s.mode, req["prompt_name"], req["prompt_version"],
-                          req["prompt_hash"], req["input_hash"], req["custom_id"],
-                          request={"model": self.s.model, "mode": self.s.mode, "messages": json.loads(req["request"]),
+    def _record(self, req: BatchRequest) -> CallRecord:
+        return CallRecord(req.report_id, self.s.model, self.s.mode, req.prompt_name, req.prompt_version,
+                          req.prompt_hash, req.input_hash, req.custom_id,
+                          request={"model": self.s.model, "mode": self.s.mode, "messages": req.messages,
                                    "route": "batch"}, attempts=1)
 
-    def _parse(self, req: sqlite3.Row, line: dict[str, Any]) -> tuple[dict[str, Any], int, int]:
+    def _parse(self, req: BatchRequest, line: dict[str, Any]) -> tuple[dict[str, Any], int, int]:
         """(answer, tokens in, tokens out) of one output line, validated against the call's response model."""
         from openai.types.chat import ChatCompletion
 
@@ -217,16 +201,11 @@ class BatchRoute:
         if response.get("status_code") != 200:
             raise ValueError(f"status {response.get('status_code')}")
         completion = ChatCompletion.model_validate(response["body"])
-        model = fields_model(tuple(json.loads(req["fields"])), req["prompt_name"])
+        model = fields_model(tuple(req.fields), req.prompt_name)
         obj = model.from_response(completion, mode=MODES[self.s.mode])  # type: ignore[attr-defined]
         usage = completion.usage
         return (json.loads(obj.model_dump_json()), int(getattr(usage, "prompt_tokens", 0) or 0),
                 int(getattr(usage, "completion_tokens", 0) or 0))
-
-    def _update(self, bid: int, **cols: Any) -> None:
-        sets = ", ".join(f"{k} = ?" for k in cols)
-        with self.con:
-            self.con.execute(f"UPDATE batches SET {sets}, updated = ? WHERE id = ?", (*cols.values(), time.time(), bid))
 
 
 class _RequestFiles:
@@ -273,6 +252,12 @@ class _RequestFiles:
         return self.files
 
 
-def _read_requests(path: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def _read_requests(path: str) -> list[BatchRequest]:
+    """The calls of a requests file, from its lines and the metadata file beside it."""
+    out = []
     with open(path, encoding="utf-8") as fh, open(path + ".meta", encoding="utf-8") as mh:
-        return [(json.loads(a), json.loads(b)) for a, b in zip(fh, mh, strict=True)]
+        for a, b in zip(fh, mh, strict=True):
+            r, m = json.loads(a), json.loads(b)
+            out.append(BatchRequest(r["custom_id"], m["report_id"], m["prompt_name"], m["prompt_version"],
+                                    m["prompt_hash"], m["input_hash"], m["fields"], r["body"]["messages"]))
+    return out

@@ -1,17 +1,23 @@
-"""Prompt files: plain text with a version line and named placeholders, one per field group."""
+"""Prompt files: plain text with a version line and named placeholders, one per field group.
+
+They are package data (`extractor/prompts/*.txt`), read with `importlib.resources`, so an installed wheel finds
+them wherever it is; `load_prompt(name, directory)` reads another directory's instead (to try a prompt out).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import pathlib
 import re
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
+from importlib.resources import abc as resources_abc
 
 from extractor.core.errors import ConfigError
 
-PROMPT_DIR = os.environ.get("EXTRACTOR_PROMPTS") or os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), "prompts")
+PACKAGE_PROMPTS = "prompts"  # the folder of the `extractor` package that holds them
 PLACEHOLDERS = {"title", "fields", "chunks"}
 
 
@@ -33,14 +39,23 @@ class Prompt:
         return self.system, user
 
 
-@cache
-def load_prompt(name: str, directory: str = PROMPT_DIR) -> Prompt:
-    path = os.path.join(directory, f"{name}.txt")
+def _read(name: str, directory: str | None) -> tuple[str, str]:
+    """(where, text) of a prompt file: the package's, or one in `directory`."""
+    if directory is not None:
+        where = os.path.join(directory, f"{name}.txt")
+        file: resources_abc.Traversable = pathlib.Path(where)
+    else:
+        where = f"extractor/{PACKAGE_PROMPTS}/{name}.txt"
+        file = resources.files("extractor").joinpath(PACKAGE_PROMPTS, f"{name}.txt")
     try:
-        with open(path, encoding="utf-8") as fh:
-            raw = fh.read()
+        return where, file.read_text(encoding="utf-8")
     except OSError:
-        raise ConfigError(f"prompt file not found: {path}") from None
+        raise ConfigError(f"prompt file not found: {where}") from None
+
+
+@cache
+def load_prompt(name: str, directory: str | None = None) -> Prompt:
+    path, raw = _read(name, directory)
     version = re.search(r"^# version:\s*(\S+)", raw, re.M)
     if not version:
         raise ConfigError(f"prompt {path} has no '# version:' line")

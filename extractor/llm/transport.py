@@ -16,14 +16,15 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import instructor
 import openai
 from pydantic import BaseModel
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
+from extractor.llm.prompts import Prompt
+from extractor.llm.settings import ModelSettings
 from extractor.redact import install_logging, register, scrub
 from extractor.store.db import CallLog, CallRecord
 
@@ -31,10 +32,14 @@ try:  # the HTTP client the installed openai SDK is built on (openai 3 uses http
     import httpx2 as httpx
 except ImportError:  # pragma: no cover - older SDKs
     import httpx  # type: ignore[no-redef]
-from extractor.llm.prompts import Prompt
+
+__all__ = ["MODES", "CallFailed", "EndpointFailed", "ModelSettings", "Transport"]
 
 MODES = {"tools": instructor.Mode.TOOLS, "json": instructor.Mode.JSON, "json_schema": instructor.Mode.JSON_SCHEMA,
-         "md_json": instructor.Mode.MD_JSON}
+         "md_json": instructor.Mode.MD_JSON}  # the instructor mode of each of `settings.MODE_NAMES`
+# where a batch's transport hands each call the cache cannot answer: its record (cache key, prompt, report), its
+# response model and the exact request body instructor would send
+Defer = Callable[[CallRecord, type[BaseModel], dict[str, Any]], None]
 _HTTP_REQUESTS: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("http_requests", default=None)
 _CAPTURING: contextvars.ContextVar[bool] = contextvars.ContextVar("capturing", default=False)
 
@@ -54,44 +59,6 @@ def _quiet_instructor() -> None:
             lg = logging.getLogger(name)
             if not any(isinstance(f, _QuietWhileCapturing) for f in lg.filters):
                 lg.addFilter(quiet)
-
-
-@dataclass
-class ModelSettings:
-    model: str
-    base_url: str | None = None
-    api_key: str | None = None
-    mode: str = "tools"
-    timeout: float = 60.0
-    max_attempts: int = 4  # HTTP attempts per call for transient failures
-    reasks: int = 2  # extra requests for invalid output
-    backoff: float = 1.0
-    backoff_max: float = 30.0
-    retry_after_max: float = 120.0
-    concurrency: int = 8
-    rpm: float | None = None
-    ask: str = "open"  # open: only the fields the rules did not settle; all: every field, a second witness throughout
-    unreachable_after: int = 3  # calls failing to connect, with none answered yet, before the run is stopped
-
-    def __repr__(self) -> str:  # never show the key
-        return f"ModelSettings(model={self.model!r}, endpoint={self.endpoint!r}, mode={self.mode!r})"
-
-    @property
-    def endpoint(self) -> str:
-        """The server the calls go to, without credentials or query (part of the configuration and cache key)."""
-        return endpoint_of(self.base_url)
-
-
-DEFAULT_ENDPOINT = "https://api.openai.com/v1"
-
-
-def endpoint_of(base_url: str | None) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    u = urlsplit(base_url or DEFAULT_ENDPOINT)
-    host = u.hostname or ""
-    netloc = f"{host}:{u.port}" if u.port else host
-    return urlunsplit((u.scheme, netloc, u.path.rstrip("/"), "", ""))
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -150,7 +117,7 @@ class RateLimiter:
 
 class Transport:
     def __init__(self, settings: ModelSettings, log: CallLog | None,
-                 sleep: Callable[[float], Awaitable[None]] | None = None) -> None:
+                 sleep: Callable[[float], Awaitable[None]] | None = None, defer: Defer | None = None) -> None:
         self.s = settings
         self.log = log
         self.sleep = sleep or asyncio.sleep
@@ -160,8 +127,7 @@ class Transport:
         self._http: Any = None
         self._limiter = RateLimiter(settings.rpm)
         self.http_requests = 0
-        # set for a batch: calls the cache cannot answer are handed to it (with the exact request body) instead of sent
-        self.defer: Callable[[CallRecord, type[BaseModel], dict[str, Any]], None] | None = None
+        self.defer = defer  # a batch's collector: calls the cache cannot answer are handed to it instead of sent
         self._capture: Any = None
         self.answered = 0  # calls answered by the server (not the cache) in this process
         self.unreachable = 0  # calls that could not connect while none had been answered
@@ -305,4 +271,4 @@ class Transport:
         rec.response = json.loads(obj.model_dump_json())
         if self.log is not None:
             self.log.record(rec)
-        return obj
+        return cast(BaseModel, obj)  # an instance of `model`: instructor validated it

@@ -1,12 +1,9 @@
-"""The review queue: routing machine values a person must settle, decisions, and what they feed.
+"""The review queue: the items a person must settle, decisions, and what they feed (stats, gold files).
 
-A field enters the queue when it is not verified/derived, when its confidence is under the threshold,
-or when a check failed (`FieldResult.needs_review`). Items are ordered by what matters most: conflicts,
-ambiguous readings, failed checks and reopened decisions first, then low confidence, then the rest.
-
-Decisions are append-only and keyed by report and field, never by run: a re-run never overwrites
-one. When a re-run's machine value differs from the one a decision replaced, the item reopens and
-shows both; when it comes back to that value, the item is decided again.
+Which fields enter the queue and in what order is `routing`'s. Decisions are append-only and keyed by
+report and field, never by run: a re-run never overwrites one. When a re-run's machine value differs
+from the one a decision replaced, the item reopens and shows both; when it comes back to that value,
+the item is decided again.
 """
 
 from __future__ import annotations
@@ -16,8 +13,8 @@ import json
 import math
 import os
 import re
+import shutil
 import sqlite3
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,86 +23,16 @@ from typing import Any
 from extractor.core.catalogue import ENUMS, catalogue
 from extractor.core.errors import ExtractorError
 from extractor.core.schema import field_model
-from extractor.pipeline import ReportResult
-from extractor.reconcile import FieldResult
-from extractor.store.results import loads
+from extractor.store.review import Decision, ReviewRows, StoredItem
 
-CONTEXT_CHARS = 120
 OPEN_STATES = ("open", "reopened")
 STATES = ("open", "reopened", "decided", "closed")
 STATE_CHOICES = (*STATES, "all")  # what `review list --state` takes; `open` means open and reopened
-HARD_FAILURES = {"sum_mismatch", "percent_mismatch", "source_disagrees", "backends_disagree", "identity_failed",
-                 "other_witness_unverified"}
 PRIORITY_NAMES = {0: "conflict, ambiguity or failed check", 1: "low confidence", 2: "other"}
 
 
 class ReviewError(ExtractorError):
     exit_code = 2
-
-
-def priority(r: FieldResult, threshold: float) -> int:
-    reasons = set(r.reasons)
-    if r.status in ("conflict", "ambiguous") or reasons & HARD_FAILURES or any(x.startswith("identity:") for x in reasons):
-        return 0
-    return 1 if r.confidence < threshold else 2
-
-
-def canon(v: Any) -> str:
-    """A value as JSON, with 12.0 and 12 the same (yuan values may come either way)."""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return json.dumps(v, ensure_ascii=False, sort_keys=True)
-
-
-def snippet(original: str, span: list[int] | tuple[int, int], label: str) -> dict[str, Any]:
-    s, e = span
-    return {"label": label, "before": original[max(0, s - CONTEXT_CHARS):s], "text": original[s:e],
-            "after": original[e:e + CONTEXT_CHARS], "span": [s, e]}
-
-
-def context(original: str, r: FieldResult) -> list[dict[str, Any]]:
-    """The source around the field's evidence and around every alternative's (both sides of a conflict)."""
-    out = []
-    if r.span and 0 <= r.span[0] <= r.span[1] <= len(original):
-        out.append(snippet(original, r.span, "evidence"))
-    for a in r.alternatives:
-        sp = a.get("span")
-        if sp and 0 <= sp[0] <= sp[1] <= len(original) and list(sp) != list(r.span or []):
-            who = a.get("backend") or a.get("method") or "alternative"
-            out.append(snippet(original, sp, f"{who} says {json.dumps(a.get('value'), ensure_ascii=False)}"))
-    return out
-
-
-def route(con: sqlite3.Connection, run_id: int, result: ReportResult, threshold: float, now: float) -> None:
-    """Update the report's review items after a (re-)run; called inside the store's transaction."""
-    rid = result.doc.id
-    fields = result.catalogued()
-    need = {p for p, r in fields.items() if r.needs_review(threshold)}
-    items = {row["path"]: row for row in con.execute("SELECT * FROM review_items WHERE report_id = ?", (rid,))}
-    decided = {row["path"]: row for row in con.execute(
-        "SELECT * FROM decisions d WHERE report_id = ? AND id = (SELECT MAX(id) FROM decisions x"
-        " WHERE x.report_id = d.report_id AND x.path = d.path)", (rid,))}
-    for path in sorted(need | set(items)):
-        r = fields.get(path) or FieldResult(path)
-        item = items.get(path)
-        machine = (canon(r.value), r.status, round(r.confidence, 3), json.dumps(r.reasons, ensure_ascii=False),
-                   r.evidence, r.span[0] if r.span else None, r.span[1] if r.span else None,
-                   json.dumps(r.alternatives, ensure_ascii=False), json.dumps(context(result.doc.original, r),
-                                                                              ensure_ascii=False), run_id, now)
-        prio = priority(r, threshold)
-        if item is None:
-            con.execute("INSERT INTO review_items (report_id, path, state, priority, value, status, confidence, reasons,"
-                        " evidence, span_start, span_end, alternatives, context, run_id, updated, created)"
-                        " VALUES (?,?, 'open', ?,?,?,?,?,?,?,?,?,?,?,?,?)", (rid, path, prio, *machine, now))
-            continue
-        if path in decided:
-            changed = canon(loads(decided[path]["machine_value"])) != canon(r.value)
-            state, prio = ("reopened", 0) if changed else ("decided", prio)
-        else:
-            state = "open" if path in need else "closed"  # closed: the machine now vouches for it
-        con.execute("UPDATE review_items SET state = ?, priority = ?, value = ?, status = ?, confidence = ?, reasons = ?,"
-                    " evidence = ?, span_start = ?, span_end = ?, alternatives = ?, context = ?, run_id = ?, updated = ?"
-                    " WHERE id = ?", (state, prio, *machine, item["id"]))
 
 
 @dataclass
@@ -126,15 +53,13 @@ class Item:
     decision: dict[str, Any] | None  # the latest decision, if any
 
     @classmethod
-    def of(cls, row: sqlite3.Row, decision: sqlite3.Row | None) -> Item:
-        d = None
-        if decision is not None:
-            d = {"id": decision["id"], "action": decision["action"], "value": loads(decision["value"]),
-                 "machine_value": loads(decision["machine_value"]), "reviewer": decision["reviewer"],
-                 "ts": decision["ts"], "note": decision["note"]}
-        return cls(row["id"], row["report_id"], row["report_path"] or "", row["path"], row["state"], row["priority"],
-                   loads(row["value"]), row["status"], row["confidence"], loads(row["reasons"]) or [], row["evidence"],
-                   loads(row["alternatives"]) or [], loads(row["context"]) or [], d)
+    def of(cls, s: StoredItem) -> Item:
+        d = s.decision
+        shown = None if d is None else {"id": d.id, "action": d.action, "value": d.value,
+                                        "machine_value": d.machine_value, "reviewer": d.reviewer, "ts": d.ts,
+                                        "note": d.note}
+        return cls(s.id, s.report_id, s.report_path, s.path, s.state, s.priority, s.value, s.status, s.confidence,
+                   s.reasons, s.evidence, s.alternatives, s.context, shown)
 
     @property
     def ambiguous(self) -> bool:
@@ -159,7 +84,8 @@ def states_for(state: str) -> tuple[str, ...]:
     return {"open": OPEN_STATES, "all": STATES}.get(state, (state,))
 
 
-_SELECT = "SELECT i.*, r.path AS report_path FROM review_items i LEFT JOIN reports r ON r.id = i.report_id"
+def _shown(d: Decision) -> dict[str, Any]:
+    return {"value": d.value, "machine_value": d.machine_value, "reviewer": d.reviewer, "ts": d.ts, "action": d.action}
 
 
 class Queue:
@@ -167,42 +93,29 @@ class Queue:
 
     def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
-
-    def _decision(self, item: sqlite3.Row) -> sqlite3.Row | None:
-        """The latest decision on an item (one item per report and field; the lookup uses the decisions index)."""
-        return self.con.execute("SELECT * FROM decisions WHERE report_id = ? AND path = ? ORDER BY id DESC LIMIT 1",
-                                (item["report_id"], item["path"])).fetchone()
+        self.rows = ReviewRows(con)
 
     def items(self, states: tuple[str, ...] = OPEN_STATES, field: str | None = None, report: str | None = None,
               reason: str | None = None, limit: int | None = None) -> list[Item]:
         unknown = [x for x in states if x not in STATES]
         if unknown or not states:
             raise ReviewError(f"unknown state {', '.join(map(repr, unknown)) or '(none)'}; choose from {', '.join(STATES)}")
-        where, args = [f"i.state IN ({','.join('?' * len(states))})"], list(states)
-        if field:
-            where.append("(i.path = ? OR i.path LIKE ?)")
-            args += [field, field.rstrip(".*") + ".%"]
-        if report:
-            where.append("(i.report_id LIKE ? OR r.path LIKE ?)")
-            args += [report + "%", f"%{report}%"]
-        if reason:
-            where.append("(i.reasons LIKE ? OR i.status = ?)")
-            args += [f'%"{reason}%', reason]
-        sql = f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY i.priority, i.confidence, i.report_id, i.path"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return [Item.of(row, self._decision(row)) for row in self.con.execute(sql, args)]
+        return [Item.of(s) for s in self.rows.select(states, field, report, reason, limit)]
 
     def get(self, item_id: int) -> Item:
-        row = self.con.execute(f"{_SELECT} WHERE i.id = ?", (item_id,)).fetchone()
-        if row is None:
+        return Item.of(self._stored(item_id))
+
+    def _stored(self, item_id: int) -> StoredItem:
+        s = self.rows.get(item_id)
+        if s is None:
             raise ReviewError(f"no review item {item_id}")
-        return Item.of(row, self._decision(row))
+        return s
 
     def decide(self, item_id: int, action: str, value: Any = None, reviewer: str | None = None,
                note: str | None = None) -> dict[str, Any]:
         """Record a decision (accept the machine's value, a corrected value, or null); committed at once."""
-        item = self.get(item_id)
+        stored = self._stored(item_id)
+        item = Item.of(stored)
         if action == "accept":
             if item.ambiguous:
                 readings = ", ".join(json.dumps(v, ensure_ascii=False) for v in item.readings()) or "none listed"
@@ -216,22 +129,13 @@ class Queue:
         else:
             raise ReviewError(f"unknown action {action!r}: accept, value or null")
         who = reviewer or default_reviewer()
-        with self.con:
-            self.con.execute("INSERT INTO decisions (item_id, report_id, path, action, value, machine_value, reviewer, ts,"
-                             " note) VALUES (?,?,?,?,?,?,?,?,?)",
-                             (item.id, item.report_id, item.path, action, canon(value), canon(item.value), who,
-                              time.time(), note))
-            self.con.execute("UPDATE review_items SET state = 'decided', updated = ? WHERE id = ?", (time.time(), item.id))
+        self.rows.decide(stored, action, value, who, note, state="decided")
         return {"item": item.id, "path": item.path, "action": action, "value": value, "machine_value": item.value,
                 "reviewer": who}
 
     def decisions(self) -> dict[tuple[str, str], dict[str, Any]]:
         """The latest decision per (report, field)."""
-        out = {}
-        for d in self.con.execute("SELECT * FROM decisions ORDER BY id"):
-            out[(d["report_id"], d["path"])] = {"value": loads(d["value"]), "machine_value": loads(d["machine_value"]),
-                                                 "reviewer": d["reviewer"], "ts": d["ts"], "action": d["action"]}
-        return out
+        return {key: _shown(d) for key, d in self.rows.latest_decisions().items()}
 
     def stats(self) -> dict[str, Any]:
         open_items = self.items()
@@ -239,47 +143,44 @@ class Queue:
         for it in open_items:
             for r in it.reasons or ["low_confidence" if it.priority == 1 else f"status:{it.status}"]:
                 by_reason[r] += 1
-        states = Counter(row[0] for row in self.con.execute("SELECT state FROM review_items"))
         return {
             "open": len(open_items),
-            "by_state": dict(sorted(states.items())),
+            "by_state": dict(sorted(self.rows.state_counts().items())),
             "by_priority": {PRIORITY_NAMES[k]: v for k, v in sorted(Counter(i.priority for i in open_items).items())},
             "by_reason": dict(by_reason.most_common()),
             "by_field": dict(Counter(i.path for i in open_items).most_common()),
             "by_report": dict(Counter(os.path.basename(i.report_path) or i.report_id for i in open_items).most_common()),
-            "decisions": self.con.execute("SELECT COUNT(*) FROM decisions").fetchone()[0],
+            "decisions": self.rows.decision_count(),
         }
 
     def to_gold(self, out_dir: str, on_missing: Callable[[str], None] | None = None) -> list[str]:
         """Each report's decided values as a gold file (FIELDS.md format), its report copied beside it; a report
         whose source cannot be found is passed to `on_missing` (its gold file is written all the same)."""
-        import shutil
-
         by_report: dict[str, dict[str, Any]] = {}
-        for (rid, path), d in sorted(self.decisions().items()):
-            by_report.setdefault(rid, {})[path] = d["value"]
-        written = []
+        for (rid, path), d in sorted(self.rows.latest_decisions().items()):
+            by_report.setdefault(rid, {})[path] = d.value
         os.makedirs(os.path.join(out_dir, "reports"), exist_ok=True)
-        for rid, fields in by_report.items():
-            row = self.con.execute("SELECT path FROM reports WHERE id = ?", (rid,)).fetchone()
-            src = row["path"] if row else ""
-            name = f"{os.path.splitext(os.path.basename(src))[0] or rid}"
-            report_name = os.path.basename(src) or f"{rid}.txt"
-            if src and os.path.isfile(src):
-                shutil.copyfile(src, os.path.join(out_dir, "reports", report_name))
-            elif on_missing is not None:
-                on_missing(src or f"report {rid} (no path recorded)")
-            target = os.path.join(out_dir, f"{name}.json")
-            existing = {}
-            if os.path.exists(target):  # a gold file grows: labels already there and not re-decided are kept
-                with open(target, encoding="utf-8") as fh:
-                    existing = json.load(fh).get("fields", {})
-            gold = {"report": report_name, "fields": {**existing, **fields}}
-            with open(target, "w", encoding="utf-8") as fh:
-                json.dump(gold, fh, ensure_ascii=False, indent=2)
-                fh.write("\n")
-            written.append(target)
-        return written
+        return [self._gold_file(out_dir, rid, fields, on_missing) for rid, fields in by_report.items()]
+
+    def _gold_file(self, out_dir: str, rid: str, fields: dict[str, Any],
+                   on_missing: Callable[[str], None] | None) -> str:
+        src = self.rows.source_path(rid) or ""
+        name = f"{os.path.splitext(os.path.basename(src))[0] or rid}"
+        report_name = os.path.basename(src) or f"{rid}.txt"
+        if src and os.path.isfile(src):
+            shutil.copyfile(src, os.path.join(out_dir, "reports", report_name))
+        elif on_missing is not None:
+            on_missing(src or f"report {rid} (no path recorded)")
+        target = os.path.join(out_dir, f"{name}.json")
+        existing = {}
+        if os.path.exists(target):  # a gold file grows: labels already there and not re-decided are kept
+            with open(target, encoding="utf-8") as fh:
+                existing = json.load(fh).get("fields", {})
+        gold = {"report": report_name, "fields": {**existing, **fields}}
+        with open(target, "w", encoding="utf-8") as fh:
+            json.dump(gold, fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+        return target
 
 
 def default_reviewer() -> str:

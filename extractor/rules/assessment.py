@@ -1,8 +1,12 @@
 """Problems admitted and improvements planned: the section that covers them, split into items.
 
-Items are the report's own enumerated points (一是… / （一）… / 1、…); without enumerators, its
-sentences or clauses, kept when they read as a problem or as a measure. Values are simplified
-script; the evidence is the whole region the items were read from.
+The section is the report's own (五、存在的主要问题及改进情况, 六、…问题 + 七、改进措施, or a heading line), from
+after its heading to the next heading, table, attachment or sign-off. Inside it, sub-headings ((一)存在的问题:,
+(二)改进措施:), inline labels (改进措施:) and the sentences that open the measures (下一步… / 今后… / 我们将… /
+对此,… / 针对上述问题,…) cut it into passages of problems and of measures; a passage under a heading that names
+both is read by what its items say. `assessment_items` splits each passage into items. Values are simplified
+script; the evidence is the whole region the items were read from. Every list is left for review: an enumerated
+one at 0.6, one read from an unenumerated paragraph at 0.5.
 """
 
 from __future__ import annotations
@@ -10,136 +14,199 @@ from __future__ import annotations
 import re
 
 from extractor.core.candidates import Candidate
+from extractor.rules import assessment_items as it
 from extractor.rules.common import Context
 from extractor.text.script import to_simplified
+from extractor.text.sections import Section
 
-PROBLEM_HEAD = re.compile(r"存在的?(?:主要)?(?:问题|不足)|主要(?:问题|不足)|问题和不足|不足之处|薄弱环节|存在缺乏|存在不足|主要表现在|差距")
-IMPROVE_MARK = re.compile(
-    r"改进(?:的)?措施|改进情况|下一步|今后|将采取以下措施|努力方向|工作计划|工作要点|针对(?:上述|存在的?|以上)(?:问题|不足)"
-    r"|加以改进|(?:19|20)\d{2}年,?\s*(?:我们|我[区县市局镇委办])将"
+HEAD_PROBLEM = re.compile(r"问题|不足|缺乏|差距|困难|薄弱|短板")
+HEAD_MEASURE = re.compile(r"改进|措施|下一?步|计划|打算|要点|方向|思路|今后|整改|展望")
+HEAD_NOUN = re.compile(r"问题|不足|缺乏|差距|困难|措施|计划|打算|要点|方向|思路|情况|改进|建议|展望|薄弱环节")
+STRONG_HEAD = re.compile(
+    r"存在.{0,8}(?:问题|不足|缺乏)|(?:主要)?问题(?:和|及|与|、)|^(?:主要)?(?:问题|不足)|改进(?:的)?(?:措施|情况)|整改措施"
+    r"|下一?步|工作(?:计划|打算|要点|思路)|努力方向|今后"
 )
-ENUM = re.compile(
-    r"(?P<a>[一二三四五六七八九十]是)|(?P<b>[(][一二三四五六七八九十]{1,2}[)])|(?P<c>(?<![\d.])\d{1,2}[、.](?!\d))"
-    r"|(?P<d>第[一二三四五六七八九十],)"
+NOT_A_LABEL = re.compile(
+    r"^(?:针对|对照|对于|根据)|不够|有待|不强|不高|较少|不到位|不规范|不及时|不全面|仍需|还需|亟待|不完善|单一|滞后|欠缺"
+    r"|加强|提高|完善|以下"
 )
-PROBLEM_WORDS = re.compile(r"不足|不够|有待|欠缺|不强|不高|较少|薄弱|差距|难以|滞后|不平衡|不到位|不规范|不及时|不全面|仍需|还需|亟待|不完善|单一|问题")
-MEASURE_START = re.compile(r"^(?:继续|进一步|加强|加大|完善|强化|提高|提升|推进|健全|着力|做好|深化|拓宽|扩大|规范|建立|丰富|狠抓|坚持|探索|注重|切实|积极|不断|全面|抓好|理顺|优化|落实|创新|大力)")
-LEAD = re.compile(r"^(?:[,:;、\s]|主要表现在|表现在|主要是|主要有|存在|一是|二是|我[区县市局镇委办]将|我们将|将|并)+")
-SUBHEAD = re.compile(r"^[^,。:]{0,16}(?:问题|不足|措施|计划|情况)\s*:")
-TAIL = re.compile(r"(?:等(?:方面的?)?问题|等方面|的问题|等)?[,;。、:\s]*$")
+MARKER = re.compile(r"\s*(?:[一二三四五六七八九十]{1,3}\s*、|[(][一二三四五六七八九十]{1,3}[)]|\d{1,2}\s*[、.]|[(]\d{1,2}[)])\s*")
+LABEL = re.compile(
+    r"(?:(?P<mk>[(][一二三四五六七八九十]{1,2}[)]|[一二三四五六七八九十]{1,2}、|\d{1,2}[、.])\s*|(?<=[。;\n])[ \t]*|^[ \t]*)"
+    r"(?P<t>[^。;:,\n()]{0,20}?(?:问题|不足|缺乏|措施|计划|打算|要点|方向|思路|改进情况|差距|困难|建议))[ \t]*(?P<end>:|\n|$)",
+    re.M,
+)
+INTRO = re.compile(
+    r"(?:(?:(?:19|20)\d{2}|20xx)年度?|明年|新的一年(?:里|中)?)?[,\s]*"
+    r"(?:在?今后(?:的)?(?:工作中)?|下一步|下步|下一阶段|针对[^,。;]{0,14}(?:问题|不足|情况)|对此|为此"
+    r"|(?:我们|我[区县市局镇乡委办街厅]{1,3}|本(?:机关|单位|部门))将|将(?=进一步|继续|加强|采取|从以下|在今后|着力|重点))"
+)
+STOP = re.compile(
+    r"\n\s*(?:附\s*[:件表]|相关(?:文章|链接|阅读|自查报告|推荐)|上一篇|下一篇|【|打印|关闭|责任编辑)|\||\",|https?://"
+)
+DATE = r"(?:(?:19|20)\d{2}|20xx|[二〇○零一三四五六七八九]{4})\s*年\s*[\d一二三四五六七八九十〇○]{1,3}\s*月\s*[\d一二三四五六七八九十〇○]{1,3}\s*日"
+SIGN_OFF = re.compile(r"\n[ \t]*(?:[^\n。,;:]{2,30}\n[ \t]*)?" + DATE + r"[ \t]*(?:\n|$)")
 
 
-def _regions(ctx: Context) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+def title_role(title: str) -> str | None:
+    p, m = HEAD_PROBLEM.search(title), HEAD_MEASURE.search(title)
+    return "both" if p and m else "problems" if p else "measures" if m else None
+
+
+def heading(text: str, sec: Section) -> tuple[str, int]:
+    """A section's own title (not the prose run on after it) and where its content starts."""
+    m = MARKER.match(text, sec.start)
+    pos = m.end() if m else sec.start + len(sec.marker)
+    w = re.match(r"[^\n。:;,(]{0,40}", text[pos:])
+    title = w.group(0) if w else ""
+    ws = re.search(r"(?<=\S{2})\s", title)
+    if ws:
+        title = title[: ws.start()]
+    nouns = list(HEAD_NOUN.finditer(title))
+    if nouns:
+        title = title[: nouns[-1].end()]
+    end = pos + len(title)
+    tail = re.match(r"[。:\s]*", text[end:])
+    return title.strip(), end + (tail.end() if tail else 0)
+
+
+def _clip(ctx: Context, s: int, e: int) -> int:
+    """The region ends before a table, an attachment, page furniture or the sign-off."""
     text = ctx.body.text
-    secs = [s for s in ctx.sections if s.kind == "problems"]
-    top = min((s.level for s in secs), default=None)
-    secs = [s for s in secs if s.level == top]
-    if not secs:
-        m = PROBLEM_HEAD.search(text)
-        if not m:
-            return None, None
-        end = len(text)
-        for s in ctx.sections:
-            if s.start > m.end() and s.level == 1:
-                end = s.start
-                break
-        secs_span = (m.start(), end)
-        title_len = 0
-    else:
-        secs_span = (secs[0].start, secs[-1].end if len(secs) > 1 else secs[0].end)
-        title_len = len(secs[0].marker) + len(secs[0].title) + 2
-    # Where two sections split problems and measures, use their boundary.
-    if len(secs) >= 2 and not IMPROVE_MARK.search(secs[0].title) and IMPROVE_MARK.search(secs[1].title + "改进"):
-        return (secs[0].start, secs[0].end), (secs[1].start, secs[-1].end)
-    s0, s1 = secs_span
-    region = text[s0:s1]
-    for mark in IMPROVE_MARK.finditer(region):
-        # 「存在的问题和改进措施」 is a heading that names both, not the start of the measures
-        if PROBLEM_HEAD.search(region[max(0, mark.start() - 12) : mark.start()]):
-            continue
-        if mark.start() < max(4, title_len):
-            continue
-        return (s0, s0 + mark.start()), (s0 + mark.start(), s1)
-    return (s0, s1), None
+    for ts, _ in ctx.table_regions:
+        if s < ts < e:
+            e = ts
+    for rx in (STOP, SIGN_OFF):
+        m = rx.search(text, s, e)
+        if m:
+            e = m.start()
+    # trailing lines without a sentence in them: a sign-off name, a footer (政府信息公开年报)
+    while True:
+        body = text[s:e].rstrip()
+        nl = body.rfind("\n")
+        if nl < 0 or re.search(r"[。;,:!?]", body[nl:]) or len(body) - nl > 30:
+            return s + len(body)
+        e = s + nl
 
 
-def _items(text: str, measures: bool) -> list[str]:
-    marks = list(ENUM.finditer(text))
-    fam = None
-    if marks:
-        families = [next(k for k, v in m.groupdict().items() if v) for m in marks]
-        fam = max(set(families), key=families.count)
-        marks = [m for m, f in zip(marks, families, strict=True) if f == fam]
-    pieces: list[str] = []
-    if len(marks) >= 2:
-        for i, m in enumerate(marks):
-            end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-            piece = text[m.end() : end]
-            sub = SUBHEAD.match(piece)
-            if sub:
-                # 「（一）存在的主要问题：…」: an enumerated sub-heading over its own list
-                nested = _items(piece[sub.end() :], measures)
-                pieces.extend(nested)
-                continue
-            if measures or fam == "b":
-                piece = re.split(r"。", piece)[0]
-            else:
-                piece = re.split(r"(?<=。)(?=[^。]*(?:改进|措施|下一步|今后|针对))", piece)[0]
-            pieces.append(piece)
-    else:
-        body = text
-        colon = re.search(r"(?:表现在|主要是|主要有|以下(?:几个方面的?)?(?:问题|不足)|如下|薄弱环节|措施|问题|不足)\s*:", body)
-        if colon:
-            body = body[colon.end() :]
-        m = re.search(r"在(.+?)等?方面(?:还|仍|也)?存在(?:着)?(?:很多|一些|较多|诸多)?(?:不足|问题)", body)
-        if m and not measures:
-            return [p + "方面存在不足" for p in m.group(1).split("、") if len(p) >= 4]
-        sentences = [s for s in re.split(r"。", body) if s.strip()]
-        if len(sentences) >= 2:
-            pieces = sentences
-        else:
-            parts = [p for p in re.split(r";", body) if p.strip()]
-            pieces = parts if len(parts) >= 2 else re.split(r",", body)
-        keep = MEASURE_START if measures else PROBLEM_WORDS
-        pieces = [p for p in pieces if keep.search(LEAD.sub("", p.strip()))]
+def _sections(ctx: Context) -> list[tuple[int, int, str]]:
+    """(content start, end, role) of the problems/measures sections: the last run of adjacent top-level ones."""
+    text = ctx.body.text
+    heads = []
+    for s in ctx.sections:
+        if s.kind != "problems" or ctx.in_table(s.start):
+            continue
+        title, body = heading(text, s)
+        if title_role(title) and STRONG_HEAD.search(title):
+            heads.append((s, title, body))
+    if not heads:
+        return _fallback(ctx)
+    top = min(s.level for s, _, _ in heads)
+    heads = [h for h in heads if h[0].level == top]
+    run = [heads[-1]]
+    for h in reversed(heads[:-1]):
+        if h[0].end != run[0][0].start:
+            break
+        run.insert(0, h)
+    return [(body, _clip(ctx, body, s.end), title_role(title) or "both") for s, title, body in run]
+
+
+def _fallback(ctx: Context) -> list[tuple[int, int, str]]:
+    """No numbered section: a heading line or an inline label (存在的问题:) that names problems or measures."""
+    text = ctx.body.text
+    for m in LABEL.finditer(text):
+        t = m.group("t").strip()
+        if ctx.in_table(m.start()) or NOT_A_LABEL.search(t) or not STRONG_HEAD.search(t):
+            continue
+        end = next((s.start for s in ctx.sections if s.level == 1 and s.start > m.end()), len(text))
+        return [(m.end(), _clip(ctx, m.end(), end), title_role(t) or "both")]
+    return []
+
+
+def _label_role(text: str, m: re.Match[str]) -> str | None:
+    """A sub-heading ((二)改进措施:) or inline label (改进措施:) opens a passage; its title says of what."""
+    t = m.group("t").strip()
+    own_line = m.start() == 0 or text[m.start() - 1] == "\n"
+    if NOT_A_LABEL.search(t) or (not m.group("mk") and m.group("end") != ":" and not own_line):
+        return None
+    return title_role(t)
+
+
+def _intro(text: str, s: int, e: int) -> int | None:
+    """Where the measures open inside a passage of problems: a sentence starting 下一步/今后/我们将/对此/…"""
+    for m in re.finditer(r"(?:^|[。;!?])\s*", text[s:e]):
+        if INTRO.match(text, s + m.end()) and s + m.end() < e:
+            return s + m.end()
+    return None
+
+
+def passages(text: str, s: int, e: int, role: str) -> list[tuple[int, int, str]]:
+    """A section cut into passages of problems, of measures, or of both (to be told apart by their items)."""
+    events = []
+    for m in LABEL.finditer(text, s, e):
+        r = _label_role(text, m)
+        if r:
+            events.append((m.start(), m.end(), r))
     out = []
-    for p in pieces:
-        p = LEAD.sub("", p.strip())
-        p = TAIL.sub("", p)
-        p = re.sub(r"\s+", "", p)
-        if len(p) >= 4:
-            out.append(p)
-    return out
+    cur, cur_role = s, role
+    for a, b, r in [*events, (e, e, "")]:
+        cut = _intro(text, cur, a) if cur_role != "measures" else None
+        if cut is not None:
+            out += [(cur, cut, cur_role), (cut, a, "measures")]
+        else:
+            out.append((cur, a, cur_role))
+        cur, cur_role = b, r
+    return [p for p in out if text[p[0] : p[1]].strip()]
+
+
+def read(seg: str, role: str) -> list[tuple[str, list[str], bool]]:
+    """(problems|measures, items, enumerated) read from one passage."""
+    runs = it.enumeration(seg)
+    if runs and role == "both" and len(runs) >= 2:
+        cut = runs[1][0].start  # the numbering starts again: problems 一是…二是…, then measures 一是…
+        return read(seg[:cut], role) + read(seg[cut:], role)
+    if runs:
+        meas = [it.clean(i) for i in it.enumerated_items(seg, runs, True)]
+        if role != "measures" and it.reads_as_measures(meas):
+            pre = it.problem_items(seg[: runs[0][0].start]) if role == "both" else []
+            return [("problems", pre, False), ("measures", meas, True)]
+        if role == "measures":
+            return [("measures", meas, True)]
+        return [("problems", [it.clean(i) for i in it.enumerated_items(seg, runs, False)], True)]
+    if role == "measures":
+        return [("measures", it.measure_items(seg), False)]
+    if role == "both":
+        sents = it.sentences(seg)
+        meas_s = [x for x in sents if it.MEASURE_START.match(it.clean(x)) and not it.PROBLEM_WORDS.search(x)]
+        rest = "".join(x for x in sents if x not in meas_s)
+        return [("problems", it.problem_items(rest), False), ("measures", it.measure_items("".join(meas_s)), False)]
+    return [("problems", it.problem_items(seg), False)]
 
 
 def extract(ctx: Context) -> list[Candidate]:
-    problems, measures = _regions(ctx)
-    out: list[Candidate] = []
     text = ctx.body.text
-    for path, region, is_measure in (("assessment.problems", problems, False), ("assessment.improvements", measures, True)):
-        if region is None:
-            continue
-        s, e = region
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e <= s:
-            continue
-        chunk = text[s:e]
-        items = _items(chunk, is_measure)
-        if not is_measure:
-            # unenumerated items that read as measures belong to the other list (a section of measures only)
-            items = [i for i in items if PROBLEM_WORDS.search(i) or not MEASURE_START.search(i)]
+    found: dict[str, tuple[list[str], list[tuple[int, int]], list[bool]]] = {
+        "problems": ([], [], []), "measures": ([], [], [])}
+    for s, e, role in _sections(ctx):
+        for a, b, r in passages(text, s, e, role):
+            for kind, items, enumerated in read(text[a:b], r):
+                items = [c for c in (it.clean(i) for i in items) if it.usable(c)]
+                if items:
+                    found[kind][0].extend(items)
+                    found[kind][1].append((a, b))
+                    found[kind][2].append(enumerated)
+    out: list[Candidate] = []
+    for kind, path in (("problems", "assessment.problems"), ("measures", "assessment.improvements")):
+        items, spans, enumerated = found[kind]
         if not items:
             continue
+        s, e = min(a for a, _ in spans), max(b for _, b in spans)
+        while e > s and text[e - 1].isspace():
+            e -= 1
         evidence, span = ctx.body.evidence(s, e)
-        out.append(Candidate(path=path, value=[to_simplified(i) for i in items], evidence=evidence, span=span,
-                             method="section", confidence=0.6, note="enumerated items"))
-    if not any(c.path == "assessment.improvements" for c in out) and problems:
-        # a "problems and improvements" section that lists only measures
-        s, e = problems
-        items = [i for i in _items(text[s:e], True) if MEASURE_START.search(i)]
-        if items:
-            evidence, span = ctx.body.evidence(s, e)
-            out.append(Candidate(path="assessment.improvements", value=items, evidence=evidence, span=span,
-                                 method="section", confidence=0.5, note="measures in a problems section"))
+        value = list(dict.fromkeys(to_simplified(i) for i in items))
+        out.append(Candidate(
+            path=path, value=value, evidence=evidence, span=span, method="section",
+            confidence=0.6 if all(enumerated) else 0.5,
+            note="enumerated items" if all(enumerated) else "items read from an unenumerated paragraph"))
     return out

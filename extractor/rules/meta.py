@@ -6,13 +6,18 @@ import re
 from collections import Counter
 
 from extractor.core.candidates import Candidate
+from extractor.core.schema import alternative
+from extractor.rules import dates
 from extractor.rules.common import NEG, Context, gap, strip_ws
 from extractor.rules.gazetteer import BARE_OK, PROVINCES, cities
+from extractor.rules.names import from_header, from_signoff, is_body_name, is_pronoun
 from extractor.text.clean import View
 from extractor.text.script import detect_script
 
 TITLE_TAIL = r"(?P<y>(?:19|20)\d{2})\s*年度?\s*(?:政府|政务)?(?:信息|政务)?公开(?:工作)?(?:年度)?(?:报告|工作报告|年报|工作总结|总结)"
 TITLE_RE = re.compile(r"(?P<body>[\u4e00-\u9fffA-Za-z0-9()]{0,40}?)\s*" + TITLE_TAIL)
+YEAR_FIRST_TITLE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*年度?\s*(?P<body>[\u4e00-\u9fff()]{2,30}?)\s*"
+                              r"(?:政府|政务)?(?:信息|政务)公开(?:工作)?(?:年度)?(?:报告|工作报告|年报|工作总结|总结)")
 LEAD_JUNK = re.compile(r"^(?:.*?(?:现将|现|特向社会|特|予以|向社会|关于|印发|报送|报来|公布|发布|的|中文名:?))+")
 ANONYMISED = re.compile(r"[xX×＊*]{2}|某|○○")
 PLACE_SUFFIX = re.compile(r"(?:县|市|区|镇|乡|旗|州|盟|街道)$")
@@ -32,6 +37,7 @@ PLACE_SUFFIX = re.compile(r"(?:县|市|区|镇|乡|旗|州|盟|街道)$")
 # (disclosure words: at least 10 per 1,000 Chinese characters there, 6 asked here).
 
 NOT_A_REPORT = "not_a_report"  # the reason code on meta.doc_type = other
+PRONOUN_NOT_A_NAME = "pronoun_not_a_name"  # the reason on a null issuing_body: the report says only 我镇/我局
 REPORT_TOPICS = {
     "proactive disclosure": re.compile(r"主动公开"),
     "requests": re.compile(r"依申请|公开申请|申请公开|收到申请|申请数"),
@@ -42,6 +48,10 @@ REPORT_TOPICS = {
 DISCLOSURE_WORDS = re.compile(r"政府信息公开|信息公开|政务公开")
 MIN_DISCLOSURE_PER_1000 = 6
 MIN_TOPICS_UNTITLED = 4
+# A report that names itself in its opening (现将…工作报告如下, 特此报告) even when the title line was lost in the scrape
+SELF_NAMED = re.compile(r"现将[^。\n]{0,40}?(?:报告|年报|总结|情况)(?:如下|公布)|特此报告")
+SELF_NAMED_WITHIN = 600
+LETTER = re.compile(r"关于.{2,60}的函$")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _COUNT = re.compile(r"(?<![第\d一二两三四五六七八九十百千零〇])"  # 第四十二条 is an article, not a count
                     r"(?:\d[\d,.]*|[一二两三四五六七八九十百千零〇]+)\s*[万亿]?\s*[余多]?\s*"
@@ -57,7 +67,7 @@ def not_a_report(ctx: Context, title_where: str | None = None) -> str | None:
     han = len(_HAN.findall(text))
     words = len(DISCLOSURE_WORDS.findall(text))
     topics = [k for k, rx in REPORT_TOPICS.items() if rx.search(text)]
-    titled = title_where in ("header", "line")
+    titled = title_where in ("header", "line") or bool(SELF_NAMED.search(text[:SELF_NAMED_WITHIN]))
     counts = bool(_COUNT.search(text) or _ZERO.search(text) or _ROW.search(text))
     dense = words > 0 and words * 1000 >= MIN_DISCLOSURE_PER_1000 * han
     outline = len(topics) >= MIN_TOPICS_UNTITLED or (titled and bool(topics))
@@ -81,22 +91,34 @@ def _cand(view: View, path: str, value: object, start: int, end: int, note: str,
     return Candidate(path=path, value=value, evidence=evidence, span=span, method=method, confidence=conf, note=note)
 
 
-def _title(ctx: Context) -> tuple[str, str, int, int, str] | None:
-    """(title, body name, view start, view end, where) in the full view, best candidate first."""
-    text = ctx.full.text
-    best: tuple[int, tuple[str, str, int, int, str]] | None = None
+def _title_matches(text: str) -> list[tuple[int, int, str, int]]:
+    """(title start, body start, body, end) of every title-shaped phrase: body first (某镇2013年…报告) or year first
+    (2013年度某镇政府信息公开工作年度报告), the body then a name, never a pronoun."""
+    out = []
     for m in TITLE_RE.finditer(text):
-        body = m.group("body")
-        bstart = m.start("body")
+        body, bstart = m.group("body"), m.start("body")
         junk = LEAD_JUNK.match(body)
         if junk:
             bstart += junk.end()
             body = body[junk.end() :]
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        line_end = text.find("\n", m.end())
+        out.append((bstart, bstart, body, m.end()))
+    for m in YEAR_FIRST_TITLE.finditer(text):
+        body = m.group("body")
+        if (is_body_name(body) or PLACE_SUFFIX.search(body)) and not is_pronoun(body):
+            out.append((m.start(), m.start("body"), body, m.end()))
+    return out
+
+
+def _title(ctx: Context) -> tuple[str, str, int, int, str, int] | None:
+    """(title, body name, view start, view end, where, body start) in the full view, best candidate first."""
+    text = ctx.full.text
+    best: tuple[int, tuple[str, str, int, int, str, int]] | None = None
+    for tstart, bstart, body, end in _title_matches(text):
+        line_start = text.rfind("\n", 0, tstart) + 1
+        line_end = text.find("\n", end)
         line_end = len(text) if line_end < 0 else line_end
         line = text[line_start:line_end]
-        before = text[line_start:bstart]
+        before = text[line_start:tstart]
         if not body:
             # a title printed over two lines: the body's name on the line above
             prev_end = line_start - 1
@@ -106,16 +128,17 @@ def _title(ctx: Context) -> tuple[str, str, int, int, str] | None:
             prev = text[prev_start:prev_end].strip()
             if prev and len(prev) <= 25 and re.fullmatch(r"[\u4e00-\u9fff()]+", prev) and not before.strip():
                 body, bstart = prev, prev_start + text[prev_start:prev_end].index(prev)
+                tstart = bstart
         if re.match(r"\s*标题\s*:", line):
             rank = 0
-        elif not before.strip(" 《-·") and len(line.strip()) <= len(m.group(0)) + 4:
+        elif not before.strip(" 《-·|") and len(line.strip(" |")) <= end - tstart + 4:
             rank = 1
-        elif before.rstrip().endswith((":", "《")):
+        elif before.rstrip(" |").endswith((":", "《")):
             rank = 2
         else:
             rank = 3
-        title = strip_ws(text[bstart : m.end()])
-        cand = (title, strip_ws(body), bstart, m.end(), ["header", "line", "label", "prose"][rank])
+        title = strip_ws(text[tstart:end])
+        cand = (title, strip_ws(body), tstart, end, ["header", "line", "label", "prose"][rank], bstart)
         if best is None or rank < best[0]:
             best = (rank, cand)
     return best[1] if best else None
@@ -141,60 +164,77 @@ def _level(body: str) -> str | None:
 
 
 def _level_from_text(text: str) -> str | None:
-    counts = Counter(m.group(1) for m in re.finditer(r"(?:我|全|本)(县|市|区|镇|乡|局|委)", text))
+    counts = Counter(m.group(1) for m in re.finditer(r"(?:我|全|本)(街道|县|市|区|镇|乡|局|委)", text))
     if not counts:
         return None
     top = counts.most_common(1)[0][0]
-    return {"县": "county", "区": "county", "市": "prefecture", "镇": "township", "乡": "township",
+    return {"县": "county", "区": "county", "市": "prefecture", "镇": "township", "乡": "township", "街道": "township",
             "局": "department", "委": "department"}[top]
 
 
+def _body_candidates(ctx: Context, out: list[Candidate], name: str, start: int, end: int, note: str,
+                     conf: float) -> None:
+    full = ctx.full
+    out.append(_cand(full, "meta.issuing_body", name, start, end, note, conf))
+    level = _level(name)
+    if level:
+        out.append(_cand(full, "meta.admin_level", level, start, end, "level from body name", conf - 0.05,
+                         method="inferred"))
+
+
+def _title_body(text: str, body: str, bs: int, e: int) -> tuple[str, int, int]:
+    """The name as printed in the title; a bare place name takes the government's full name where the text has it."""
+    raw_end = bs
+    consumed = 0
+    while raw_end < e and consumed < len(body):
+        if not text[raw_end].isspace():
+            consumed += 1
+        raw_end += 1
+    if PLACE_SUFFIX.search(body) and not ZONE_END.search(body):
+        for suffix in ("人民政府", "政府"):
+            m = re.search(re.escape(body) + suffix + r"(?!信息|网|门户|公报|办|工作|采购)", text)
+            if m:
+                return body + suffix, m.start(), m.end()
+    return body, bs, raw_end
+
+
 def _title_and_body(ctx: Context, out: list[Candidate]) -> tuple[tuple | None, str | None]:
-    """The title and the body it names (with its level); or, with no title, a body heading a table."""
+    """The title and the body it names (with its level); else the body a header or the sign-off names; else, with
+    no title, a body heading a table. A pronoun (我镇政府) is no name: with nothing else, the body is null and why."""
     full, text = ctx.full, ctx.full.text
     title = _title(ctx)
-    body_name = None
+    pronoun = None
     if title:
-        t, body, s, e, where = title
+        t, body, s, e, where, bs = title
         out.append(_cand(full, "meta.title", t, s, e, f"title ({where})", 0.9 if where in ("header", "line") else 0.75))
         ym = re.search(r"(?:19|20)\d{2}", text[s:e])
         if ym:
             out.append(_cand(full, "meta.report_year", int(ym.group(0)), s + ym.start(), s + ym.end(), "year in title", 0.9))
-        if body and not ANONYMISED.search(body):
-            body_name = body
-            bs = s
-            be = s + len(text[s:e]) - len(text[s:e].lstrip())
-            # the name as printed in the title; a bare place name takes the government's full name
-            raw_end = bs
-            consumed = 0
-            while raw_end < e and consumed < len(body):
-                if not text[raw_end].isspace():
-                    consumed += 1
-                raw_end += 1
-            name_start, name_end, name = bs, raw_end, body
-            del be
-            if PLACE_SUFFIX.search(body) and not ZONE_END.search(body):
-                for suffix in ("人民政府", "政府"):
-                    m = re.search(re.escape(body) + suffix + r"(?!信息|网|门户|公报|办|工作|采购)", text)
-                    if m:
-                        name_start, name_end, name = m.start(), m.end(), body + suffix
-                        break
-            out.append(_cand(full, "meta.issuing_body", name, name_start, name_end, "body named in title", 0.8))
-            level = _level(name)
-            if level:
-                out.append(_cand(full, "meta.admin_level", level, name_start, name_end, "level from body name", 0.75,
-                                 method="inferred"))
-    if body_name is None:
+        if body and is_pronoun(body):
+            pronoun = (body, bs, bs + len(body))
+        elif body and not ANONYMISED.search(body):
+            name, ns, ne = _title_body(text, body, bs, e)
+            _body_candidates(ctx, out, name, ns, ne, "body named in title", 0.8)
+            return title, name
+    for found in (from_header(text), from_signoff(text)):
+        if found and not ANONYMISED.search(found.name):
+            _body_candidates(ctx, out, found.name, found.start, found.end, f"body named in the {found.where}",
+                             0.8 if found.where == "header" else 0.75)
+            return title, found.name
+    if title is None:
         # no title: a table or annex headed 「某某2015年度政府信息公开…表」 names the body
         m = re.search(r"(?m)^\s*([\u4e00-\u9fff()]{2,20}?)\s*(?:19|20)\d{2}\s*年度?\s*(?:政府)?信息公开", text)
-        if m and not ANONYMISED.search(m.group(1)) and not LEAD_JUNK.match(m.group(1)):
-            body_name = m.group(1)
-            out.append(_cand(full, "meta.issuing_body", body_name, m.start(1), m.end(1), "body heading a table", 0.6))
-            level = _level(body_name)
-            if level:
-                out.append(_cand(full, "meta.admin_level", level, m.start(1), m.end(1), "level from body name", 0.6,
-                                 method="inferred"))
-    return title, body_name
+        if m and not ANONYMISED.search(m.group(1)) and not LEAD_JUNK.match(m.group(1)) and not is_pronoun(m.group(1)):
+            _body_candidates(ctx, out, m.group(1), m.start(1), m.end(1), "body heading a table", 0.65)
+            return title, m.group(1)
+    if pronoun:
+        word, ps, pe = pronoun
+        evidence, span = full.evidence(ps, pe)
+        out.append(Candidate(path="meta.issuing_body", value=None, method="sentence", confidence=0.0,
+                             reasons=[PRONOUN_NOT_A_NAME], note=f"the title names the body only as {word}",
+                             alternatives=[alternative(word, evidence=evidence, span=span, method="sentence",
+                                                       reasons=[PRONOUN_NOT_A_NAME])]))
+    return title, None
 
 
 def _level_by_pronoun(ctx: Context, out: list[Candidate]) -> None:
@@ -203,7 +243,7 @@ def _level_by_pronoun(ctx: Context, out: list[Candidate]) -> None:
         return
     level = _level_from_text(ctx.body.text)
     if level:
-        m = re.search(r"(?:我|全|本)" + {"county": "[县区]", "prefecture": "市", "township": "[镇乡]",
+        m = re.search(r"(?:我|全|本)" + {"county": "[县区]", "prefecture": "市", "township": "(?:[镇乡]|街道)",
                                         "department": "[局委]"}[level], text)
         if m:
             out.append(_cand(full, "meta.admin_level", level, m.start(), m.end(), "我县/全市 …", 0.6, method="inferred"))
@@ -227,17 +267,19 @@ def _year(ctx: Context, out: list[Candidate]) -> None:
 
 
 def _published_on(ctx: Context, out: list[Candidate]) -> None:
-    full, text = ctx.full, ctx.full.text
-    # published_on: crawler header, page header, or a date alone on a line (the signature)
-    m = re.search(r"(?:发布(?:时间|日期)|时间|日期)\s*:\s*((?:19|20)\d{2})-(\d{1,2})-(\d{1,2})", text)
-    if m:
-        out.append(_cand(full, "meta.published_on", f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}",
-                         m.start(1), m.end(3), "发布时间", 0.9))
-    else:
-        m = re.search(r"(?m)^\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$", text)
-        if m:
-            out.append(_cand(full, "meta.published_on", f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}",
-                             m.start(1), m.end(3), "date line", 0.75))
+    """The sign-off date, else a header's, else a date on a line of its own (see rules.dates)."""
+    full = ctx.full
+    d = dates.signoff(full.text)
+    if d is not None:
+        out.append(_cand(full, "meta.published_on", d.iso, d.start, d.end, "sign-off date", 0.8))
+        return
+    d = dates.header(full.text)
+    if d is not None:
+        out.append(_cand(full, "meta.published_on", d.iso, d.start, d.end, "header date", 0.85))
+        return
+    d = dates.alone(full.text)
+    if d is not None:
+        out.append(_cand(full, "meta.published_on", d.iso, d.start, d.end, "date line", 0.75))
 
 
 def _province(ctx: Context, out: list[Candidate]) -> None:
@@ -292,9 +334,16 @@ def _doc_type(ctx: Context, out: list[Candidate], title: tuple | None) -> None:
         out.append(Candidate(path="meta.doc_type", value="other", method="inferred", confidence=0.6,
                              reasons=[NOT_A_REPORT], note=why_not))
         out.append(Candidate(path="note", value=why_not, method="note"))  # the report's notes say why
-    elif "总结" in t or re.search(r"工作总结", head):
+    elif "总结" in t or re.search(r"工作总结|自查报告", t or head):
         out.append(Candidate(path="meta.doc_type", value="work_summary", method="inferred", confidence=0.7,
                              note="title words"))
+    elif LETTER.search(t):
+        out.append(Candidate(path="meta.doc_type", value="other", method="inferred", confidence=0.6,
+                             note="a letter (…的函)"))
+    elif not t and (m := SELF_NAMED.search(head)) and not re.search(r"年度报告|年报|信息公开|政务公开", m.group()):
+        # untitled, and it names itself a 工作报告 (现将一年来的工作报告如下), not a 年度报告: a work summary
+        out.append(Candidate(path="meta.doc_type", value="work_summary", method="inferred", confidence=0.6,
+                             note="names itself a work report"))
     else:  # the genre: a yearly report on disclosure work, whatever its title says
         out.append(Candidate(path="meta.doc_type", value="annual_report", method="inferred", confidence=0.7,
                              note="title words"))

@@ -27,6 +27,11 @@ from extractor.rules.common import (
 COUNT = r"\s*(?:条|件|起|宗|个|次|篇|份|项|期|场|人次|名|人)"
 
 
+def zgap(n: int) -> str:
+    """Up to n characters inside one comma clause of a zero statement (、 and 和 join what it negates)."""
+    return r"[^。;!?\n|,\d]{0," + str(n) + r"}?"
+
+
 @dataclass(frozen=True)
 class Rule:
     path: str
@@ -45,6 +50,9 @@ def R(path: str, pattern: str, **kw: object) -> Rule:
 
 _APPEAL_WORDS = re.compile(r"复议|诉讼|举报|投诉|申诉")
 _NOT_DISCLOSURE_REQUEST = re.compile(r"审批|咨询|信访|行政许可|办件")
+_DISCLOSURE_ZERO = re.compile(NEG + r"(?:发生)?(?:因|涉及|关于|针对)(?:政府)?信息公开")
+# a running total since some date, not the year's: 截至目前累计主动公开…, 建站以来累计发布…
+_RUNNING = re.compile(r"(?:截至|截止|至今|以来|历年)" + r"[^。;!?\n]{0,20}?累计|累计至今")
 
 RULES: list[Rule] = [
     # ---- requests (依申请公开)
@@ -57,6 +65,8 @@ RULES: list[Rule] = [
       zero=True, unless=_APPEAL_WORDS, note="未收到 … 申请"),
     R("requests.received", r"申请" + gap(12) + r"(?:人次|件数|数量|数)(?:均)?为零", zero=True, unless=_APPEAL_WORDS,
       note="申请 … 为零"),
+    R("requests.received", NEG + gap(6) + r"(?:依申请公开|申请公开|公开申请)(?:政府信息)?(?:的)?(?:事项|情况|信息|业务)",
+      zero=True, unless=_APPEAL_WORDS, note="没有依申请公开事项"),
     R("requests.in_person", r"(?:当面|现场)申请\s*(?:数)?\s*" + NUM + COUNT),
     R("requests.fax", r"传真申请\s*(?:数)?\s*" + NUM + COUNT),
     R("requests.online", r"(?:网上|网络|在线|电子邮件)申请\s*(?:数)?\s*" + NUM + COUNT),
@@ -80,10 +90,10 @@ RULES: list[Rule] = [
       kind="yuan", zero=True, requires=re.compile(r"信息公开|收费"), unless=re.compile(r"减免税|税"),
       note="没有 … 收费及减免"),
     # ---- appeals
-    R("appeals.reconsideration_total", NEG + gap(22) + r"行政复议", zero=True, note="没有 … 行政复议"),
+    R("appeals.reconsideration_total", NEG + zgap(22) + r"行政复议", zero=True, note="没有 … 行政复议"),
     R("appeals.reconsideration_total", r"行政复议(?:案件|申请)?(?:共|数量)?\s*" + NUM + r"\s*(?:件|起|宗|个)",
       note="行政复议 N件"),
-    R("appeals.litigation_total", NEG + gap(30) + r"诉讼", zero=True, note="没有 … 诉讼"),
+    R("appeals.litigation_total", NEG + zgap(30) + r"诉讼", zero=True, note="没有 … 诉讼"),
     R("appeals.litigation_total", r"行政诉讼(?:案件)?(?:共|数量)?\s*" + NUM + r"\s*(?:件|起|宗|个)", note="行政诉讼 N件"),
     R("appeals.complaints", NEG + gap(22) + r"(?:举报|投诉)", zero=True, requires=re.compile(r"信息公开"),
       unless=re.compile(r"咨询"), note="没有 … 举报投诉"),
@@ -123,9 +133,16 @@ _CHANNELS: list[tuple[str, re.Pattern[str]]] = [
     ("proactive.wechat", re.compile(r"微信|公众号")),
     ("proactive.website", re.compile(r"网站|门户|网页|政府网|网上公开|网站群")),
 ]
+# verb … 信息 N条: 主动公开政府信息1280条, 主动公开政府工作信息、动态755多条, 主动公开政府信息件数为123件, 信息数22条,
+# 发布新闻、文件、通知等信息733条, 发布信息公开152条; and the verb after: …等信息主动公开201条. Not a request's 依申请公开.
 _PUBLISHED = re.compile(
-    r"(?:主动公开|公开|发布|公布|刊登|推送)(?:了)?" + cgap(14) + r"信息(?:共|总数|总量|达|为)?\s*" + NUM + r"\s*条"
+    r"(?<!申请)(?:主动公开|公开|发布|公布|刊登|推送)(?:了)?" + gap(30) + r"信息(?:公开)?(?:[、和及与][\u4e00-\u9fff]{1,4})?"
+    r"(?:共|总数|总量|达|为|数|件数|条数)?(?:为|达)?\s*" + NUM + r"\s*[条件]"
 )
+_PUBLISHED_AFTER = re.compile(r"信息(?:共)?(?:主动)?公开(?:了)?(?:共)?\s*" + NUM + r"\s*[条件]")
+# a rate, not the year's count: 日均发布信息3条, 每周更新2条
+_RATE = re.compile(r"日均|每日|每天|平均每|每周|每月|周均|月均|每年")
+_COUNT_ITEMS = re.compile(r"\d\s*[条件]")
 # a channel and its count in one clause, the verb straight before the number: 政府网站公开10489条, 政务微博发布486条
 _CHANNEL_COUNT = re.compile(
     r"(?P<ch>政府网站|门户网站|网站|政府网|政府公报|公报|政务微博|微博|政务微信|微信公众号|公众号|微信)(?:上)?"
@@ -141,12 +158,16 @@ def _in_open_parenthesis(s: str) -> bool:
 
 def _published(ctx: Context) -> Iterator[Candidate]:
     text = ctx.body.text
-    for m in _PUBLISHED.finditer(text):
+    matches = sorted([*_PUBLISHED.finditer(text), *_PUBLISHED_AFTER.finditer(text)], key=lambda m: m.start())
+    for m in matches:
         if ctx.in_table(m.start()):
             continue
         s0, _ = sentence_bounds(text, m.start(), m.end())
         c0 = clause_start(text, m.start(), "。;!?\n,、")
         clause = text[c0 : m.end()]
+        comma_clause = text[clause_start(text, m.start(), "。;!?\n,"):m.end()]
+        if _RATE.search(comma_clause) or _RUNNING.search(comma_clause):
+            continue  # a daily or weekly rate, or a running total since some date, is not the year's count
         titles = ctx.enclosing_titles(m.start())
         # The channel is the last channel word before the number, in the clause or the section title.
         path = None
@@ -160,7 +181,10 @@ def _published(ctx: Context) -> Iterator[Candidate]:
             # the channel named earlier in the sentence, with no other count of items in between
             head = text[s0:c0]
             last = max(((cm.start(), cm.end(), p) for p, rx in _CHANNELS for cm in rx.finditer(head)), default=None)
-            if last and not re.search(r"\d\s*条", head[last[1] :]):
+            between = head[last[1]:] if last else ""
+            counts = [k for k in _COUNT_ITEMS.finditer(between)
+                      if not _RATE.search(between[clause_start(between, k.start(), "。;!?\n,"):k.start()])]
+            if last and not counts:
                 path = last[2]
                 best = last[0] + s0 - c0  # may be negative: the keyword sits before the clause
                 kw_abs = s0 + last[0]
@@ -174,7 +198,8 @@ def _published(ctx: Context) -> Iterator[Candidate]:
             sentence_head = text[s0 : m.start()]
             matched = text[m.start() : m.end()]
             stated_total = "主动公开" in clause and not re.search(r"其他|应主动公开", clause)
-            stated_total = stated_total or (bool(_TOTAL_HINT.search(clause)) and "政府信息" in matched)
+            stated_total = stated_total or (bool(_TOTAL_HINT.search(clause))
+                                            and ("政府信息" in matched or "信息公开" in matched))
             after = text[m.end() : m.end() + 3]
             if (not stated_total or _SUBSET_HINT.search(clause) or "其中" in sentence_head
                     or after.startswith((",占", "占")) or _in_open_parenthesis(sentence_head)):
@@ -185,6 +210,23 @@ def _published(ctx: Context) -> Iterator[Candidate]:
         c = candidate_from_view(ctx.body, path, start, m.end(), "int", "sentence", "published N条", 0.8)
         if c is not None:
             yield c
+
+
+_KIND_WORD = {"appeals.reconsideration_total": "复议", "appeals.litigation_total": "诉讼"}
+
+
+def _other_cases(sentence: str, matched: str, path: str) -> bool:
+    """A count of appeals not about disclosure: its own words do not say 信息公开, and the same sentence says that no
+    appeal of this kind concerned disclosure."""
+    word = _KIND_WORD.get(path)
+    if word is None or re.search(r"信息公开", matched):
+        return False
+    for z in _DISCLOSURE_ZERO.finditer(sentence):
+        clause_end = re.search(r"[,。;!?\n]", sentence[z.end():])
+        clause = sentence[z.start(): z.end() + (clause_end.start() if clause_end else len(sentence))]
+        if word in clause:
+            return True
+    return False
 
 
 def _apply(ctx: Context, rule: Rule) -> Iterator[Candidate]:
@@ -207,6 +249,9 @@ def _apply(ctx: Context, rule: Rule) -> Iterator[Candidate]:
             continue
         if not rule.zero and rule.path.startswith("requests.received") and _NOT_DISCLOSURE_REQUEST.search(sentence):
             continue
+        if not rule.zero and rule.path.startswith("appeals.") and _other_cases(sentence, text[m.start():m.end()],
+                                                                                rule.path):
+            continue  # 受理行政复议1起…，没有因政府信息公开而被提起的行政复议: the counts are the agency's other cases
         yield c
 
 
@@ -225,10 +270,39 @@ def _channel_counts(ctx: Context) -> Iterator[Candidate]:
 EXTRACTORS: list[Callable[[Context], Iterator[Candidate]]] = [_published, _channel_counts]
 
 
+# every request answered: 均已按时答复, 全部按时答复完毕, 均按时办结 (within two sentences of the count)
+_ALL_ANSWERED = re.compile(r"(?:均已|全部|均|都已?|已全部)(?:依法)?(?P<ontime>按时|按期|及时)?(?:予以|给予|进行了?)?(?:答复|办结|处理)")
+_FOLLOWS = 2  # sentences
+
+
+def _all_answered(ctx: Context, out: list[Candidate]) -> Iterator[Candidate]:
+    """A received count followed by 均已按时答复: the handled (and on-time) counts are the received one, inferred
+    (no number states them), and under the review threshold: a person confirms the back-reference."""
+    text = ctx.body.text
+    received = [c for c in out if c.path == "requests.received" and c.value and c.method == "sentence"]
+    if len(received) != 1 or any(c.path == "requests.handled_total" for c in out):
+        return
+    c = received[0]
+    if c.span is None:
+        return
+    after = ctx.body.view_index(c.span[1])  # the view position just past the count
+    end = after
+    for _ in range(_FOLLOWS):
+        end = sentence_bounds(text, min(end + 1, len(text)), min(end + 1, len(text)))[1]
+    m = _ALL_ANSWERED.search(text, after, end)
+    if m is None or _APPEAL_WORDS.search(text[after:m.end()]):
+        return
+    note = f"{text[m.start():m.end()]}: every request received ({c.value}) answered"
+    yield Candidate(path="requests.handled_total", value=c.value, method="inferred", confidence=0.6, note=note)
+    if m.group("ontime"):
+        yield Candidate(path="requests.completed_on_time", value=c.value, method="inferred", confidence=0.6, note=note)
+
+
 def extract(ctx: Context) -> list[Candidate]:
     out: list[Candidate] = []
     for rule in RULES:
         out.extend(_apply(ctx, rule))
     for fn in EXTRACTORS:
         out.extend(fn(ctx))
+    out.extend(_all_answered(ctx, out))
     return out

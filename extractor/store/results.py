@@ -4,7 +4,8 @@ A result is committed per report, in one transaction with its field values and i
 keyed by (report id, configuration hash). A run over inputs that were partly done skips every report
 already done under the same configuration; a changed file has another id and a changed configuration
 another hash, so either is redone. Only fields that are not empty are stored: a field with no row is
-null, unverified, with no evidence, exactly as a fresh result would have it.
+null, unverified, with no evidence, exactly as a fresh result would have it. The routing is the review's
+(`Routing`, handed to the store by whoever builds it: `extractor.review.routing.routed_store`); the store runs it.
 """
 
 from __future__ import annotations
@@ -22,23 +23,26 @@ from typing import Any
 
 from extractor import __version__
 from extractor.core.schema import nest, report_model
-from extractor.pipeline import ReportResult
-from extractor.reconcile import REVIEW_THRESHOLD, FieldResult
+from extractor.store.review import ReviewRows, Routing
+from extractor.store.shapes import FieldLike, ResultLike
 
-_EMPTY = FieldResult("").as_dict()
 WITH_VALUES = "('done', 'model_failed')"  # result statuses that hold field values (a failed one holds none)
+PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # extractor/
+
+
+def _sources() -> list[str]:
+    """Every module of the package, in a fixed order."""
+    return [os.path.join(d, f) for d, _, files in sorted(os.walk(PACKAGE)) for f in sorted(files) if f.endswith(".py")]
 
 
 @functools.cache
 def code_version() -> str:
-    """The package version plus a hash of its source: a changed pattern is a changed configuration."""
-    root = os.path.dirname(os.path.abspath(__file__))
+    """The package version plus a hash of its source (every module, not only the store's): a changed pattern is a
+    changed configuration."""
     h = hashlib.sha256()
-    for d, _, files in sorted(os.walk(root)):
-        for f in sorted(files):
-            if f.endswith(".py"):
-                with open(os.path.join(d, f), "rb") as fh:
-                    h.update(f.encode() + b"\0" + fh.read())
+    for path in _sources():
+        with open(path, "rb") as fh:
+            h.update(os.path.basename(path).encode() + b"\0" + fh.read())
     return f"{__version__}+{h.hexdigest()[:10]}"
 
 
@@ -71,6 +75,12 @@ def loads(s: str | None) -> Any:
     return None if s is None else json.loads(s)
 
 
+@functools.cache
+def _empty(cls: type) -> dict[str, Any]:
+    """What a field of this kind says when it says nothing (a fresh one): such a field is not stored."""
+    return cls("").as_dict()  # type: ignore[no-any-return]
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -88,12 +98,41 @@ class Run:
     config_hash: str
 
 
-class Store:
-    """Writes and reads results over one connection (used from one thread)."""
+@dataclass(frozen=True)
+class RunInfo:
+    """A stored run, as the export names it."""
 
-    def __init__(self, con: sqlite3.Connection, threshold: float = REVIEW_THRESHOLD) -> None:
+    id: int
+    backend: str
+    model: str | None
+    config_hash: str
+
+
+@dataclass(frozen=True)
+class ResultKey:
+    """Which stored result: a report under a configuration."""
+
+    report_id: str
+    config_hash: str
+
+
+class Store:
+    """Writes and reads results over one connection (used from one thread).
+
+    `routing` routes each saved result's fields into the review queue, in the transaction that commits it
+    (`extractor.review.routing.routed_store` builds a store with it); a store without one reads, and refuses to
+    save a result, whose review items would otherwise go stale."""
+
+    def __init__(self, con: sqlite3.Connection, threshold: float | None = None, routing: Routing | None = None) -> None:
         self.con = con
         self.threshold = threshold
+        self.routing = routing
+        self.review = ReviewRows(con)
+
+    def _router(self) -> tuple[Routing, float]:
+        if self.routing is None or self.threshold is None:
+            raise TypeError("this Store has no review routing: build it with extractor.review.routing.routed_store")
+        return self.routing, self.threshold
 
     # runs ---------------------------------------------------------------------------------------
     def start_run(self, cfg: dict[str, Any]) -> Run:
@@ -120,8 +159,13 @@ class Store:
         with self.con:
             self.con.execute("UPDATE runs SET finished = ?, status = ? WHERE id = ?", (time.time(), status, run.id))
 
-    def runs(self) -> list[sqlite3.Row]:
-        return list(self.con.execute("SELECT * FROM runs ORDER BY id"))
+    def run_info(self, run_id: int | None = None) -> RunInfo | None:
+        """Run `run_id`, or the latest run; None if there is no such run."""
+        if run_id is None:
+            row = self.con.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        else:
+            row = self.con.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return None if row is None else RunInfo(row["id"], row["backend"], row["model"], row["config_hash"])
 
     # results ------------------------------------------------------------------------------------
     def done(self, report_id: str, run: Run) -> bool:
@@ -129,30 +173,31 @@ class Store:
                                (report_id, run.config_hash)).fetchone()
         return row is not None
 
-    def save(self, run: Run, result: ReportResult) -> None:
+    def save(self, run: Run, result: ResultLike) -> None:
         """One report's result, its field values and its review routing, in one transaction."""
-        from extractor.review.queue import route
-
+        routing, threshold = self._router()
         doc = result.doc
         now = time.time()
-        rows = []
-        for path, r in result.catalogued().items():
-            d = r.as_dict()
-            if d == _EMPTY:
-                continue
-            span = r.span or (None, None)
-            rows.append((doc.id, run.config_hash, run.id, path, dumps(r.value), r.evidence, span[0], span[1],
-                         int(r.approximate), d["confidence"], r.status, dumps(r.reasons), r.method,
-                         dumps(r.alternatives)))
+        rows = [self._value_row(doc.id, run, path, r) for path, r in result.catalogued().items()]
         with self.con:
             self._upsert_report(doc.id, doc.sha256, doc.path, doc.encoding, doc.media_type, now)
             self.seen_at(doc.id, doc.path, now)
             self.con.execute("DELETE FROM field_values WHERE report_id = ? AND config_hash = ?", (doc.id, run.config_hash))
-            self.con.executemany("INSERT INTO field_values VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            self.con.executemany("INSERT INTO field_values VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", filter(None, rows))
             self.con.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?, NULL, ?, ?, ?)",
                              (doc.id, run.config_hash, run.id, now, result.status, result.backend, dumps(result.notes),
-                              self.threshold))
-            route(self.con, run.id, result, self.threshold, now)
+                              threshold))
+            routing.route(self.review, run.id, result, threshold, now)
+
+    @staticmethod
+    def _value_row(report_id: str, run: Run, path: str, r: FieldLike) -> tuple[Any, ...] | None:
+        """A field's row in field_values, or None for an empty field (not stored: a missing row reads back as one)."""
+        d = r.as_dict()
+        if d == _empty(type(r)):
+            return None
+        span = r.span or (None, None)
+        return (report_id, run.config_hash, run.id, path, dumps(r.value), r.evidence, span[0], span[1],
+                int(r.approximate), d["confidence"], r.status, dumps(r.reasons), r.method, dumps(r.alternatives))
 
     def routed_with(self, report_id: str, cfg_hash: str) -> float | None:
         """The review threshold a stored result's items were routed with (None: not known, routed before it was kept)."""
@@ -163,16 +208,13 @@ class Store:
     def reroute(self, run: Run, record: dict[str, Any], original_path: str) -> None:
         """Route a stored result's review items again under this store's threshold, from its stored confidences
         (nothing re-extracted), so the run's summary, its CSV and the queue agree."""
-        from extractor.export import field_results
-        from extractor.ingest.read import load
-        from extractor.review.queue import route
-
-        result = ReportResult(load(original_path), record["backend"], field_results(record))
+        routing, threshold = self._router()
+        result = routing.restore(record, original_path)
         now = time.time()
         with self.con:
-            route(self.con, run.id, result, self.threshold, now)
+            routing.route(self.review, run.id, result, threshold, now)
             self.con.execute("UPDATE results SET routed_threshold = ? WHERE report_id = ? AND config_hash = ?",
-                             (self.threshold, record["id"], run.config_hash))
+                             (threshold, record["id"], run.config_hash))
 
     def save_failure(self, run: Run, path: str, report_id: str | None, error: str) -> None:
         if report_id is None:
@@ -189,14 +231,11 @@ class Store:
             (rid, sha, os.path.abspath(path), encoding, media, now))
 
     def seen_at(self, report_id: str, path: str, now: float | None = None) -> None:
-        """Record that an input path holds this report (every path is kept: two files, one content)."""
+        """Record that an input path holds this report (every path is kept: two files, one content); inside the
+        caller's transaction."""
         now = time.time() if now is None else now
         self.con.execute("INSERT INTO report_paths VALUES (?,?,?,?) ON CONFLICT(report_id, path) DO UPDATE SET"
                          " last_seen = excluded.last_seen", (report_id, os.path.abspath(path), now, now))
-
-    def paths_of(self, report_id: str) -> list[str]:
-        return [r[0] for r in self.con.execute("SELECT path FROM report_paths WHERE report_id = ? ORDER BY first_seen,"
-                                               " path", (report_id,))]
 
     # reading back -------------------------------------------------------------------------------
     def fields(self, report_id: str, cfg_hash: str) -> dict[str, dict[str, Any]]:
@@ -222,13 +261,16 @@ class Store:
                 "fields": nest(self.fields(report_id, cfg_hash))}
         return report_model().model_validate(data).model_dump(mode="json")
 
-    def latest_results(self, cfg_hash: str | None = None) -> Iterator[sqlite3.Row]:
+    def latest_results(self, cfg_hash: str | None = None) -> Iterator[ResultKey]:
         """Per report, its most recent result with values (or the one under `cfg_hash`): done, or model_failed (the
         rules' values, flagged by the record's status)."""
         if cfg_hash:
-            yield from self.con.execute(f"SELECT * FROM results WHERE status IN {WITH_VALUES} AND config_hash = ?"
-                                        " ORDER BY report_id", (cfg_hash,))
-            return
-        yield from self.con.execute(
-            f"SELECT r.* FROM results r WHERE r.status IN {WITH_VALUES} AND r.ts = (SELECT MAX(ts) FROM results x"
-            f" WHERE x.report_id = r.report_id AND x.status IN {WITH_VALUES}) GROUP BY r.report_id ORDER BY r.report_id")
+            rows = self.con.execute(f"SELECT report_id, config_hash FROM results WHERE status IN {WITH_VALUES}"
+                                    " AND config_hash = ? ORDER BY report_id", (cfg_hash,))
+        else:
+            rows = self.con.execute(
+                f"SELECT r.report_id, r.config_hash FROM results r WHERE r.status IN {WITH_VALUES} AND r.ts = (SELECT"
+                f" MAX(ts) FROM results x WHERE x.report_id = r.report_id AND x.status IN {WITH_VALUES})"
+                " GROUP BY r.report_id ORDER BY r.report_id")
+        for row in rows:
+            yield ResultKey(row["report_id"], row["config_hash"])

@@ -1,7 +1,7 @@
 """Cells back from flattened table rows, using the table's own arithmetic. Pure: no I/O.
 
 A naive HTML-to-text crawl runs a row's cells together (`本年新收…数量640020470` is 64|0|0|2|0|4|70).
-A row is a list of tokens (digit runs between separators, with their view offsets); a token holds one
+A row is a list of tokens (digit runs between separators, with their offsets); a token holds one
 or more cells, a *pinned* token (a `|` cell, a blank cell) exactly one. `split_row` enumerates every
 way to cut the tokens into the row's cells that satisfies the row's sums (a total equals the sum of its
 parts); a cell never has a leading zero unless it is `0`, and a `-` always starts a cell.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 MAX_CELL_DIGITS = 9
@@ -28,19 +29,22 @@ class TooManySplits(Exception):
 @dataclass(frozen=True)
 class Token:
     text: str  # digits, optionally a leading '-' or a decimal part; '' for a blank cell
-    start: int  # view offsets of the token
+    start: int  # offsets of the token in the text the run came from
     end: int
     pinned: bool = False  # exactly one cell
 
 
 @dataclass(frozen=True)
-class Cell:
+class CellValue:
+    """A cell cut from a run: its value and where its characters are."""
+
     value: int | float | None
-    start: int | None  # view offsets of the cell's characters; None for a blank cell
+    start: int | None  # offsets of the cell's characters in the text the run came from (a blank cell: where it is;
+    # None when a cell has no place, e.g. a row the reader filled in)
     end: int | None
 
 
-RowSplit = tuple[Cell, ...]
+RowSplit = tuple[CellValue, ...]
 Sum = tuple[int, tuple[int, ...]]  # (index of the total cell, indices of its parts)
 
 _TOKEN_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
@@ -85,9 +89,9 @@ def _value(s: str) -> int | float:
     return float(s) if "." in s else int(s)
 
 
-def token_cell(t: Token) -> Cell:
+def token_cell(t: Token) -> CellValue:
     """A token read as exactly one cell (a blank token is a null cell)."""
-    return Cell(_value(t.text), t.start, t.end) if t.text else Cell(None, None, None)
+    return CellValue(_value(t.text), t.start, t.end) if t.text else CellValue(None, t.start, t.end)
 
 
 def _cell_ok(s: str) -> bool:
@@ -99,7 +103,7 @@ def _cell_ok(s: str) -> bool:
     return body == "0" or body[0] != "0" or body.startswith("0.")
 
 
-def split_row(tokens: list[Token], n: int, sums: list[Sum] = (), max_solutions: int = MAX_SOLUTIONS,
+def split_row(tokens: list[Token], n: int, sums: Sequence[Sum] = (), max_solutions: int = MAX_SOLUTIONS,
               negative_cols: frozenset[int] = frozenset()) -> list[RowSplit]:
     """Every way to read `tokens` as `n` cells satisfying `sums`.
 
@@ -107,68 +111,100 @@ def split_row(tokens: list[Token], n: int, sums: list[Sum] = (), max_solutions: 
     Raises TooManySplits past `max_solutions` readings or MAX_NODES search steps: a partial list of
     readings must never be mistaken for all of them. Only cells in `negative_cols` (本年增/减) may be negative.
     """
-    totals = {t: parts for t, parts in sums}
-    sols: list[RowSplit] = []
     if len(tokens) > n or not tokens:
-        return sols
+        return []
     if len(tokens) == n:  # one cell per token: nothing to split (decimals and commas are safe here)
         cells = tuple(token_cell(t) for t in tokens)
         signs_ok = all(not t.text.startswith("-") or i in negative_cols for i, t in enumerate(tokens))
         if signs_ok and all(t.pinned or not t.text or _cell_ok(t.text.replace(",", "")) for t in tokens) \
                 and sums_ok(cells, sums):
-            sols.append(cells)
-        return sols
+            return [cells]
+        return []
     if any("." in t.text or "," in t.text for t in tokens if not t.pinned):
-        return sols  # run-together decimals cannot be cut safely
+        return []  # run-together decimals cannot be cut safely
 
+    search = _Search(n, sums, max_solutions, negative_cols)
     # The last cell is usually a row total and a suffix of the last token: fixing it first gives a budget
     # (parts are never negative here) that prunes the search from exponential to small.
-    last_parts = set(totals.get(n - 1, ()))
-    budget_ok = bool(last_parts) and not any(t.text.startswith("-") for t in tokens)
+    budget_ok = bool(search.last_parts) and not any(t.text.startswith("-") for t in tokens)
+    last = tokens[-1]
+    if budget_ok and not last.pinned and len(tokens) < n:
+        for L in range(1, min(len(last.text), MAX_CELL_DIGITS) + 1):
+            piece = last.text[len(last.text) - L :]
+            if not _cell_ok(piece):
+                continue
+            value = _value(piece)
+            search.tail_cell = CellValue(value, last.end - L, last.end)
+            head = last.text[: len(last.text) - L]
+            toks = tokens[:-1] + ([Token(head, last.start, last.end - L)] if head else [])
+            search.dfs(0, 0, [], toks, n - 1, float(value))
+        return search.sols
+    search.dfs(0, 0, [], tokens, n, None)
+    return search.sols
 
-    nodes = [0]
 
-    def dfs(ti: int, pos: int, cells: list[Cell], toks: list[Token], n_cells: int, budget: float | None) -> None:
-        nodes[0] += 1
-        if len(sols) > max_solutions or nodes[0] > MAX_NODES:
-            raise TooManySplits(f"more than {max_solutions} readings or {MAX_NODES} steps")
+class _Search:
+    """The depth-first search of `split_row`: cells placed left to right, each cut pruned by the sums."""
+
+    def __init__(self, n: int, sums: Sequence[Sum], max_solutions: int, negative_cols: frozenset[int]) -> None:
+        self.n = n
+        self.sums = sums
+        self.totals = {t: parts for t, parts in sums}
+        self.max_solutions = max_solutions
+        self.negative_cols = negative_cols
+        self.last_parts = set(self.totals.get(n - 1, ()))
+        self.sols: list[RowSplit] = []
+        self.nodes = 0
+        self.tail_cell: CellValue | None = None  # the last cell, fixed before the search (a budget for the parts)
+
+    def dfs(self, ti: int, pos: int, cells: list[CellValue], toks: list[Token], n_cells: int,
+            budget: float | None) -> None:
+        self.nodes += 1
+        if len(self.sols) > self.max_solutions or self.nodes > MAX_NODES:
+            raise TooManySplits(f"more than {self.max_solutions} readings or {MAX_NODES} steps")
         k = len(cells)
         if ti == len(toks):
             if k == n_cells:
-                finish(cells)
+                self.finish(cells)
             return
         if k == n_cells:
             return
         tok = toks[ti]
         if tok.pinned:
-            if tok.text.startswith("-") and k not in negative_cols:
+            if tok.text.startswith("-") and k not in self.negative_cols:
                 return
             c = token_cell(tok)
-            if k in totals and not _one_sum_ok(cells + [c], k, totals[k]):
+            if k in self.totals and not _one_sum_ok(cells + [c], k, self.totals[k]):
                 return
-            dfs(ti + 1, 0, cells + [c], toks, n_cells, budget)
+            self.dfs(ti + 1, 0, cells + [c], toks, n_cells, budget)
             return
+        for length, c in self._pieces(tok, pos, cells, toks[ti + 1 :], n_cells, budget):
+            if pos + length == len(tok.text):
+                self.dfs(ti + 1, 0, cells + [c], toks, n_cells, budget)
+            else:
+                self.dfs(ti, pos + length, cells + [c], toks, n_cells, budget)
+
+    def _pieces(self, tok: Token, pos: int, cells: list[CellValue], later: list[Token], n_cells: int,
+                budget: float | None) -> Iterator[tuple[int, CellValue]]:
+        """(length, cell) for each cell the rest of `tok` (from `pos`) can start with, shortest first, that can
+        still lead to a reading."""
+        k = len(cells)
         rest = tok.text[pos:]
-        later = toks[ti + 1 :]
         # cells still to place after this one must fit the characters left, and every later token needs one
         min_after = len(later)
         max_after_later = sum(1 if t.pinned else len(t.text.replace("-", "")) for t in later)
-        if k in totals and all(cells[i].value is not None for i in totals[k]):
-            want = str(sum(cells[i].value for i in totals[k]))  # type: ignore[misc]
-            lengths = [len(want)] if rest.startswith(want) else []
-        else:
-            neg = 1 if rest.startswith("-") else 0
-            lengths = list(range(1 + neg, min(len(rest), MAX_CELL_DIGITS + neg) + 1))
-        spent = sum(cells[i].value or 0 for i in last_parts if i < k) if budget is not None else 0
+        lengths = self._lengths(rest, cells)
+        spent = sum(cells[i].value or 0 for i in self.last_parts if i < k) if budget is not None else 0
         tail_all_parts = False
-        if budget is not None and k in last_parts:
+        chars_later = 0
+        if budget is not None and k in self.last_parts:
             # a part is at most the budget left, and the cells left must be able to add up to it
             lengths = [L for L in lengths if L <= len(str(int(budget - spent)))]
-            tail_all_parts = all(i in last_parts for i in range(k, n_cells))
+            tail_all_parts = all(i in self.last_parts for i in range(k, n_cells))
             chars_later = sum(len(t.text) for t in later)
         for L in lengths:
             piece = rest[:L]
-            if not _cell_ok(piece) or (piece.startswith("-") and k not in negative_cols):
+            if not _cell_ok(piece) or (piece.startswith("-") and k not in self.negative_cols):
                 continue
             left_here = len(rest) - L
             cells_after = n_cells - k - 1
@@ -177,65 +213,63 @@ def split_row(tokens: list[Token], n: int, sums: list[Sum] = (), max_solutions: 
                     continue
             elif cells_after < min_after + 1 or cells_after > left_here + max_after_later:
                 continue
-            c = Cell(_value(piece), tok.start + pos, tok.start + pos + L)
-            if budget is not None and k in last_parts and spent + c.value > budget:  # type: ignore[operator]
-                break  # longer pieces are larger still
-            if tail_all_parts and cells_after:
-                left = budget - spent - c.value  # type: ignore[operator]
-                chars = left_here + chars_later
-                if left == 0:
-                    if chars != cells_after:
-                        continue
-                elif chars > cells_after * len(str(int(left))):
-                    continue  # too many digits left: some cell would exceed what is left of the total
-                elif left >= cells_after * 10 ** (chars - cells_after + 1):
-                    continue  # too few digits left to reach the total
-            if k in totals and not _one_sum_ok(cells + [c], k, totals[k]):
+            value = _value(piece)
+            if budget is not None and k in self.last_parts and spent + value > budget:
+                return  # longer pieces are larger still
+            if budget is not None and tail_all_parts and cells_after \
+                    and not _can_add_up(budget - spent - value, left_here + chars_later, cells_after):
                 continue
-            if left_here == 0:
-                dfs(ti + 1, 0, cells + [c], toks, n_cells, budget)
-            else:
-                dfs(ti, pos + L, cells + [c], toks, n_cells, budget)
-
-    def finish(cells: list[Cell]) -> None:
-        if len(cells) == n and sums_ok(tuple(cells), sums):
-            sols.append(tuple(cells))
-        elif len(cells) == n - 1 and tail_cell is not None:
-            full = tuple(cells) + (tail_cell,)
-            if sums_ok(full, sums):
-                sols.append(full)
-
-    tail_cell: Cell | None = None
-    last = tokens[-1]
-    if budget_ok and not last.pinned and len(tokens) < n:
-        for L in range(1, min(len(last.text), MAX_CELL_DIGITS) + 1):
-            piece = last.text[len(last.text) - L :]
-            if not _cell_ok(piece):
+            c = CellValue(value, tok.start + pos, tok.start + pos + L)
+            if k in self.totals and not _one_sum_ok(cells + [c], k, self.totals[k]):
                 continue
-            tail_cell = Cell(_value(piece), last.end - L, last.end)
-            head = last.text[: len(last.text) - L]
-            toks = tokens[:-1] + ([Token(head, last.start, last.end - L)] if head else [])
-            dfs(0, 0, [], toks, n - 1, float(tail_cell.value))  # type: ignore[arg-type]
-        return sols
-    dfs(0, 0, [], tokens, n, None)
-    return sols
+            yield L, c
+
+    def _lengths(self, rest: str, cells: list[CellValue]) -> list[int]:
+        """How many characters the next cell can take: a total's own digits once its parts are placed."""
+        k = len(cells)
+        if k in self.totals:
+            parts = [cells[i].value for i in self.totals[k]]
+            if all(v is not None for v in parts):
+                want = str(sum(v for v in parts if v is not None))
+                return [len(want)] if rest.startswith(want) else []
+        neg = 1 if rest.startswith("-") else 0
+        return list(range(1 + neg, min(len(rest), MAX_CELL_DIGITS + neg) + 1))
+
+    def finish(self, cells: list[CellValue]) -> None:
+        if len(cells) == self.n and sums_ok(tuple(cells), self.sums):
+            self.sols.append(tuple(cells))
+        elif len(cells) == self.n - 1 and self.tail_cell is not None:
+            full = tuple(cells) + (self.tail_cell,)
+            if sums_ok(full, self.sums):
+                self.sols.append(full)
 
 
-def _one_sum_ok(cells: list[Cell], total: int, parts: tuple[int, ...]) -> bool:
+def _can_add_up(left: float, chars: int, cells: int) -> bool:
+    """Whether `cells` cells written with `chars` digits in all can add up to `left`."""
+    if left == 0:
+        return chars == cells
+    if chars > cells * len(str(int(left))):
+        return False  # too many digits left: some cell would exceed what is left of the total
+    return bool(left < cells * 10 ** (chars - cells + 1))  # else too few digits left to reach the total
+
+
+def _one_sum_ok(cells: list[CellValue], total: int, parts: tuple[int, ...]) -> bool:
+    want = cells[total].value
     vals = [cells[i].value for i in parts]
-    if cells[total].value is None or any(v is None for v in vals):
+    if want is None or any(v is None for v in vals):
         return True
-    return abs(sum(vals) - cells[total].value) < 1e-9  # type: ignore[arg-type, operator]
+    return abs(sum(v for v in vals if v is not None) - want) < 1e-9
 
 
-def sums_ok(cells: tuple[Cell, ...], sums: list[Sum]) -> bool:
+def sums_ok(cells: tuple[CellValue, ...], sums: Sequence[Sum]) -> bool:
     """Every row sum holds (a sum with a blank cell cannot be checked and passes)."""
     return all(_one_sum_ok(list(cells), t, parts) for t, parts in sums)
 
 
 @dataclass(frozen=True)
 class Identity:
-    """For every column in `cols`: sum of rows `lhs` == sum of rows `rhs` (a template identity)."""
+    """For every column in `cols`: sum of rows `lhs` == sum of rows `rhs` (a `spec.ColumnSum` over the rows and
+    column indices of a table being read)."""
 
     name: str
     lhs: tuple[str, ...]
@@ -253,7 +287,7 @@ class Identity:
             vals_r = [_cell_value(table, r, c) for r in self.rhs]
             if any(v is None for v in vals_l + vals_r):
                 continue
-            if abs(sum(vals_l) - sum(vals_r)) > 1e-9:  # type: ignore[arg-type]
+            if abs(sum(v for v in vals_l if v is not None) - sum(v for v in vals_r if v is not None)) > 1e-9:
                 bad.append(c)
         return bad
 

@@ -17,7 +17,8 @@ from extractor.text.script import fold_char
 # Whole lines that are site chrome, crawler headers, download-site notices or wiki footers.
 CHROME_LINE = re.compile(
     r"^\s*(?:"
-    r"(?:标题|发布时间|发布日期|文号|发布机构|栏目|原文链接|本地目录|索引号|主题分类|成文日期|信息来源|来源|所属机构|生效时间|浏览次数)\s*:"
+    r"(?:标题|发布时间|发布日期|公开日期|时间|文号|发布机构|栏目|原文链接|本地目录|索引号|主题分类|成文日期|信息来源|来源|所属机构|生效时间|浏览次数"
+    r"|访问地址|来源网站|一级类别|二级类别|附件链接|网址|链接)\s*:"
     r"|页面链接与图片详见|=+\s*正文\s*=+\s*$|您好,?\s*今天是|网站支持IPv6|欢迎访问|温馨提示|网站客服|当前位置\s*:"
     r"|\d+\.\s*(?:部分包含|本文档由|下载前请|下载文档时|如果您对本文档)"
     r"|(?:相关词条|热门词条|联络我们|联系我们|返回顶部|打印本页|关闭窗口|附件下载|分享到|扫一扫|【打印】|【关闭】)\s*$"
@@ -183,6 +184,18 @@ def find_soft_wraps(original: str) -> list[tuple[int, int, str]]:
     return drops
 
 
+# A pinyin gloss after a character, as mirrored traditional pages print them: 鎮(zhèn), 報(bào), 改進(jìn). One syllable
+# of lowercase letters, at most one tone mark and ü, right after a CJK character, in ASCII or full-width brackets.
+_GLOSS = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff])[(（]"
+                    r"(?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}[)）]")
+
+
+def find_glosses(original: str) -> list[tuple[int, int, str]]:
+    """Inline pinyin glosses: left out of every view (the original keeps them; spans map through), so that
+    鄉(xiāng)長 reads as 乡长. A gloss carries a tone mark, so a toneless (abc) is never taken for one."""
+    return [(m.start(), m.end(), "pinyin_gloss") for m in _GLOSS.finditer(original)]
+
+
 @dataclass
 class Cleaned:
     full: View  # everything, folded (meta reads crawler headers from here)
@@ -190,8 +203,9 @@ class Cleaned:
 
 
 def clean(original: str) -> Cleaned:
-    drops = find_chrome(original) + find_duplicates(original) + find_soft_wraps(original)
-    return Cleaned(full=build_view(original), body=build_view(original, _merge(drops)))
+    glosses = find_glosses(original)
+    drops = find_chrome(original) + find_duplicates(original) + find_soft_wraps(original) + glosses
+    return Cleaned(full=build_view(original, glosses), body=build_view(original, _merge(drops)))
 
 
 def _merge(ranges: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

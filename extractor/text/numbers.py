@@ -7,6 +7,7 @@ Chinese numerals, 万/亿/千, thousands separators, percentages, negatives, app
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -169,3 +170,32 @@ def values_equal(a: object, b: object) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and not isinstance(b, bool):
         return abs(float(a) - float(b)) < 1e-6 * max(1.0, abs(float(a)))
     return a == b
+
+
+# Dates: 2015-07-27, 2015/7/27, 2015.7.27, 2015年7月27日, and in Chinese numerals 二○一二年二月二十日.
+_CN = "〇○零一二两三四五六七八九十"
+DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-年./]\s*(?P<m>\d{1,2})\s*[-月./]\s*(?P<d>\d{1,2})(?!\d)(?:\s*[日号])?"
+                  rf"|(?P<cy>[二][{_CN}]{{3}})\s*年\s*(?P<cm>[{_CN}]{{1,3}})\s*月\s*(?P<cd>[{_CN}]{{1,3}})\s*日")
+
+
+@dataclass(frozen=True)
+class Date:
+    iso: str  # YYYY-MM-DD
+    start: int
+    end: int
+
+
+def dates(text: str) -> list[Date]:
+    """Every valid calendar date in the (folded) text, in order."""
+    out = []
+    for m in DATE.finditer(text):
+        if m.group("y"):
+            y, mo, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
+        else:
+            y, mo, d = (parse_cn_numeral(m.group(g)) or 0 for g in ("cy", "cm", "cd"))
+        try:
+            iso = datetime.date(y, mo, d).isoformat()
+        except ValueError:
+            continue
+        out.append(Date(iso, m.start(), m.end()))
+    return out

@@ -1,0 +1,95 @@
+"""Routing a result's fields into the review queue: which fields, in what order, in what state.
+
+A field enters the queue when it is not verified/derived, when its confidence is under the threshold,
+or when a check failed (`FieldResult.needs_review`). Items are ordered by what matters most: conflicts,
+ambiguous readings, failed checks and reopened decisions first, then low confidence, then the rest.
+
+A re-run updates every item of its report: an item whose decision replaced another machine value than
+the one now given reopens (first in the queue, showing both); one whose machine value came back to the
+one its decision replaced is decided again; an undecided item the machine now vouches for closes.
+The store runs the routing inside the transaction that commits the result (`routed_store`).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from extractor.export import field_results
+from extractor.ingest import load
+from extractor.pipeline import ReportResult
+from extractor.reconcile import REVIEW_THRESHOLD, FieldResult
+from extractor.store.results import Store
+from extractor.store.review import MachineSays, ReviewRows, canon
+from extractor.store.shapes import FieldLike, ResultLike
+
+CONTEXT_CHARS = 120
+HARD_FAILURES = {"sum_mismatch", "percent_mismatch", "source_disagrees", "backends_disagree", "identity_failed",
+                 "other_witness_unverified"}
+PRIORITY_NAMES = {0: "conflict, ambiguity or failed check", 1: "low confidence", 2: "other"}
+
+
+def priority(r: FieldLike, threshold: float) -> int:
+    reasons = set(r.reasons)
+    if r.status in ("conflict", "ambiguous") or reasons & HARD_FAILURES or any(x.startswith("identity:") for x in reasons):
+        return 0
+    return 1 if r.confidence < threshold else 2
+
+
+def snippet(original: str, span: list[int] | tuple[int, int], label: str) -> dict[str, Any]:
+    s, e = span
+    return {"label": label, "before": original[max(0, s - CONTEXT_CHARS):s], "text": original[s:e],
+            "after": original[e:e + CONTEXT_CHARS], "span": [s, e]}
+
+
+def context(original: str, r: FieldLike) -> list[dict[str, Any]]:
+    """The source around the field's evidence and around every alternative's (both sides of a conflict)."""
+    out = []
+    if r.span and 0 <= r.span[0] <= r.span[1] <= len(original):
+        out.append(snippet(original, r.span, "evidence"))
+    for a in r.alternatives:
+        sp = a.get("span")
+        if sp and 0 <= sp[0] <= sp[1] <= len(original) and list(sp) != list(r.span or []):
+            who = a.get("backend") or a.get("method") or "alternative"
+            out.append(snippet(original, sp, f"{who} says {json.dumps(a.get('value'), ensure_ascii=False)}"))
+    return out
+
+
+def machine_says(original: str, r: FieldLike) -> MachineSays:
+    return MachineSays(r.value, r.status, round(r.confidence, 3), r.reasons, r.evidence, r.span, r.alternatives,
+                       context(original, r))
+
+
+class Router:
+    """The queue's routing, as the store runs it (`extractor.store.review.Routing`)."""
+
+    def route(self, rows: ReviewRows, run_id: int, result: ResultLike, threshold: float, now: float) -> None:
+        """Update the report's review items after a (re-)run; called inside the store's transaction."""
+        rid = result.doc.id
+        fields = result.catalogued()
+        need = {p for p, r in fields.items() if r.needs_review(threshold)}
+        items = rows.item_ids(rid)
+        replaced = rows.replaced(rid)
+        for path in sorted(need | set(items)):
+            r: FieldLike = fields.get(path) or FieldResult(path)
+            prio = priority(r, threshold)
+            says = machine_says(result.doc.original, r)
+            if path not in items:
+                rows.add(rid, path, "open", prio, says, run_id, now)
+                continue
+            if path in replaced:
+                changed = canon(replaced[path]) != canon(r.value)
+                state, prio = ("reopened", 0) if changed else ("decided", prio)
+            else:
+                state = "open" if path in need else "closed"  # closed: the machine now vouches for it
+            rows.update(items[path], state, prio, says, run_id, now)
+
+    def restore(self, record: dict[str, Any], original_path: str) -> ResultLike:
+        """A stored result as a result again: its fields from the record, its report read again for the context."""
+        return ReportResult(load(original_path), record["backend"], field_results(record))
+
+
+def routed_store(con: sqlite3.Connection, threshold: float = REVIEW_THRESHOLD) -> Store:
+    """A store that routes every result it saves into the review queue under `threshold`."""
+    return Store(con, threshold, Router())

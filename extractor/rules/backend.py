@@ -1,0 +1,56 @@
+"""The `rules` backend: tables and sentence patterns only; deterministic, offline, the embedded default."""
+
+from __future__ import annotations
+
+import re
+
+from extractor.backends import Backend, Note, Proposal
+from extractor.core.candidates import Candidate
+from extractor.core.document import Document
+from extractor.rules import assessment, legacy_table, meta, narrative
+from extractor.rules.common import Context
+from extractor.template import read as standard_table
+from extractor.text.clean import Cleaned
+
+STANDARD_MARKERS = re.compile(r"本年新收政府信息公开申请数量|收到和处理政府信息公开申请情况")
+
+
+class RulesBackend(Backend):
+    """Tables and sentence patterns only: deterministic, offline, the embedded default."""
+
+    name = "rules"
+
+    def propose(self, doc: Document, cleaned: Cleaned) -> Proposal:
+        out = self._candidates(cleaned)
+        return Proposal([c for c in out if c.method != "note"], [Note(str(c.value)) for c in out if c.method == "note"])
+
+    def _candidates(self, cleaned: Cleaned) -> list[Candidate]:
+        ctx = Context(cleaned)
+        about = meta.extract(ctx)  # reads no table region: safe before the tables mark theirs
+        if any(c.path == "meta.doc_type" and meta.NOT_A_REPORT in c.reasons for c in about):
+            # not a disclosure report (a 404 page, a news item, ...): doc_type = other and why, every other field
+            # empty, rather than values read out of a text that is not one
+            return [c for c in about if c.path in ("meta.doc_type", "note")]
+        table = legacy_table.extract(ctx)  # first: it marks the table region the prose patterns skip
+        std = standard_table.extract(ctx)
+        out = table + std + narrative.extract(ctx) + about + assessment.extract(ctx)
+        if STANDARD_MARKERS.search(cleaned.body.text):
+            fmt, note = "standard_table", "national template table headers"
+        elif len({c.path for c in table}) >= 3:
+            fmt, note = "legacy_table", "old statistics table rows"
+        else:
+            fmt, note = "narrative", "no table found"
+        out.append(Candidate(path="meta.format", value=fmt, method="inferred", confidence=0.85, note=note))
+        return out
+
+    def warm(self) -> None:
+        """The patterns, dictionaries and reconcile over one report of each format (and one in traditional script)."""
+        from extractor.evaluation.corpus import FORMATS, report, to_traditional
+        from extractor.ingest import from_text
+        from extractor.pipeline import process
+
+        text = ""
+        for fmt in FORMATS:
+            text = report(0, fmt=fmt).text
+            process(from_text(text), self)
+        process(from_text(to_traditional(text)), self)

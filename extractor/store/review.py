@@ -1,0 +1,210 @@
+"""The review queue's tables: review items (one per report and field) and the decisions made on them.
+
+Reading and writing only. Which fields enter the queue, in what order and in what state, is decided in
+`extractor.review`; the rows here keep what they are told. Writes made while routing a result run in the
+caller's transaction (the store's, with the result itself); a decision commits at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from extractor.store.shapes import ResultLike
+
+
+def canon(v: Any) -> str:
+    """A queue value as JSON, with 12.0 and 12 the same (yuan values may come either way): how item values and
+    decisions are stored, and how two of them are compared."""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return json.dumps(v, ensure_ascii=False, sort_keys=True)
+
+
+def _loads(s: str | None) -> Any:
+    return None if s is None else json.loads(s)
+
+
+def _text(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision as stored (the latest on a field is the one that applies)."""
+
+    id: int
+    item_id: int
+    report_id: str
+    path: str
+    action: str  # accept | value | null
+    value: Any
+    machine_value: Any  # the machine's value it replaced
+    reviewer: str
+    ts: float
+    note: str | None
+
+    @classmethod
+    def of(cls, row: sqlite3.Row) -> Decision:
+        return cls(row["id"], row["item_id"], row["report_id"], row["path"], row["action"], _loads(row["value"]),
+                   _loads(row["machine_value"]), row["reviewer"], row["ts"], row["note"])
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """A review item as stored, its JSON decoded, with its report's source path and its latest decision."""
+
+    id: int
+    report_id: str
+    report_path: str
+    path: str
+    state: str
+    priority: int
+    value: Any
+    status: str
+    confidence: float
+    reasons: list[str]
+    evidence: str | None
+    alternatives: list[dict[str, Any]]
+    context: list[dict[str, Any]]
+    decision: Decision | None
+
+
+@dataclass(frozen=True)
+class MachineSays:
+    """What the machine says now about an item's field: written into the item on every (re-)routing."""
+
+    value: Any
+    status: str
+    confidence: float
+    reasons: list[str]
+    evidence: str | None
+    span: tuple[int, int] | None
+    alternatives: list[dict[str, Any]]
+    context: list[dict[str, Any]]  # {label, before, text, after, span}: the source around each piece of evidence
+
+    def columns(self) -> tuple[Any, ...]:
+        s, e = self.span if self.span else (None, None)
+        return (canon(self.value), self.status, self.confidence, _text(self.reasons), self.evidence, s, e,
+                _text(self.alternatives), _text(self.context))
+
+
+_ITEMS = "SELECT i.*, r.path AS report_path FROM review_items i LEFT JOIN reports r ON r.id = i.report_id"
+
+
+class ReviewRows:
+    """The review_items and decisions tables over one connection (used from one thread)."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+
+    # routing (inside the caller's transaction) --------------------------------------------------------
+    def item_ids(self, report_id: str) -> dict[str, int]:
+        """The report's items: field path -> item id."""
+        return {r["path"]: r["id"] for r in self.con.execute("SELECT id, path FROM review_items WHERE report_id = ?",
+                                                             (report_id,))}
+
+    def replaced(self, report_id: str) -> dict[str, Any]:
+        """Per decided field of the report, the machine value its latest decision replaced."""
+        return {r["path"]: _loads(r["machine_value"]) for r in self.con.execute(
+            "SELECT path, machine_value FROM decisions d WHERE report_id = ? AND id = (SELECT MAX(id) FROM decisions x"
+            " WHERE x.report_id = d.report_id AND x.path = d.path)", (report_id,))}
+
+    def add(self, report_id: str, path: str, state: str, priority: int, machine: MachineSays, run_id: int,
+            now: float) -> None:
+        self.con.execute("INSERT INTO review_items (report_id, path, state, priority, value, status, confidence, reasons,"
+                         " evidence, span_start, span_end, alternatives, context, run_id, updated, created)"
+                         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         (report_id, path, state, priority, *machine.columns(), run_id, now, now))
+
+    def update(self, item_id: int, state: str, priority: int, machine: MachineSays, run_id: int, now: float) -> None:
+        self.con.execute("UPDATE review_items SET state = ?, priority = ?, value = ?, status = ?, confidence = ?,"
+                         " reasons = ?, evidence = ?, span_start = ?, span_end = ?, alternatives = ?, context = ?,"
+                         " run_id = ?, updated = ? WHERE id = ?", (state, priority, *machine.columns(), run_id, now, item_id))
+
+    # reading the queue ----------------------------------------------------------------------------
+    def select(self, states: tuple[str, ...], field: str | None = None, report: str | None = None,
+               reason: str | None = None, limit: int | None = None) -> list[StoredItem]:
+        """Items in these states, most important first (priority, then confidence); `field` is a path or a prefix,
+        `report` an id prefix or part of the report's path, `reason` a reason code or a status."""
+        where, args = [f"i.state IN ({','.join('?' * len(states))})"], list(states)
+        if field:
+            where.append("(i.path = ? OR i.path LIKE ?)")
+            args += [field, field.rstrip(".*") + ".%"]
+        if report:
+            where.append("(i.report_id LIKE ? OR r.path LIKE ?)")
+            args += [report + "%", f"%{report}%"]
+        if reason:
+            where.append("(i.reasons LIKE ? OR i.status = ?)")
+            args += [f'%"{reason}%', reason]
+        sql = f"{_ITEMS} WHERE {' AND '.join(where)} ORDER BY i.priority, i.confidence, i.report_id, i.path"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [self._item(row) for row in self.con.execute(sql, args)]
+
+    def get(self, item_id: int) -> StoredItem | None:
+        row = self.con.execute(f"{_ITEMS} WHERE i.id = ?", (item_id,)).fetchone()
+        return None if row is None else self._item(row)
+
+    def _item(self, row: sqlite3.Row) -> StoredItem:
+        return StoredItem(row["id"], row["report_id"], row["report_path"] or "", row["path"], row["state"],
+                          row["priority"], _loads(row["value"]), row["status"], row["confidence"],
+                          _loads(row["reasons"]) or [], row["evidence"], _loads(row["alternatives"]) or [],
+                          _loads(row["context"]) or [], self.latest_decision(row["report_id"], row["path"]))
+
+    def latest_decision(self, report_id: str, path: str) -> Decision | None:
+        """The latest decision on a field (one item per report and field; the lookup uses the decisions index)."""
+        row = self.con.execute("SELECT * FROM decisions WHERE report_id = ? AND path = ? ORDER BY id DESC LIMIT 1",
+                               (report_id, path)).fetchone()
+        return None if row is None else Decision.of(row)
+
+    def latest_decisions(self) -> dict[tuple[str, str], Decision]:
+        """The latest decision per (report, field)."""
+        return {(d.report_id, d.path): d for d in map(Decision.of, self.con.execute("SELECT * FROM decisions ORDER BY id"))}
+
+    def open_paths(self, states: tuple[str, ...]) -> dict[str, list[str]]:
+        """Per report, the fields whose items are in these states."""
+        out: dict[str, list[str]] = {}
+        for row in self.con.execute(f"SELECT report_id, path FROM review_items WHERE state IN ({','.join('?' * len(states))})",
+                                    states):
+            out.setdefault(row["report_id"], []).append(row["path"])
+        return out
+
+    def state_counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for (state,) in self.con.execute("SELECT state FROM review_items"):
+            out[state] = out.get(state, 0) + 1
+        return out
+
+    def decision_count(self) -> int:
+        return int(self.con.execute("SELECT COUNT(*) FROM decisions").fetchone()[0])
+
+    def source_path(self, report_id: str) -> str | None:
+        """Where the report was last read (absolute), if it is known."""
+        row = self.con.execute("SELECT path FROM reports WHERE id = ?", (report_id,)).fetchone()
+        return None if row is None else row["path"]
+
+    # deciding -------------------------------------------------------------------------------------
+    def decide(self, item: StoredItem, action: str, value: Any, reviewer: str, note: str | None, state: str) -> None:
+        """Record a decision on an item (the value decided and the machine's it replaces) and set the item's state;
+        committed at once."""
+        with self.con:
+            self.con.execute("INSERT INTO decisions (item_id, report_id, path, action, value, machine_value, reviewer, ts,"
+                             " note) VALUES (?,?,?,?,?,?,?,?,?)",
+                             (item.id, item.report_id, item.path, action, canon(value), canon(item.value), reviewer,
+                              time.time(), note))
+            self.con.execute("UPDATE review_items SET state = ?, updated = ? WHERE id = ?", (state, time.time(), item.id))
+
+
+class Routing(Protocol):
+    """How a result's fields are routed into the queue (`extractor.review.routing` provides it). The store runs it
+    inside the transaction that commits the result, so a result and its routing are committed together."""
+
+    def route(self, rows: ReviewRows, run_id: int, result: ResultLike, threshold: float, now: float) -> None: ...
+
+    def restore(self, record: dict[str, Any], original_path: str) -> ResultLike:
+        """A stored result (its per-report record) as a result again, with its report read from `original_path`."""
+        ...
