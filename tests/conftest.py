@@ -16,6 +16,15 @@ def bundled_reports() -> list[str]:
     return sorted(glob.glob(os.path.join(GOLD, "*", "reports", "*.txt")))
 
 
+def report_files(*sets: str) -> list[str]:
+    """Every report file of the bundled sets (seed, dev): what `extractor run gold/<set>/reports` reads."""
+    return sorted(p for s in sets for p in glob.glob(os.path.join(GOLD, s, "reports", "*")) if os.path.isfile(p))
+
+
+N_BUNDLED = len(report_files("seed", "dev"))  # reports in gold/seed/reports and gold/dev/reports
+N_DEV = len(report_files("dev"))
+
+
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     real_connect = socket.socket.connect

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from extractor.cli.app import app
 
-from .conftest import GOLD
+from .conftest import GOLD, N_DEV
 from .fake_openai import FakeOpenAI
 from .test_model_path import Oracle
 
@@ -49,7 +49,7 @@ def test_a_batch_run_gives_the_records_of_a_live_run_without_a_live_call(oracle,
         assert f"{calls} answers cached, 0 to be asked live" in output
         assert batch_rows == rows
         again, _ = run(tmp_path, "batch", "--batch")  # done: nothing collected, nothing submitted
-        assert "reports done: 0  skipped (done before): 6" in again
+        assert f"reports done: 0  skipped (done before): {N_DEV}" in again
         assert fake.api_calls.count(("POST", "/v1/batches")) == 1 and fake.requests == []
 
 
@@ -117,6 +117,6 @@ def test_without_waiting_a_run_submits_and_stops_and_the_same_command_later_fini
         assert first.exit_code == 0 and "1 batch(es) still running" in first.output, first.output
         assert "reports done" not in first.output and fake.requests == []
         second = CliRunner().invoke(app, args)  # later: the batch is done, its answers cached, the run finished
-        assert second.exit_code == 0 and "reports done: 6" in second.output, second.output
+        assert second.exit_code == 0 and f"reports done: {N_DEV}" in second.output, second.output
         assert fake.api_calls.count(("POST", "/v1/batches")) == 1 and fake.requests == []
         assert sorted((tmp_path / "b" / "results.jsonl").read_text(encoding="utf-8").splitlines()) == rows

@@ -11,7 +11,7 @@ from extractor.ingest.decode import decode
 from extractor.ingest.html import html_to_text
 from extractor.ingest.read import load
 
-from .conftest import GOLD
+from .conftest import GOLD, N_BUNDLED
 
 SEED = os.path.join(GOLD, "seed", "reports", "000_8dca62f7a151a3a2.txt")
 
@@ -121,7 +121,7 @@ def test_every_bundled_report_runs_and_validates(tmp_path):
     assert res.exit_code == 0, res.output
     assert (out / "errors.txt").read_text(encoding="utf-8") == ""
     rows = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(rows) == 11
+    assert len(rows) == N_BUNDLED
     ambiguous = [json.loads(r)["fields"]["proactive"]["normative_documents"] for r in rows
                  if "008_" in json.loads(r)["path"]]
     assert ambiguous[0]["status"] == "ambiguous" and ambiguous[0]["value"] is None

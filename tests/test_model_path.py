@@ -19,7 +19,7 @@ from extractor.llm.transport import ModelSettings, Transport
 from extractor.pipeline import process
 from extractor.store.db import CallLog, connect
 
-from .conftest import GOLD, bundled_reports
+from .conftest import GOLD, N_BUNDLED, N_DEV, bundled_reports
 from .fake_openai import FakeOpenAI
 
 CHUNK_RE = re.compile(r"\[(C\d+)\]\n(.*?)\n\[/\1\]", re.S)
@@ -80,9 +80,9 @@ def test_whole_pipeline_against_the_fake_server(oracle, tmp_path, monkeypatch):
         assert res.exit_code == 0, res.output
         assert "backend: openai" in res.output
         first = len(fake.requests)
-        assert first >= 11 * 3  # --ask all: a call per group with relevant passages
+        assert first >= N_BUNDLED * 3  # --ask all: a call per group with relevant passages
         rows = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
-        assert len(rows) == 11 and all(r["backend"] == "openai" for r in rows)
+        assert len(rows) == N_BUNDLED and all(r["backend"] == "openai" for r in rows)
         agree = sum("backends_agree" in f["reasons"] for r in rows for g in r["fields"].values() for f in g.values()
                     if isinstance(f, dict) and "reasons" in f)
         assert agree > 50
@@ -99,13 +99,13 @@ def test_whole_pipeline_against_the_fake_server(oracle, tmp_path, monkeypatch):
         # a second identical run skips every report done under the same configuration
         res2 = CliRunner().invoke(app, args)
         assert res2.exit_code == 0, res2.output
-        assert "reports done: 0  skipped (done before): 11" in res2.output
+        assert f"reports done: 0  skipped (done before): {N_BUNDLED}" in res2.output
         assert len(fake.requests) == first and CallLog(connect(db)).totals()["cache_hits"] == 0
         rows2 = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
         assert sorted(map(json.dumps, rows2)) == sorted(map(json.dumps, rows))  # the same records, from the store
         # redone with --force, every call is answered from the cache: zero HTTP calls
         res3 = CliRunner().invoke(app, [*args, "--force"])
-        assert res3.exit_code == 0 and "reports done: 11" in res3.output, res3.output
+        assert res3.exit_code == 0 and f"reports done: {N_BUNDLED}" in res3.output, res3.output
         assert len(fake.requests) == first
         log = CallLog(connect(db)).totals()
         assert log["cache_hits"] == log["ok"] == first
@@ -270,7 +270,7 @@ def test_shards_share_the_bound_and_change_no_value(oracle, tmp_path, monkeypatc
             res = CliRunner().invoke(app, ["run", os.path.join(GOLD, "dev", "reports"), "--out", str(tmp_path / w),
                                            "--db", str(tmp_path / f"{w}.db"), "--no-progress", "--ask", "all",
                                            "--workers", w, "--concurrency", "3"])
-            assert res.exit_code == 0 and "reports done: 6" in res.output, res.output
+            assert res.exit_code == 0 and f"reports done: {N_DEV}" in res.output, res.output
             records[w] = sorted((tmp_path / w / "results.jsonl").read_text(encoding="utf-8").splitlines())
         assert fake.max_in_flight == 3
         assert records["1"] == records["3"]
@@ -301,7 +301,7 @@ def test_a_model_worker_that_dies_fails_its_reports_and_the_run_goes_on(oracle, 
         assert killed and res.exit_code == 1
         done = int(re.search(r"reports done: (\d+)", res.output).group(1))
         failed = int(re.search(r"failed: (\d+)", res.output).group(1))
-        assert failed >= 1 and done + failed == 11
+        assert failed >= 1 and done + failed == N_BUNDLED
         assert res.output.count("model worker process died (exit code -9)") == failed
         again = CliRunner().invoke(app, args)  # the failed reports are redone, the others skipped
         assert again.exit_code == 0, again.output

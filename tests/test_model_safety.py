@@ -282,13 +282,13 @@ def test_failed_model_calls_are_not_results_and_are_retried(tmp_path):
         assert res.returncode == 1, res.stdout + res.stderr
         assert "model failed: 1" in res.stdout
         rows = rows_of(out)
-        assert len(rows) == 11
+        assert len(rows) == len(bundled_reports())
         failed = [r for r in rows if r["status"] == "model_failed"]
         assert len(failed) == 1 and any("failed after 4 HTTP attempt(s)" in n for n in failed[0]["notes"])
         failing.clear()  # the server is well again
         again = cli(args, env)
         assert again.returncode == 0, again.stdout + again.stderr
-        assert "reports done: 1  skipped (done before): 10" in again.stdout
+        assert f"reports done: 1  skipped (done before): {len(bundled_reports()) - 1}" in again.stdout
         assert all(r["status"] == "done" for r in rows_of(out))
 
 
@@ -355,9 +355,10 @@ def test_adversarial_models_over_all_bundled_reports(adversary, tmp_path):
         res = cli(["run", str(src), "--out", str(out), "--no-progress", "--ask", "all", "--workers", "2"],
                   model_env(fake, db))
         assert res.returncode == 0, res.stdout + res.stderr
-        assert "reports done: 11" in res.stdout and "failed: 0" in res.stdout
+        n = len(bundled_reports())
+        assert f"reports done: {n}" in res.stdout and "failed: 0" in res.stdout
         rows = rows_of(out)
-        assert len(rows) == 11 and all(r["status"] == "done" for r in rows)
+        assert len(rows) == n and all(r["status"] == "done" for r in rows)
         assert adversary is KeyEcho or adv.planted
         assert wrong_verified(rows, adv.planted) == []
         if adversary is adversaries.FollowsInjection:

@@ -21,7 +21,7 @@ from extractor.review.queue import Queue, ReviewError, parse_value
 from extractor.review.routing import routed_store
 from extractor.store.db import connect
 
-from .conftest import GOLD, bundled_reports
+from .conftest import GOLD, N_BUNDLED, bundled_reports
 
 ALL = [os.path.join(GOLD, "seed", "reports"), os.path.join(GOLD, "dev", "reports")]
 
@@ -95,7 +95,7 @@ def test_interactive_review_end_to_end(tmp_path):
         for fmt in ("jsonl", "csv", "parquet"):
             target = tmp_path / f"data.{fmt}"
             res = CliRunner().invoke(app, ["export", str(target), "--db", str(db)])
-            assert res.exit_code == 0 and "11 report(s)" in res.output, res.output
+            assert res.exit_code == 0 and f"{N_BUNDLED} report(s)" in res.output, res.output
             if fmt == "jsonl":
                 for row in map(json.loads, target.read_text(encoding="utf-8").splitlines()):
                     for p in row["decided"]:

@@ -20,7 +20,7 @@ from extractor.core.catalogue import spec
 from extractor.core.document import Document
 from extractor.core.errors import ConfigError
 from extractor.llm.answers import fields_model, path_of
-from extractor.llm.groups import GROUPS, Group, meaning
+from extractor.llm.groups import GROUPS, Group
 from extractor.llm.passages import Chunk
 from extractor.llm.plan import OPEN_PROMPT, prepare
 from extractor.llm.prompts import Prompt, load_prompt
@@ -74,7 +74,8 @@ class OpenAIBackend(Backend):
     async def apropose(self, doc: Document, cleaned: Cleaned | None = None) -> Proposal:
         plan = prepare(self.rules, self.groups, self.settings.ask, doc, cleaned)
         said = plan.rules
-        title = next((str(c.value) for c in said.candidates if c.path == "meta.title" and c.value), doc.path)
+        # the report's title when the rules found one; never the file's path (a local name is not the report's)
+        title = next((str(c.value) for c in said.candidates if c.path == "meta.title" and c.value), "")
         jobs = [self._ask(doc, load_prompt(a.prompt), a.chunks, title, a.fields) for a in plan.asks]
         out = Proposal(list(said.candidates), list(said.notes), said.reconciled)
         for answered in await asyncio.gather(*jobs):
@@ -110,7 +111,7 @@ class OpenAIBackend(Backend):
         return route.wait(batch.poll, once=not batch.wait)
 
     async def _ask(self, doc: Document, prompt: Prompt, chunks: list[Chunk], title: str, todo: list[str]) -> Proposal:
-        fields = "\n".join(f"- {p.replace('.', '__')}: {meaning(p)}" for p in todo)
+        fields = "、".join(p.replace(".", "__") for p in todo)  # what each means is in the schema: not sent twice
         body = "\n\n".join(f"[{c.id}]\n{c.text}\n[/{c.id}]" for c in chunks)
         system, user = prompt.render(title=title, fields=fields, chunks=body)
         self.chars_sent += len(system) + len(user)
