@@ -45,6 +45,7 @@ eval-html: install
 
 layouts: install
 	$(PY) eval/layouts.py --n 100
+	$(PY) eval/layouts_table2.py --n 100
 
 schema: install
 	$(BIN)/extractor schema

@@ -22,7 +22,8 @@ from extractor.llm.settings import BatchSettings, ModelSettings
 from extractor.text.clean import Cleaned, clean
 
 if TYPE_CHECKING:
-    from extractor.reconcile import FieldResult
+    from extractor.core.result import FieldResult
+    from extractor.reconcile.verification import Verified
     from extractor.store.db import CallLog
 
 ENTRY_POINTS = "extractor.backends"
@@ -52,9 +53,11 @@ class Proposal:
 
     candidates: list[Candidate]
     notes: list[Note] = field(default_factory=list)
-    # `candidates` reconciled already, by a backend that had to weigh them itself (the model path does, to know what
-    # the rules left open); set only when it is exactly `reconcile.merge(candidates)`, so it is not done twice
-    reconciled: dict[str, FieldResult] | None = None
+    # Reconcile's steps already taken, by a backend that had to weigh the candidates itself (the model path does, to
+    # know what the rules left open), so none is done twice: `verified` is exactly `verify_all(candidates)`, and
+    # `decided`, when set, exactly `decide(verified)`
+    verified: Verified | None = None
+    decided: dict[str, FieldResult] | None = None
 
 
 Reports = Callable[[], Iterable[str]]  # the paths of the run's reports not done yet, enumerated afresh at each call

@@ -25,20 +25,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from extractor.core.catalogue import catalogue
+from extractor.core.result import (
+    NOT_A_REPORT,
+    SECTION_NOT_READ,
+    STATED_NOT_READ,
+    TABLE_MISSING,
+    TABLE_NOT_READ,
+    UNREAD,
+    FieldResult,
+)
 from extractor.core.schema import alternative
-from extractor.reconcile import FieldResult
 from extractor.text.clean import Cleaned, View
 from extractor.text.labels import SUBJECT, label, owners, sentence_end, sentence_start
 from extractor.text.numbers import money_multiplier, quantities
 from extractor.text.sections import find_sections
-
-NOT_A_REPORT = "not_a_report"  # rules.meta's reason on doc_type = other
-UNREAD = "unread"
-TABLE_NOT_READ = "table_not_read"
-TABLE_MISSING = "table_missing"
-STATED_NOT_READ = "stated_not_read"
-SECTION_NOT_READ = "section_not_read"
-REASONS = (TABLE_NOT_READ, TABLE_MISSING, STATED_NOT_READ, SECTION_NOT_READ)
 
 REGION_CHARS = 3000  # how far a table's region reaches past its heading, at most
 _DIGIT = re.compile(r"\d")

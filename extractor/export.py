@@ -11,8 +11,8 @@ from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from extractor.core.catalogue import catalogue, paths
+from extractor.core.result import REVIEW_THRESHOLD, FieldResult
 from extractor.core.schema import flatten
-from extractor.reconcile import REVIEW_THRESHOLD, FieldResult
 
 if TYPE_CHECKING:
     from extractor.store.results import Store

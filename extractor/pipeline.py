@@ -1,8 +1,9 @@
 """One report through the stages: ingest -> clean -> backend(s) -> reconcile -> a result record.
 
-Reconcile runs here, once per report: on the backend's candidates, unless the backend had to reconcile exactly
-those already (the model path weighs the rules' candidates to know what to ask; when the model adds none, that
-reconciliation is the result).
+Reconcile runs here, each step once per report: every candidate verified, then the fields decided, unless the
+backend took a step already on exactly these candidates (the model path verifies and decides the rules'
+candidates to know what to ask, then adds the model's answers to the verified set; when the model adds none,
+that decision is the result).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from extractor.backends import Backend, Proposal
 from extractor.core.candidates import Candidate
 from extractor.core.catalogue import catalogue
 from extractor.core.document import Document
+from extractor.core.result import REVIEW_THRESHOLD, FieldResult
 from extractor.core.schema import nest, report_model
 from extractor.coverage import mark_unread
-from extractor.reconcile import REVIEW_THRESHOLD, FieldResult, merge
+from extractor.reconcile import decide, verify_all
 from extractor.text.clean import Cleaned, clean
 
 
@@ -56,8 +58,11 @@ def _result(doc: Document, backend: Backend, proposal: Proposal, cleaned: Cleane
     unnamed = [c for c in candidates if not c.backend]
     for c in unnamed:
         c.backend = backend.name
-    done = proposal.reconciled if not unnamed else None  # reconciled before they were named: not these candidates
-    fields = done if done is not None else merge(candidates, doc.original)
+    # steps taken before the candidates were named were taken on other candidates: done again
+    verified = proposal.verified if not unnamed else None
+    fields = proposal.decided if verified is not None else None
+    if fields is None:
+        fields = decide(verified if verified is not None else verify_all(candidates, doc.original))
     mark_unread(fields, cleaned or clean(doc.original))  # what the report addresses and no reader read
     failed = [n for n in proposal.notes if n.model_failed]
     fatal = next((n.text for n in failed if n.fatal), None)

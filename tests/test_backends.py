@@ -18,7 +18,7 @@ from extractor.cli.app import app
 from extractor.core.candidates import Candidate
 from extractor.core.document import Document
 from extractor.ingest import load
-from extractor.text.clean import Cleaned
+from extractor.text.clean import Cleaned, clean
 
 from .conftest import GOLD, N_DEV, ROOT, bundled_reports
 from .fake_openai import FakeOpenAI
@@ -137,24 +137,45 @@ def test_the_registry_opens_no_database(tmp_path, monkeypatch):
         backends.create("openai")  # a name alone has no endpoint: the command line gives it one
 
 
-def _counting_merges(monkeypatch) -> list[int]:
-    from extractor import pipeline, reconcile
+class Steps:
+    """Counts reconcile's steps: candidates verified (each by identity), and decisions made."""
+
+    def __init__(self) -> None:
+        self.verified: list[int] = []  # id() of every candidate verified
+        self.decided = 0
+
+    def per_report(self) -> tuple[int, int, int]:
+        """(candidates verified, of them distinct, decisions) since the last call."""
+        out = (len(self.verified), len(set(self.verified)), self.decided)
+        self.verified, self.decided = [], 0
+        return out
+
+
+def _counting_steps(monkeypatch) -> Steps:
+    from extractor import pipeline
     from extractor.llm import plan
+    from extractor.reconcile import pick, verification
 
-    calls = [0]
+    steps = Steps()
+    verify, decide = verification.verify, pick.decide
 
-    def merge(cands, original):
-        calls[0] += 1
-        return reconcile.merge(cands, original)
+    def counted_verify(c, original):
+        steps.verified.append(id(c))
+        return verify(c, original)
 
-    monkeypatch.setattr(pipeline, "merge", merge)
-    monkeypatch.setattr(plan, "merge", merge)
-    return calls
+    def counted_decide(verified):
+        steps.decided += 1
+        return decide(verified)
+
+    monkeypatch.setattr(verification, "verify", counted_verify)
+    monkeypatch.setattr(pipeline, "decide", counted_decide)
+    monkeypatch.setattr(plan, "decide", counted_decide)
+    return steps
 
 
 @pytest.mark.parametrize("ask", ["open", "all"])
 def test_reconcile_runs_once_per_report_when_the_model_adds_nothing(monkeypatch, tmp_path, rules_backend, ask):
-    """A model that answers nothing: one reconciliation per report, and the rules' values exactly."""
+    """A model that answers nothing: each candidate verified once, one decision per report, the rules' values."""
     from extractor.llm.settings import ModelSettings
     from extractor.pipeline import process
     from extractor.store.db import CallLog, connect
@@ -162,15 +183,53 @@ def test_reconcile_runs_once_per_report_when_the_model_adds_nothing(monkeypatch,
     with FakeOpenAI(lambda body, fields: {}) as fake:
         s = Settings("openai", ModelSettings(model="m", base_url=fake.base_url, ask=ask, timeout=5.0))
         backend = backends.create(s, CallLog(connect(str(tmp_path / "m.db"))))
-        calls = _counting_merges(monkeypatch)
         for p in bundled_reports():
             doc = load(p)
-            before = calls[0]
-            got = process(doc, backend)
-            assert calls[0] - before == 1, p
             want = process(doc, rules_backend)
+            proposed = len(rules_backend.propose(doc, clean(doc.original)).candidates)
+            steps = _counting_steps(monkeypatch)
+            got = process(doc, backend)
+            assert steps.per_report() == (proposed, proposed, 1), p
+            monkeypatch.undo()
             assert {k: v.as_dict() for k, v in got.fields.items()} == {k: v.as_dict() for k, v in want.fields.items()}
         assert fake.requests  # it was asked, and said nothing
+
+
+def _answers_every_field(body: dict, fields: list[str]) -> dict:
+    """A model that answers every field it is asked about (1, or the passage's first words), quoting the first passage."""
+    from .adversaries import chunks, kinds
+
+    cid, first = chunks(body)[0]
+    value = {"integer": 1, "number": 1.0, "array": [first[:10]]}
+    return {a: {"value": value.get(k, first[:10]), "quote": first[:20], "chunk": cid} for a, k in kinds(body).items()
+            if a in fields}
+
+
+@pytest.mark.parametrize("ask", ["open", "all"])
+def test_each_candidate_is_verified_once_when_the_model_answers(monkeypatch, tmp_path, ask):
+    """The rules' candidates are verified once and the model's answers added to them (ask open: the rules decided
+    once to know what is open, then everything once more; ask all: one decision)."""
+    from extractor.llm.settings import ModelSettings
+    from extractor.pipeline import process
+    from extractor.store.db import CallLog, connect
+
+    with FakeOpenAI(_answers_every_field) as fake:
+        s = Settings("openai", ModelSettings(model="m", base_url=fake.base_url, ask=ask, timeout=5.0))
+        backend = backends.create(s, CallLog(connect(str(tmp_path / "a.db"))))
+        answered = 0
+        for p in bundled_reports():
+            doc = load(p)
+            steps = _counting_steps(monkeypatch)
+            got = process(doc, backend)
+            verified, distinct, decided = steps.per_report()
+            monkeypatch.undo()
+            model = sum(1 for r in got.fields.values() if r.method == "model"
+                        or any(a.get("backend") == "model" for a in r.alternatives))
+            assert verified == distinct, p  # no candidate verified twice
+            if model:
+                answered += 1
+                assert decided == (2 if ask == "open" else 1), p
+        assert answered  # the model's answers were weighed
 
 
 def test_what_the_model_is_asked_has_one_shape(rules_backend):
@@ -182,7 +241,8 @@ def test_what_the_model_is_asked_has_one_shape(rules_backend):
         plan = prepare(rules_backend, GROUPS, ask, doc, None)
         assert isinstance(plan, Plan) and plan.asks and plan.rules.candidates
         assert all(a.chunks and a.fields for a in plan.asks)
-        assert (plan.rules.reconciled is not None) is (ask == "open")  # open: the rules weighed to find what is open
+        assert (plan.rules.verified is not None) is (ask == "open")  # open: the rules weighed to find what is open
+        assert (plan.rules.decided is not None) is (ask == "open")
     assert [a.prompt for a in prepare(rules_backend, GROUPS, "open", doc, None).asks] == [OPEN_PROMPT]
 
 

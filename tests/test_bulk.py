@@ -83,7 +83,7 @@ def test_the_synthetic_corpus_is_scored_by_its_own_gold(tmp_path, rules_backend)
     from extractor.evaluation.evaluate import run_eval
 
     corpus.write(str(tmp_path / "g"), 40, seed=11)
-    summary, _ = run_eval([str(tmp_path / "g")], rules_backend)
+    summary = run_eval([str(tmp_path / "g")], rules_backend).summary
     fmts = {s.fmt for s in summary.scores}
     assert fmts == {"narrative", "legacy_table", "standard_table"}
     assert summary.silent_errors() == []

@@ -9,13 +9,13 @@ from .conftest import GOLD
 
 
 def test_seed_accuracy(rules_backend):
-    summary, _ = run_eval([os.path.join(GOLD, "seed")], rules_backend)
+    summary = run_eval([os.path.join(GOLD, "seed")], rules_backend).summary
     assert len(summary.scores) > 100
     assert summary.accuracy() >= 0.90
 
 
 def test_dev_reports_without_standard_tables(rules_backend):
-    summary, _ = run_eval([os.path.join(GOLD, "dev")], rules_backend)
+    summary = run_eval([os.path.join(GOLD, "dev")], rules_backend).summary
     rows = [r for r in summary.scores if r.fmt != "standard_table"]
     assert len(rows) > 50
     assert summary.accuracy(rows) >= 0.80

@@ -90,7 +90,9 @@ def test_compare_catches_a_worsened_pattern_and_passes_an_unchanged_one(tmp_path
 
 def test_saved_runs_keep_their_configuration_in_the_database_and_as_json(tmp_path, monkeypatch):
     db = tmp_path / "e.db"
-    monkeypatch.chdir(tmp_path)
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "gold").mkdir()  # tmp_path is a project root: --save-file writes its eval/runs/, not the checkout's
+    monkeypatch.chdir(tmp_path / "gold")
     _run("one", "--save-file", db=db)
     from extractor.store.db import connect
 
@@ -111,6 +113,30 @@ def test_the_committed_baseline_gate(monkeypatch):
     assert c["only_a"] == 0 and c["only_b"] == 0  # the baseline covers exactly the bundled gold
     base = load(os.path.join(ROOT, "eval", "baseline.json"))
     assert base.summary["overall"]["silent_errors"] == 0
+
+
+def test_the_gate_runs_from_any_directory_inside_the_checkout(monkeypatch):
+    """The baseline, and the gold directories it names, are found under the project root (the directory holding
+    eval/ and gold/), not the working directory."""
+    monkeypatch.chdir(os.path.join(ROOT, "extractor", "rules"))
+    res = CliRunner().invoke(app, ["eval", "gate", "--json"])
+    assert res.exit_code == 0, res.output
+    c = json.loads(res.output)
+    assert not c["failed"] and c["only_a"] == 0 and c["only_b"] == 0  # every case of the baseline scored again
+
+
+def test_outside_a_checkout_the_eval_says_what_is_missing(tmp_path, monkeypatch):
+    from extractor.evaluation import root
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(root, "_PACKAGE", str(tmp_path / "site" / "extractor"))  # an installed wheel: no eval/ beside it
+    for args, needed in ((["eval", "gate"], "pass --baseline FILE"), (["eval"], "pass --gold DIR"),
+                         (["eval", "update-baseline"], "pass --baseline FILE")):
+        res = CliRunner().invoke(app, args)
+        lines = res.output.strip().splitlines()
+        assert res.exit_code == 2 and len(lines) == 1, res.output
+        assert lines[0].startswith("error: no project root (a directory holding eval/ and gold/)") and needed in lines[0]
+    assert not (tmp_path / "eval").exists()
 
 
 def test_tags_filter_the_cases():
@@ -160,7 +186,7 @@ def test_html_report_is_self_contained_and_renders_without_console_errors(tmp_pa
 def test_summary_round_trips_through_the_saved_file(tmp_path, rules_backend):
     from extractor.evaluation.evaluate import run_eval
 
-    summary, _ = run_eval(ALL, rules_backend)
+    summary = run_eval(ALL, rules_backend).summary
     run = EvalRun.make("x", summary, {"backend": "rules", "code_version": "t"})
     back = load(run.write(str(tmp_path / "x.json")))
     assert back.summary["per_field"] == Summary(summary.scores).as_dict()["per_field"]

@@ -1,7 +1,7 @@
 """The invariant: every verified value's evidence is at its span and re-parses to the value."""
 
 from extractor.core.catalogue import catalogue
-from extractor.reconcile import _norm_text
+from extractor.reconcile.verification import _norm_text
 from extractor.text.numbers import reparse, values_equal
 
 

@@ -200,7 +200,7 @@ def test_utf16_without_a_bom_is_read(tmp_path, enc):
     assert doc.original == REPORT and doc.encoding == enc
     # no ASCII at all (no NUL byte to go by): the genre words still tell UTF-16 from GB18030
     pure = "某县政府信息公开工作年度报告主动公开政府信息三十条收到申请两件"
-    assert decode(pure.encode(enc))[0] == pure
+    assert decode(pure.encode(enc)).text == pure
 
 
 def test_a_stray_nul_byte_is_dropped_and_noted(tmp_path, rules_backend):
@@ -263,7 +263,7 @@ def _doc_type(text: str, suffix: str = ".txt", tmp_path=None):
         p = tmp_path / f"x{suffix}"
         p.write_text(text, encoding="utf-8")
         doc = ingest.load(str(p))
-    return [c for c in meta.extract(Context(clean(doc.original))) if c.path == "meta.doc_type"][0]
+    return [c for c in meta.extract(Context(clean(doc.original))).candidates if c.path == "meta.doc_type"][0]
 
 
 @pytest.mark.parametrize("name", sorted(NON_REPORTS))

@@ -23,7 +23,7 @@ def test_encodings(tmp_path):
         p.write_bytes(text.encode(enc))
         assert load(str(p)).original == text, enc
     big5 = "南山區安監局受理政府信息公開申請0宗".encode("big5")
-    assert decode(big5)[0] == "南山區安監局受理政府信息公開申請0宗"
+    assert decode(big5).text == "南山區安監局受理政府信息公開申請0宗"
 
 
 def test_html_keeps_cells_apart_and_drops_scripts():

@@ -100,7 +100,7 @@ def test_whole_pipeline_against_the_fake_server(oracle, tmp_path, monkeypatch):
         res2 = CliRunner().invoke(app, args)
         assert res2.exit_code == 0, res2.output
         assert f"reports done: 0  skipped (done before): {N_BUNDLED}" in res2.output
-        assert len(fake.requests) == first and CallLog(connect(db)).totals()["cache_hits"] == 0
+        assert len(fake.requests) == first and CallLog(connect(db)).totals().cache_hits == 0
         rows2 = [json.loads(x) for x in (tmp_path / "out" / "results.jsonl").read_text(encoding="utf-8").splitlines()]
         assert sorted(map(json.dumps, rows2)) == sorted(map(json.dumps, rows))  # the same records, from the store
         # redone with --force, every call is answered from the cache: zero HTTP calls
@@ -108,7 +108,7 @@ def test_whole_pipeline_against_the_fake_server(oracle, tmp_path, monkeypatch):
         assert res3.exit_code == 0 and f"reports done: {N_BUNDLED}" in res3.output, res3.output
         assert len(fake.requests) == first
         log = CallLog(connect(db)).totals()
-        assert log["cache_hits"] == log["ok"] == first
+        assert log.cache_hits == log.ok == first
         # the key is never printed or stored
         dump = "\n".join(sqlite3.connect(db).iterdump())
         assert "sk-test-secret-123" not in res.output + res2.output + dump

@@ -90,7 +90,8 @@ def test_template_version_from_wording():
 
 @pytest.fixture(scope="module")
 def dev_scores(rules_backend):
-    summary, results = run_eval([os.path.join(GOLD, "dev")], rules_backend)
+    evaluated = run_eval([os.path.join(GOLD, "dev")], rules_backend)
+    summary, results = evaluated.summary, evaluated.results
     return summary, {os.path.basename(r.doc.path): r for r in results}
 
 

@@ -9,9 +9,9 @@ import random
 import pytest
 
 from extractor.core.catalogue import catalogue
+from extractor.core.result import CHECK_FAILURES, FieldResult
 from extractor.ingest.read import load
 from extractor.pipeline import process
-from extractor.reconcile import CHECK_FAILURES, FieldResult
 from extractor.template import checks, read, synth
 from extractor.template.cells import CellValue
 from extractor.template.spec import APPEALS, NATIONAL, REQUESTS

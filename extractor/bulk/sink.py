@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from extractor.bulk import EndpointError, Outcome, message
+from extractor.core.result import NOT_A_REPORT
 
 if TYPE_CHECKING:
     from extractor.export import Writer
@@ -24,7 +25,6 @@ class Tally:
     not_report: int = 0  # read, and not a disclosure report (meta.doc_type other, not_a_report)
     verified: int = 0
     review: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 class Sink:
@@ -63,7 +63,7 @@ class Sink:
                 t.done += 1
                 t.model_failed += o.result.status == "model_failed"
             doc_type = record["fields"]["meta"]["doc_type"]
-            t.not_report += "not_a_report" in doc_type["reasons"]
+            t.not_report += NOT_A_REPORT in doc_type["reasons"]
             fields = None if o.result is None else o.result.catalogued().values()
             verified, review = self.writer.write(record, fields)
             t.verified += verified

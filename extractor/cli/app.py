@@ -15,10 +15,14 @@ from extractor.cli.common import Db, disk_full_guard, existing_db, fail
 from extractor.core.errors import ConfigError, ExtractorError
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from extractor.backends import Backend as BackendType
     from extractor.backends import Settings
     from extractor.llm.settings import BatchSettings
     from extractor.store.results import Run, Store
+
+    Handler = Callable[[int, FrameType | None], object] | int | None  # a signal's handler, as `signal.signal` takes it
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,  # locals hold keys
                   help="Turn scraped government information-disclosure annual reports into verified rows.")
@@ -164,9 +168,9 @@ class _Stop:
         self.exit_code = 130
         self.deferred = deferred
         self.asked = False
-        self._old: dict[int, object] = {}
+        self._old: dict[int, Handler] = {}
 
-    def _handle(self, signum: int, frame: object) -> None:
+    def _handle(self, signum: int, _frame: object) -> None:
         import signal
 
         self.exit_code = 143 if signum == signal.SIGTERM else 130
@@ -189,7 +193,7 @@ class _Stop:
         import signal
 
         for sig, old in self._old.items():
-            signal.signal(sig, old)  # type: ignore[arg-type]
+            signal.signal(sig, old)
 
 
 def _prefetch(backend: BackendType, batch: BatchSettings, store: Store, run_: Run, out: str, inputs: list[str],
@@ -235,19 +239,18 @@ def logs(
 
     from extractor.store.db import CallLog
 
-    path, con = existing_db(db)
-    log = CallLog(con)
+    run_db = existing_db(db)
+    log = CallLog(run_db.con)
     t = log.totals()
-    table = Table(title=f"model calls in {path}")
+    table = Table(title=f"model calls in {run_db.path}")
     for c in ("id", "report", "prompt", "model", "status", "attempts", "tokens in/out", "ms", "error"):
         table.add_column(c, overflow="fold")
     for r in log.recent(limit):
-        table.add_row(str(r["id"]), r["report_id"] or "", f"{r['prompt_name']} v{r['prompt_version']}", r["model"],
-                      r["status"], str(r["attempts"]), f"{r['tokens_in']}/{r['tokens_out']}", f"{r['latency_ms']:.0f}",
-                      escape(r["error"] or ""))
+        table.add_row(str(r.id), r.report_id or "", f"{r.prompt_name} v{r.prompt_version}", r.model, r.status,
+                      str(r.attempts), f"{r.tokens_in}/{r.tokens_out}", f"{r.latency_ms:.0f}", escape(r.error or ""))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
-    typer.echo(f"calls: {t['calls']}  ok: {t['ok']}  cache hits: {t['cache_hits']}  failed: {t['failed']}  "
-               f"http requests: {t['http_requests']}  tokens in: {t['tokens_in']}  tokens out: {t['tokens_out']}")
+    typer.echo(f"calls: {t.calls}  ok: {t.ok}  cache hits: {t.cache_hits}  failed: {t.failed}  "
+               f"http requests: {t.http_requests}  tokens in: {t.tokens_in}  tokens out: {t.tokens_out}")
 
 
 @app.command()

@@ -8,7 +8,8 @@ import inspect
 import os
 import sqlite3
 from collections.abc import Callable
-from typing import Annotated, Any, NoReturn, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, NoReturn, ParamSpec, TypeVar
 
 import typer
 
@@ -16,7 +17,8 @@ from extractor.core.errors import ExtractorError, disk_full
 
 Db = Annotated[str | None, typer.Option("--db", help="Run database (default $EXTRACTOR_DB or extractor.db).")]
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def fail(exc: ExtractorError) -> NoReturn:
@@ -24,19 +26,27 @@ def fail(exc: ExtractorError) -> NoReturn:
     raise typer.Exit(exc.exit_code)
 
 
-def open_db(db: str | None) -> tuple[str, sqlite3.Connection]:
-    """(path, connection) of the run database, created if missing; a file it cannot use is one line and exit 2."""
+@dataclass(frozen=True)
+class RunDb:
+    """A run database a command opened: where it is (for its messages) and the connection."""
+
+    path: str
+    con: sqlite3.Connection
+
+
+def open_db(db: str | None) -> RunDb:
+    """The run database, created if missing; a file it cannot use is one line and exit 2."""
     from extractor.store.db import connect, db_path
 
     path = db_path(db)
     try:
-        return path, connect(path)
+        return RunDb(path, connect(path))
     except ExtractorError as exc:
         fail(exc)
 
 
-def existing_db(db: str | None) -> tuple[str, sqlite3.Connection]:
-    """(path, connection) of a run database that must already exist (reading commands)."""
+def existing_db(db: str | None) -> RunDb:
+    """A run database that must already exist (reading commands)."""
     from extractor.store.db import db_path
 
     path = db_path(db)
@@ -83,14 +93,14 @@ def disk_full_message(exc: BaseException, db: str | None = None, out: str | None
     return str(disk_full(what))
 
 
-def disk_full_guard(command: F) -> F:
+def disk_full_guard(command: Callable[P, R]) -> Callable[P, R]:
     """Decorate a command (under `@app.command()`): a full disk anywhere in it is one line and exit code 1, not a
     traceback. Reads the command's `db` and `out` arguments to name what was being written; any other fault is
     re-raised untouched."""
     sig = inspect.signature(command)
 
     @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
         except (OSError, sqlite3.Error) as exc:
@@ -106,4 +116,4 @@ def disk_full_guard(command: F) -> F:
             typer.echo(f"error: {message}", err=True)
             raise typer.Exit(1) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper

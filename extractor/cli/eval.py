@@ -4,50 +4,61 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from extractor.cli.common import Db, fail, open_db, os_error
 from extractor.core.errors import ExtractorError
 
+if TYPE_CHECKING:
+    from extractor.evaluation.runs import Comparison, EvalRun
+
 eval_app = typer.Typer(add_completion=False, help="Score the extraction against hand-labelled gold files.")
 
-Gold = Annotated[list[str] | None, typer.Option("--gold", "-g", help="Gold directories (default: gold/*).")]
+Gold = Annotated[list[str] | None, typer.Option("--gold", "-g", help="Gold directories (default: every one in the "
+                                                                    "project root's gold/).")]
 Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Only cases with this tag, e.g. format=standard_table, "
                                                                    "year=2021, level=county (repeatable: all must hold).")]
 Tolerance = Annotated[float, typer.Option(help="A rate may fall by this much before it counts as a regression.")]
 BackendOpt = Annotated[str, typer.Option("--backend", "-b", help="rules (default, offline) or openai.")]
-
+BaselineOpt = Annotated[str | None, typer.Option(help="The baseline file (default: eval/baseline.json under the "
+                                                      "project root, the directory holding eval/ and gold/).")]
 
 
 def _gold_dirs(gold: list[str] | None) -> list[str]:
+    """The directories given, else every directory under the project root's gold/."""
     if gold:
         return gold
-    if os.path.isdir("gold"):
-        return sorted(d for d in (os.path.join("gold", x) for x in os.listdir("gold")) if os.path.isdir(d))
-    fail(ExtractorError("no gold directories; pass --gold DIR"))
-    return []
+    from extractor.evaluation.root import project_root
+
+    try:
+        top = os.path.join(project_root("the gold directories are looked for there; pass --gold DIR"), "gold")
+    except ExtractorError as exc:
+        fail(exc)
+    return sorted(d for d in (os.path.join(top, x) for x in os.listdir(top)) if os.path.isdir(d))
 
 
-def _evaluate(name: str, gold: list[str] | None, backend: str, tags: list[str] | None,  # noqa: ANN202
-              db: str | None = None):
+def _evaluate(name: str, gold: list[str] | None, backend: str, tags: list[str] | None,
+              db: str | None = None) -> EvalRun:
     from extractor.cli.settings import backend_for, build
     from extractor.evaluation.evaluate import run_eval
+    from extractor.evaluation.root import find_root, to_root
     from extractor.evaluation.runs import EvalRun
     from extractor.store.results import engine_config
 
     dirs = _gold_dirs(gold)
     try:
         engine = backend_for(build(backend), db)  # a model backend's call log in the run database (--db)
-        summary, _ = run_eval(dirs, engine, tags)
+        summary = run_eval(dirs, engine, tags).summary
     except ExtractorError as exc:
         fail(exc)
-    cfg = {**engine_config(engine), "gold": dirs, "tags": tags or []}
+    root = find_root()
+    cfg = {**engine_config(engine), "gold": [to_root(d, root) for d in dirs], "tags": tags or []}
     return EvalRun.make(name, summary, cfg)
 
 
-def headline(o: dict) -> list[str]:
+def headline(o: dict[str, Any]) -> list[str]:
     """The overall figures in words. Accuracy gives partial credit (a list field scores its F1), so it is never put
     beside the exact count as if one were the other; every field not exact is a wrong value or a missed one."""
     missed = o.get("missed", o["n"] - o["correct"] - o["wrong_values"])
@@ -63,7 +74,7 @@ def headline(o: dict) -> list[str]:
     ]
 
 
-def _print_summary(data: dict, show_wrong: bool) -> None:
+def _print_summary(data: dict[str, Any], show_wrong: bool) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -112,18 +123,22 @@ def eval_cmd(
     """Score the extraction against hand-labelled gold files: overall, per format, report, field and tag."""
     if ctx.invoked_subcommand is not None:
         return
-    con = open_db(db)[1] if save else None  # a database it cannot use is refused before the eval's minutes
+    from extractor.evaluation.runs import run_file
+    from extractor.evaluation.runs import save as save_run
+
+    # a database it cannot use, or nowhere to write the file, is refused before the eval's minutes
+    run_db = open_db(db) if save else None
+    try:
+        out_file = run_file(save) if save and save_file else None
+    except ExtractorError as exc:
+        fail(exc)
     run = _evaluate(save or "unsaved", gold, backend, tags, db)
     try:
-        if save:
-            from extractor.evaluation.runs import RUNS_DIR
-            from extractor.evaluation.runs import save as save_run
-            from extractor.store.db import db_path
-
-            eid = save_run(con, run)
-            typer.echo(f"saved eval run {save!r} (id {eid}) in {db_path(db)}", err=True)
-            if save_file:
-                typer.echo(f"wrote {run.write(os.path.join(RUNS_DIR, f'{save}.json'))}", err=True)
+        if run_db is not None:
+            eid = save_run(run_db.con, run)
+            typer.echo(f"saved eval run {save!r} (id {eid}) in {run_db.path}", err=True)
+            if out_file is not None:
+                typer.echo(f"wrote {run.write(out_file)}", err=True)
         if html_out:
             from extractor.evaluation.html import render
 
@@ -140,7 +155,7 @@ def eval_cmd(
         _print_summary(run.summary, show_wrong)
 
 
-def _show_comparison(c, as_json: bool) -> None:  # noqa: ANN001
+def _show_comparison(c: Comparison, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(c.as_dict(), ensure_ascii=False, indent=1))
         return
@@ -180,7 +195,7 @@ def compare(a: Annotated[str, typer.Argument(help="Saved run name, JSON file, or
     from extractor.store.db import db_path
 
     path = db_path(db)
-    con = open_db(path)[1] if os.path.exists(path) and not (in_files(a) and in_files(b)) else None
+    con = open_db(path).con if os.path.exists(path) and not (in_files(a) and in_files(b)) else None
     try:
         c = cmp(load(a, con), load(b, con), tolerance)
     except ExtractorError as exc:
@@ -191,18 +206,20 @@ def compare(a: Annotated[str, typer.Argument(help="Saved run name, JSON file, or
 
 
 @eval_app.command()
-def gate(baseline: Annotated[str, typer.Option(help="The baseline file.")] = "eval/baseline.json",
-         gold: Gold = None, tolerance: Tolerance = 0.005,
+def gate(baseline: BaselineOpt = None, gold: Gold = None, tolerance: Tolerance = 0.005,
          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Run the offline eval on all gold and fail (exit 1) if it regressed against the committed baseline."""
+    from extractor.evaluation.root import find_root, from_root
+    from extractor.evaluation.runs import baseline_path, load
     from extractor.evaluation.runs import compare as cmp
-    from extractor.evaluation.runs import load
 
     try:
-        base = load(baseline)
+        base = load(baseline or baseline_path())
     except ExtractorError as exc:
         fail(exc)
-    now = _evaluate("current", gold or base.config.get("gold"), "rules", None)
+    stored = base.config.get("gold")  # relative to the project root, where the baseline was made
+    root = find_root()
+    now = _evaluate("current", gold or ([from_root(d, root) for d in stored] if stored else None), "rules", None)
     c = cmp(base, now, tolerance)
     _show_comparison(c, as_json)
     if c.failed:
@@ -210,9 +227,14 @@ def gate(baseline: Annotated[str, typer.Option(help="The baseline file.")] = "ev
 
 
 @eval_app.command("update-baseline")
-def update_baseline(baseline: Annotated[str, typer.Option(help="The baseline file.")] = "eval/baseline.json",
-                    gold: Gold = None) -> None:
+def update_baseline(baseline: BaselineOpt = None, gold: Gold = None) -> None:
     """Deliberately replace the committed baseline with the current offline eval (commit the file)."""
+    from extractor.evaluation.runs import baseline_path
+
+    try:
+        baseline = baseline or baseline_path()
+    except ExtractorError as exc:
+        fail(exc)
     run = _evaluate("baseline", gold, "rules", None)
     try:
         run.write(baseline)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from extractor.cli.common import Db, existing_db, fail, os_error
 from extractor.core.errors import ExtractorError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from extractor.review.queue import Queue
 
 review_app = typer.Typer(add_completion=False, help="The review queue: values the checks cannot vouch for.")
 
@@ -21,13 +26,13 @@ Reviewer = Annotated[str | None, typer.Option("--reviewer", help="Who decides (d
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _queue(db: str | None):  # noqa: ANN202
+def _queue(db: str | None) -> Queue:
     from extractor.review.queue import Queue
 
-    return Queue(existing_db(db)[1])
+    return Queue(existing_db(db).con)
 
 
-def _console():  # noqa: ANN202
+def _console() -> Console:
     from rich.console import Console
 
     return Console(width=None if sys.stdout.isatty() else 160, highlight=False)
@@ -156,12 +161,12 @@ def export(
     from extractor.export import export_dataset
     from extractor.store.results import Store
 
-    path, con = existing_db(db)
-    store = Store(con)
+    run_db = existing_db(db)
+    store = Store(run_db.con)
     fmt = fmt or os.path.splitext(out)[1].lstrip(".") or "jsonl"
     chosen = store.run_info(run)  # the latest run, or --run's
     if chosen is None and run is not None:
-        fail(ExtractorError(f"no run {run} in {path}"))
+        fail(ExtractorError(f"no run {run} in {run_db.path}"))
     cfg = None
     if chosen is not None:
         cfg = chosen.config_hash  # one configuration's results, never a mix of whichever was computed last

@@ -19,3 +19,4 @@ class Candidate:
     reasons: list[str] = field(default_factory=list)
     note: str = ""  # human-readable: which pattern or row produced it
     alternatives: list[dict[str, Any]] = field(default_factory=list)  # readings a reviewer chooses from (value None)
+    share: float | None = None  # the share of its total the report states for the value (占N%), read with it

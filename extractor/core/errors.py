@@ -17,10 +17,6 @@ class ConfigError(ExtractorError):
     exit_code = 2
 
 
-class ExtractionError(ExtractorError):
-    """A report that was read but could not be processed."""
-
-
 class DatabaseError(ExtractorError):
     """A run database this extractor cannot use (corrupt, another program's, made by a newer version);
     refused before anything is written to it. Another `--db` is the way out, hence a usage exit code."""

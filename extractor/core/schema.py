@@ -79,40 +79,48 @@ _KIND_MODEL: dict[str, type[FieldBase]] = {"int": IntField, "yuan": YuanField, "
 def field_model(path: str) -> type[FieldBase]:
     spec = catalogue()[path]
     if spec.kind == "enum":
-        lit = Literal[ENUMS[path]]  # type: ignore[valid-type]
+        values: Any = Literal[ENUMS[path]]  # the enum's values, known only when the catalogue is read
         name = "".join(p.title() for p in path.split(".")[1].split("_")) + "Field"
-        return create_model(name, __base__=FieldBase, value=(lit | None, None))  # type: ignore[call-overload]
+        return create_model(name, __base__=FieldBase, value=(values | None, None))
     return _KIND_MODEL[spec.kind]
+
+
+def _nested(model: type[BaseModel]) -> tuple[type[BaseModel], Any]:
+    """A field definition for `create_model`: a sub-model, present (empty) by default."""
+    return model, Field(default_factory=model)
+
+
+def _model(name: str, fields: dict[str, Any]) -> type[Strict]:
+    return create_model(name, __base__=Strict, **fields)
 
 
 def _group_model(group: str) -> type[Strict]:
     fields: dict[str, Any] = {}
     for path, spec in catalogue().items():
         if spec.group == group and group != "standard_table":
-            fields[path.split(".", 1)[1]] = (field_model(path), Field(default_factory=field_model(path)))
-    return create_model(group.title().replace("_", ""), __base__=Strict, **fields)
+            fields[path.split(".", 1)[1]] = _nested(field_model(path))
+    return _model(group.title().replace("_", ""), fields)
 
 
 @cache
 def report_model() -> type[Strict]:
-    req_row = create_model("RequestsRow", __base__=Strict, **{c: (IntField, Field(default_factory=IntField)) for c in REQ_COLS})
-    app_row = create_model("AppealsRow", __base__=Strict, **{c: (IntField, Field(default_factory=IntField)) for c in APP_COLS})
-    req = create_model("RequestsTable", __base__=Strict, **{r: (req_row, Field(default_factory=req_row)) for r in REQ_ROWS})
-    app = create_model("AppealsTable", __base__=Strict, **{r: (app_row, Field(default_factory=app_row)) for r in APP_ROWS})
-    table = create_model("StandardTable", __base__=Strict, requests=(req, Field(default_factory=req)),
-                         appeals=(app, Field(default_factory=app)))
-    groups: dict[str, Any] = {g: (_group_model(g), Field(default_factory=_group_model(g)))
-                              for g in ("meta", "proactive", "requests", "fees", "appeals", "capacity", "assessment")}
-    groups["standard_table"] = (table, Field(default_factory=table))
-    fields_model = create_model("Fields", __base__=Strict, **groups)
-    return create_model(
-        "Report", __base__=Strict,
-        id=(str, ...), path=(str, ...), sha256=(str, ...), encoding=(str, ...), backend=(str, ...),
-        extractor_version=(str, ...),
-        status=(Literal["done", "model_failed"], "done"),  # model_failed: the rules' values, the model's calls failed
-        notes=(list[str], Field(default_factory=list)),
-        fields=(fields_model, Field(default_factory=fields_model)),
-    )
+    req_row = _model("RequestsRow", {c: _nested(IntField) for c in REQ_COLS})
+    app_row = _model("AppealsRow", {c: _nested(IntField) for c in APP_COLS})
+    req = _model("RequestsTable", {r: _nested(req_row) for r in REQ_ROWS})
+    app = _model("AppealsTable", {r: _nested(app_row) for r in APP_ROWS})
+    table = _model("StandardTable", {"requests": _nested(req), "appeals": _nested(app)})
+    groups = {g: _nested(_group_model(g))
+              for g in ("meta", "proactive", "requests", "fees", "appeals", "capacity", "assessment")}
+    groups["standard_table"] = _nested(table)
+    fields_model = _model("Fields", groups)
+    report: dict[str, Any] = {
+        "id": (str, ...), "path": (str, ...), "sha256": (str, ...), "encoding": (str, ...), "backend": (str, ...),
+        "extractor_version": (str, ...),
+        "status": (Literal["done", "model_failed"], "done"),  # model_failed: the rules' values, the model's calls failed
+        "notes": (list[str], Field(default_factory=list)),
+        "fields": _nested(fields_model),
+    }
+    return _model("Report", report)
 
 
 def nest(flat: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from extractor.template.synth import LAYOUTS, random_tables, render_report
 
@@ -37,11 +37,16 @@ class Synthetic:
     layout: str
 
 
+class _Converter(Protocol):
+    def convert(self, text: str) -> str: ...
+
+
 @cache
-def _s2t_converter():  # noqa: ANN202 - building one loads the dictionaries (a tenth of a second)
+def _s2t_converter() -> _Converter:  # building one loads the dictionaries (a tenth of a second)
     from opencc import OpenCC
 
-    return OpenCC("s2t")
+    converter: _Converter = OpenCC("s2t")
+    return converter
 
 
 def to_traditional(text: str) -> str:

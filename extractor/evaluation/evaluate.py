@@ -17,7 +17,6 @@ from extractor.pipeline import ReportResult, process
 
 @dataclass
 class GoldCase:
-    gold_path: str
     report_path: str
     fields: dict[str, object]
     split: str  # the gold directory's name: seed, dev, ...
@@ -36,7 +35,7 @@ def find_gold(dirs: list[str]) -> Iterator[GoldCase]:
             base = os.path.dirname(f)
             candidates = [os.path.join(base, "reports", g["report"]), os.path.join(base, g["report"])]
             report = next((c for c in candidates if os.path.exists(c)), candidates[0])
-            yield GoldCase(f, report, g["fields"], os.path.basename(os.path.normpath(d)))
+            yield GoldCase(report, g["fields"], os.path.basename(os.path.normpath(d)))
 
 
 def tags_of(case: GoldCase, result: ReportResult) -> dict[str, str]:
@@ -86,7 +85,13 @@ def _no_case(why: str) -> ConfigError:
     return ConfigError(f"no gold case matches: {why}")
 
 
-def run_eval(dirs: list[str], backend: Backend, tags: list[str] | None = None) -> tuple[Summary, list[ReportResult]]:
+@dataclass
+class Evaluated:
+    summary: Summary  # every field of every case scored
+    results: list[ReportResult]  # the pipeline's result of each case scored, in gold-file order
+
+
+def run_eval(dirs: list[str], backend: Backend, tags: list[str] | None = None) -> Evaluated:
     """Every gold case in `dirs` (those with every tag of `tags`) run and scored. No case to score is an error, never
     an empty summary: a filter nothing satisfies would otherwise read as a perfect or a broken score."""
     wanted = " ".join(f"--tag {t}" for t in tags or [])
@@ -118,4 +123,4 @@ def run_eval(dirs: list[str], backend: Backend, tags: list[str] | None = None) -
         known = "; ".join(f"{k}: {', '.join(sorted(seen[k]))}" for k in TAG_KEYS if k in seen)
         raise _no_case(f"{wanted} (none of the {cases} cases in {where} has every one; tags seen: {known})")
     summary.queue = {"items": items, "fields": fields}
-    return summary, results
+    return Evaluated(summary, results)

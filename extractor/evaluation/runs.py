@@ -2,7 +2,8 @@
 
 An eval run keeps every field score with the configuration that produced it (backend, model, prompt
 versions and hashes, code version, date). Runs are saved in the run database under a name and, if
-asked, as JSON under `eval/runs/`; the committed baseline `eval/baseline.json` is one such file.
+asked, as JSON under `eval/runs/`; the committed baseline `eval/baseline.json` is one such file (both under the
+project root, wherever the command runs from inside the checkout).
 Comparison works on the (report, field) pairs both runs scored, so adding gold files is not a
 regression; it fails when a rate falls by more than the tolerance or a count that must not grow grows.
 """
@@ -17,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractor.core.errors import ConfigError
+from extractor.evaluation.root import find_root, project_root
 from extractor.evaluation.scoring import FieldScore, Summary, metrics
 from extractor.store.evals import load_eval, save_eval
 
-BASELINE = os.path.join("eval", "baseline.json")
+BASELINE = os.path.join("eval", "baseline.json")  # relative to the project root
 RUNS_DIR = os.path.join("eval", "runs")
 RATES = ("accuracy", "precision", "recall", "review_yield", "evidence_validity")  # higher is better
 COUNTS = ("silent_errors", "null_zero_confusions", "wrong_values")  # must not grow
@@ -69,19 +71,35 @@ def save(con: sqlite3.Connection, run: EvalRun) -> int:
     return save_eval(con, run.name, run.created, run.config, run.summary, run.scores)
 
 
+def baseline_path() -> str:
+    """The committed baseline, `eval/baseline.json` under the project root (a ConfigError when there is none)."""
+    return os.path.join(project_root(f"{BASELINE} is looked for there; pass --baseline FILE"), BASELINE)
+
+
+def run_file(name: str) -> str:
+    """Where `--save-file` writes a run: `eval/runs/NAME.json` under the project root."""
+    return os.path.join(project_root(f"--save-file writes {RUNS_DIR}/ there"), RUNS_DIR, f"{name}.json")
+
+
+def _file_of(ref: str) -> str | None:
+    """The file `load` reads for `ref`: `baseline`, a JSON file path, or a run saved under the root's eval/runs/."""
+    root = find_root()
+    first = [ref] if ref != "baseline" else [] if root is None else [os.path.join(root, BASELINE)]
+    named = [] if root is None else [os.path.join(root, RUNS_DIR, f"{ref}.json")]
+    return next((p for p in first + named if os.path.isfile(p)), None)
+
+
 def in_files(ref: str) -> bool:
     """Whether `load` finds this run in a file (so it needs no run database)."""
-    return os.path.isfile(BASELINE if ref == "baseline" else ref) or os.path.isfile(os.path.join(RUNS_DIR, f"{ref}.json"))
+    return _file_of(ref) is not None
 
 
 def load(ref: str, con: sqlite3.Connection | None = None) -> EvalRun:
     """A saved run by JSON file path, by name in the run database (the latest of that name), or `baseline`."""
-    path = BASELINE if ref == "baseline" else ref
-    if os.path.isfile(path):
+    path = _file_of(ref)
+    if path is not None:
         with open(path, encoding="utf-8") as fh:
             return EvalRun.from_json(json.load(fh))
-    if os.path.isfile(os.path.join(RUNS_DIR, f"{ref}.json")):
-        return load(os.path.join(RUNS_DIR, f"{ref}.json"))
     saved = load_eval(con, ref) if con is not None else None
     if saved is None:
         raise ConfigError(f"no saved eval run {ref!r} (not a file, not a name in the run database)")

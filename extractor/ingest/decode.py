@@ -5,6 +5,7 @@ report."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from extractor.core.errors import IngestError
 
@@ -34,15 +35,15 @@ def _plausible(text: str) -> bool:
     return bool(sample) and "\x00" not in sample and len(_TEXTLIKE.findall(sample)) >= 0.9 * len(sample)
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Return (text, encoding name). Raises IngestError for empty or binary input."""
-    text, encoding, _ = decode_noted(data)
-    return text, encoding
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # the codec's name (utf-8-sig, utf-16, gb18030, big5, ...)
+    notes: tuple[str, ...] = ()  # what was dropped (NUL bytes)
 
 
-def decode_noted(data: bytes) -> tuple[str, str, tuple[str, ...]]:
-    """(text, encoding name, notes): the notes say what was dropped (NUL bytes). Raises IngestError for empty
-    or binary input.
+def decode(data: bytes) -> Decoded:
+    """The text, its encoding and what was dropped. Raises IngestError for empty or binary input.
 
     UTF-16 without a BOM is told apart by what its reading looks like (text, not code units from anywhere)
     and, like GB18030 against Big5, by the genre words; a NUL byte is never text in UTF-8 or the legacy
@@ -51,13 +52,13 @@ def decode_noted(data: bytes) -> tuple[str, str, tuple[str, ...]]:
     if not data.strip():
         raise IngestError("empty file")
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", ()
+        return Decoded(data[3:].decode("utf-8", errors="replace"), "utf-8-sig")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16", ()
+        return Decoded(data.decode("utf-16"), "utf-16")
     nul = data.count(0)
     if not nul:
         try:
-            return data.decode("utf-8"), "utf-8", ()
+            return Decoded(data.decode("utf-8"), "utf-8")
         except UnicodeDecodeError:
             pass
     # readings: (genre score, preference, text, encoding); the best score wins, ties go to the preference
@@ -93,5 +94,5 @@ def decode_noted(data: bytes) -> tuple[str, str, tuple[str, ...]]:
             raise IngestError("cannot detect the text encoding")
         text, enc = str(best), best.encoding
     if nul and not enc.startswith("utf-16"):
-        return text, enc, (f"{nul} NUL byte{'s' if nul > 1 else ''} dropped (not text)",)
-    return text, enc, ()
+        return Decoded(text, enc, (f"{nul} NUL byte{'s' if nul > 1 else ''} dropped (not text)",))
+    return Decoded(text, enc)

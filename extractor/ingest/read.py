@@ -10,7 +10,7 @@ import re
 from extractor.core.document import Document
 from extractor.core.errors import IngestError
 from extractor.ingest.crawl import cr_cells, is_csv_row, render_csv
-from extractor.ingest.decode import decode_noted
+from extractor.ingest.decode import decode
 from extractor.ingest.html import html_to_text, js_html
 from extractor.ingest.inputs import HTML_SUFFIXES, MAX_BYTES
 
@@ -43,8 +43,8 @@ def load(path: str) -> Document:
         raise IngestError("is a directory") from None
     except OSError as exc:
         raise IngestError(f"cannot read: {exc.strerror or exc}") from None
-    text, encoding, notes = decode_noted(data)
-    media = "text"
+    decoded = decode(data)
+    text, media = decoded.text, "text"
     if is_csv_row(text):
         text, media = render_csv(text), "csv"
     elif (markup := js_html(text)) is not None:
@@ -57,8 +57,8 @@ def load(path: str) -> Document:
     if not text.strip():
         raise IngestError("no text in file")
     digest = hashlib.sha256(data).hexdigest()
-    return Document(id=digest[:16], path=path, sha256=digest, encoding=encoding, media_type=media, original=text,
-                    notes=notes)
+    return Document(id=digest[:16], path=path, sha256=digest, encoding=decoded.encoding, media_type=media,
+                    original=text, notes=decoded.notes)
 
 
 def from_text(text: str, path: str = "<text>") -> Document:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import instructor
+from instructor import OpenAISchema
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from extractor.llm.groups import group, meaning
+from extractor.llm.groups import meaning
 
 _VALUE_TYPES: dict[str, Any] = {"int": int | None, "yuan": float | None, "text": str | None, "list": list[str] | None,
                                 "date": str | None, "enum": str | None}
@@ -35,18 +36,13 @@ def answer_model(kind: str) -> type[BaseModel]:
 
 
 @cache
-def group_model(name: str) -> type[BaseModel]:
-    """The response model of a field group (every field of it)."""
-    return fields_model(tuple(group(name).fields), name)
-
-
-@cache
-def fields_model(paths: tuple[str, ...], name: str = "open_fields") -> type[BaseModel]:
+def fields_model(paths: tuple[str, ...], name: str = "open_fields") -> type[OpenAISchema]:
     """A response model for these fields (any groups), each described by what its group's prompt says it means."""
     from extractor.core.catalogue import spec
 
     fields: dict[str, Any] = {key(p): (answer_model(spec(p).kind) | None, Field(default=None, description=meaning(p)))
                               for p in paths}
     model = create_model(f"{name.title().replace('_', '')}Answers", __config__=ConfigDict(extra="forbid"), **fields)
-    # wrapped once here, so that instructor neither re-wraps the model nor regenerates its JSON schema per call
-    return instructor.openai_schema(model)
+    # wrapped once here, so that instructor neither re-wraps the model nor regenerates its JSON schema per call; the
+    # wrapper is an OpenAISchema (`from_response`), though instructor's annotation says only "the same type"
+    return cast("type[OpenAISchema]", instructor.openai_schema(model))

@@ -5,8 +5,8 @@ or one the review queue would get), with only the passages that name those field
 report, never the template tables the rules settled, never a passage twice), under the group's prompt
 (`plan`, `passages`). Every answer comes back as a value and a verbatim quote; the quote is located in the
 passage the model named and cut to end at the stated number (`quotes`), so `reconcile.verify` checks it like
-any rule's evidence. A call that fails leaves the report with the rules' values and a note saying which call
-failed.
+any rule's evidence; the rules' candidates are verified once (`plan`), the model's added to them. A call that
+fails leaves the report with the rules' values and a note saying which call failed.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from extractor.llm.quotes import evidence_of, plausible
 from extractor.llm.settings import BatchSettings, ModelSettings
 from extractor.llm.transport import CallFailed, EndpointFailed, Transport
 from extractor.rules.backend import RulesBackend
+from extractor.rules.common import stated_share
 from extractor.store.db import CallLog
 from extractor.text.clean import Cleaned
 
@@ -77,12 +78,13 @@ class OpenAIBackend(Backend):
         # the report's title when the rules found one; never the file's path (a local name is not the report's)
         title = next((str(c.value) for c in said.candidates if c.path == "meta.title" and c.value), "")
         jobs = [self._ask(doc, load_prompt(a.prompt), a.chunks, title, a.fields) for a in plan.asks]
-        out = Proposal(list(said.candidates), list(said.notes), said.reconciled)
+        out = Proposal(list(said.candidates), list(said.notes), said.verified, said.decided)
         for answered in await asyncio.gather(*jobs):
             out.candidates.extend(answered.candidates)
             out.notes.extend(answered.notes)
-        if len(out.candidates) > len(said.candidates):  # the model added a witness: reconcile weighs both
-            out.reconciled = None
+        added = out.candidates[len(said.candidates):]
+        if added and said.verified is not None:  # the model added witnesses: verified alone, then both decided
+            out.verified, out.decided = said.verified.add(added), None
         return out
 
     async def aclose(self) -> None:
@@ -140,7 +142,8 @@ class OpenAIBackend(Backend):
                              note=f"model answer ({prompt.name} prompt v{prompt.version}, chunk {ans.chunk})")
             if ans.quote:
                 q = evidence_of(doc.original, ans.quote, by_id.get(ans.chunk or ""), value, kind)
-                cand.evidence, cand.span = q.evidence, q.span
+                cand.evidence, cand.span = q.text, q.span
+                cand.share = stated_share(doc.original, q.span)  # 占N% after the quote, as the rules read it
             out.candidates.append(cand)
         if refused:
             out.notes.append(Note(f"model answers refused as not a possible value: {', '.join(refused)} "

@@ -202,7 +202,7 @@ class BatchRoute:
             raise ValueError(f"status {response.get('status_code')}")
         completion = ChatCompletion.model_validate(response["body"])
         model = fields_model(tuple(req.fields), req.prompt_name)
-        obj = model.from_response(completion, mode=MODES[self.s.mode])  # type: ignore[attr-defined]
+        obj = model.from_response(completion, mode=MODES[self.s.mode])
         usage = completion.usage
         return (json.loads(obj.model_dump_json()), int(getattr(usage, "prompt_tokens", 0) or 0),
                 int(getattr(usage, "completion_tokens", 0) or 0))

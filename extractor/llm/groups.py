@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from extractor.core.catalogue import FIELD_TERMS, spec
+from extractor.core.catalogue import FIELD_TERMS
 
 
 @dataclass(frozen=True)
@@ -16,9 +16,6 @@ class Group:
     name: str
     fields: dict[str, str]  # path -> what it means, as the prompt states it
     terms: tuple[str, ...]  # a passage is relevant when it names one of these
-
-    def kinds(self) -> dict[str, str]:
-        return {p: spec(p).kind for p in self.fields}
 
     def field_terms(self, path: str) -> tuple[str, ...]:
         return FIELD_TERMS.get(path, ())

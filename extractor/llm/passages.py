@@ -51,8 +51,8 @@ def chunks_of(cleaned: Cleaned, sentences: bool = False) -> list[Chunk]:
                 stop = view.text.rfind("。", s, s + MAX_CHUNK)
                 cut = stop + 1 if stop > s else s + MAX_CHUNK
             if view.text[s:cut].strip():
-                os_, oe = view.span(s, cut)
-                out.append(Chunk(f"C{len(out) + 1}", os_, oe, view.original[os_:oe], view.text[s:cut]))
+                text, (os_, oe) = view.evidence(s, cut)
+                out.append(Chunk(f"C{len(out) + 1}", os_, oe, text, view.text[s:cut]))
             s = cut
     return out
 

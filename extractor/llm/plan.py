@@ -1,8 +1,9 @@
 """What to ask a model about one report: the rules' proposal first, then the calls to make.
 
 `ask="all"`: every group with its own prompt and the passages that name its fields. `ask="open"`: one call about
-the fields the rules did not settle (the rules' candidates reconciled to know which), with the sentences that
-name them. A text that is not a report is asked nothing.
+the fields the rules did not settle (the rules' candidates verified and decided to know which, each step once: the
+proposal carries both, so the model's answers are added to the verified set), with the sentences that name them.
+A text that is not a report is asked nothing.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from dataclasses import dataclass
 
 from extractor.backends import Backend, Proposal
 from extractor.core.document import Document
+from extractor.core.result import CHECK_FAILURES, DERIVED, NOT_A_REPORT, VERIFIED, FieldResult
 from extractor.llm.groups import Group
 from extractor.llm.passages import Chunk, chunks_of, relevant, sentences_for, settled_regions
-from extractor.reconcile import CHECK_FAILURES, FieldResult, merge
+from extractor.reconcile import decide, verify_all
 from extractor.text.clean import Cleaned, clean
 
 OPEN_PROMPT = "open_fields"
@@ -30,7 +32,7 @@ class Ask:
 
 @dataclass
 class Plan:
-    rules: Proposal  # the rules' candidates and notes; with ask open, reconciled too (what decided the open fields)
+    rules: Proposal  # the rules' candidates and notes; with ask open, verified and decided (what chose the open fields)
     asks: list[Ask]
 
 
@@ -40,7 +42,7 @@ def open_fields(g: Group, rules: dict[str, FieldResult], ask: str) -> list[str]:
     if ask == "all":
         return list(g.fields)
     return [p for p in g.fields
-            if not ((r := rules.get(p)) and r.value is not None and r.status in ("verified", "derived")
+            if not ((r := rules.get(p)) and r.value is not None and r.status in (VERIFIED, DERIVED)
                     and not CHECK_FAILURES & set(r.reasons))]
 
 
@@ -49,15 +51,16 @@ def prepare(rules: Backend, groups: list[Group], ask: str, doc: Document, cleane
     open fields they name (ask open)."""
     cleaned = cleaned if cleaned is not None else clean(doc.original)
     said = rules.propose(doc, cleaned)
-    if any(c.path == "meta.doc_type" and "not_a_report" in c.reasons for c in said.candidates):
+    if any(c.path == "meta.doc_type" and NOT_A_REPORT in c.reasons for c in said.candidates):
         return Plan(said, [])  # nothing to ask of a non-report
     settled = settled_regions(said.candidates)
     if ask == "all":
         chunks = chunks_of(cleaned)
         picked = [(g, relevant(chunks, g, settled)) for g in groups]
         return Plan(said, [Ask(g.name, cs, list(g.fields)) for g, cs in picked if cs])
-    said.reconciled = merge(said.candidates, doc.original)
-    todo = [p for g in groups for p in open_fields(g, said.reconciled, ask)]
+    said.verified = verify_all(said.candidates, doc.original)
+    said.decided = decide(said.verified)
+    todo = [p for g in groups for p in open_fields(g, said.decided, ask)]
     group_terms = {p: g.terms for g in groups for p in g.fields}
     sent = sentences_for(chunks_of(cleaned, sentences=True), settled, todo, group_terms)
     return Plan(said, [Ask(OPEN_PROMPT, sent.chunks, sent.fields)] if sent.fields and sent.chunks else [])

@@ -2,74 +2,26 @@
 no report could state it.
 
 A quote is located in the passage the model named (else it is not at its span) and, for a number, cut to end at
-the number that states the value, so `reconcile.verify` checks it like any rule's evidence.
+the number that states the value (`text.spans.locate`, `text.spans.cut_at_value`), so `reconcile.verify` checks it
+like any rule's evidence.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-import re
-from dataclasses import dataclass
 
 from extractor.core.catalogue import ENUMS
 from extractor.llm.passages import Chunk
-from extractor.text.clean import build_view
-from extractor.text.numbers import quantities, reparse, values_equal
+from extractor.text.spans import Evidence, at_span, cut_at_value, locate
 
 
-@dataclass(frozen=True)
-class Quote:
-    """A model's quote as evidence: its text and where it is in the original (None: an empty quote)."""
-
-    evidence: str
-    span: tuple[int, int] | None
-
-
-def evidence_of(original: str, quote: str, chunk: Chunk | None, value: object, kind: str) -> Quote:
+def evidence_of(original: str, quote: str, chunk: Chunk | None, value: object, kind: str) -> Evidence:
     """The evidence of a quoted answer: located, then (a count or an amount found verbatim) cut at its value."""
-    q = locate(original, quote, chunk)
-    if q.span and kind in ("int", "yuan") and original[q.span[0]:q.span[1]] == q.evidence:
+    q = locate(original, quote, (chunk.start, chunk.end) if chunk else None)
+    if q.span and kind in ("int", "yuan") and at_span(original, q.text, q.span):
         return cut_at_value(q, value, kind)
     return q
-
-
-def locate(original: str, quote: str, chunk: Chunk | None) -> Quote:
-    """Where a model quote is: verbatim in the named passage; else the same text up to script and
-    spacing; a quote found only elsewhere keeps the claimed place (so it fails as not at its span)."""
-    lo, hi = (chunk.start, chunk.end) if chunk else (0, len(original))
-    i = original.find(quote, lo, hi)
-    if i >= 0:
-        return Quote(quote, (i, i + len(quote)))
-    if chunk is not None:
-        fq = re.sub(r"\s+", "", build_view(quote).text)
-        v = build_view(chunk.text)
-        squeezed = [(ch, k) for k, ch in enumerate(v.text) if not ch.isspace()]
-        flat = "".join(ch for ch, _ in squeezed)
-        j = flat.find(fq) if fq else -1
-        if j >= 0:
-            a = v.offsets[squeezed[j][1]]
-            b = v.offsets[squeezed[j + len(fq) - 1][1]] + 1
-            return Quote(chunk.text[a:b], (chunk.start + a, chunk.start + b))
-    claimed = lo
-    return Quote(quote, (claimed, min(len(original), claimed + len(quote))) if quote else None)
-
-
-def cut_at_value(quote: Quote, value: object, kind: str) -> Quote:
-    """Evidence ends with its number: a quote whose last number is not the value is cut after the first
-    quantity that states it (a quote that already re-parses to the value is kept whole)."""
-    evidence, span = quote.evidence, quote.span
-    assert span is not None
-    whole = reparse(evidence, kind)
-    if whole is not None and values_equal(whole.value, value):
-        return quote
-    v = build_view(evidence)
-    for q in quantities(v.text):
-        cut = v.offsets[q.end - 1] + 1
-        parsed = reparse(evidence[:cut], kind)
-        if parsed is not None and values_equal(parsed.value, value):
-            return Quote(evidence[:cut], (span[0], span[0] + cut))
-    return quote
 
 
 MAX_COUNT = 10**9  # no report counts a billion of anything; money up to a trillion yuan

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import instructor
 import openai
@@ -28,10 +28,13 @@ from extractor.llm.settings import ModelSettings
 from extractor.redact import install_logging, register, scrub
 from extractor.store.db import CallLog, CallRecord
 
-try:  # the HTTP client the installed openai SDK is built on (openai 3 uses httpx2)
+if TYPE_CHECKING:  # the HTTP client the installed openai SDK is built on (openai 3 uses httpx2, older ones httpx)
     import httpx2 as httpx
-except ImportError:  # pragma: no cover - older SDKs
-    import httpx  # type: ignore[no-redef]
+else:
+    try:
+        import httpx2 as httpx
+    except ImportError:  # pragma: no cover - older SDKs
+        import httpx
 
 __all__ = ["MODES", "CallFailed", "EndpointFailed", "ModelSettings", "Transport"]
 

@@ -16,17 +16,15 @@ import json
 import sqlite3
 from typing import Any
 
+from extractor.core.result import HARD_FAILURES, REVIEW_THRESHOLD, FieldResult
 from extractor.export import field_results
 from extractor.ingest import load
 from extractor.pipeline import ReportResult
-from extractor.reconcile import REVIEW_THRESHOLD, FieldResult
 from extractor.store.results import Store
 from extractor.store.review import MachineSays, ReviewRows, canon
 from extractor.store.shapes import FieldLike, ResultLike
 
 CONTEXT_CHARS = 120
-HARD_FAILURES = {"sum_mismatch", "percent_mismatch", "source_disagrees", "backends_disagree", "identity_failed",
-                 "other_witness_unverified"}
 PRIORITY_NAMES = {0: "conflict, ambiguity or failed check", 1: "low confidence", 2: "other"}
 
 

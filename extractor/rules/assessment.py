@@ -197,7 +197,7 @@ def extract(ctx: Context) -> list[Candidate]:
                     found[kind][2].append(enumerated)
     out: list[Candidate] = []
     for kind, path in (("problems", "assessment.problems"), ("measures", "assessment.improvements")):
-        items, spans, enumerated = found[kind]
+        items, spans, flags = found[kind]
         if not items:
             continue
         s, e = min(a for a, _ in spans), max(b for _, b in spans)
@@ -207,6 +207,6 @@ def extract(ctx: Context) -> list[Candidate]:
         value = list(dict.fromkeys(to_simplified(i) for i in items))
         out.append(Candidate(
             path=path, value=value, evidence=evidence, span=span, method="section",
-            confidence=0.6 if all(enumerated) else 0.5,
-            note="enumerated items" if all(enumerated) else "items read from an unenumerated paragraph"))
+            confidence=0.6 if all(flags) else 0.5,
+            note="enumerated items" if all(flags) else "items read from an unenumerated paragraph"))
     return out

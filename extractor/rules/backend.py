@@ -8,7 +8,7 @@ from extractor.backends import Backend, Note, Proposal
 from extractor.core.candidates import Candidate
 from extractor.core.document import Document
 from extractor.rules import assessment, legacy_table, meta, narrative
-from extractor.rules.common import Context
+from extractor.rules.common import Context, read_shares
 from extractor.template import read as standard_table
 from extractor.text.clean import Cleaned
 
@@ -21,20 +21,24 @@ class RulesBackend(Backend):
     name = "rules"
 
     def propose(self, doc: Document, cleaned: Cleaned) -> Proposal:
-        out = self._candidates(cleaned)
-        return Proposal([c for c in out if c.method != "note"], [Note(str(c.value)) for c in out if c.method == "note"])
-
-    def _candidates(self, cleaned: Cleaned) -> list[Candidate]:
         ctx = Context(cleaned)
         about = meta.extract(ctx)  # reads no table region: safe before the tables mark theirs
-        if any(c.path == "meta.doc_type" and meta.NOT_A_REPORT in c.reasons for c in about):
-            # not a disclosure report (a 404 page, a news item, ...): doc_type = other and why, every other field
-            # empty, rather than values read out of a text that is not one
-            return [c for c in about if c.path in ("meta.doc_type", "note")]
-        table = legacy_table.extract(ctx)  # first: it marks the table region the prose patterns skip
+        if about.not_a_report:
+            # not a disclosure report (a 404 page, a news item, ...): doc_type = other and why (the notes), every
+            # other field empty, rather than values read out of a text that is not one
+            out = [c for c in about.candidates if c.path == "meta.doc_type"]
+        else:
+            out = self._candidates(ctx, about.candidates)
+        read_shares(out, cleaned.body.original)  # 占N%: read here, so reconcile only checks it
+        return Proposal(out, [Note(n) for n in about.notes])
+
+    def _candidates(self, ctx: Context, about: list[Candidate]) -> list[Candidate]:
+        legacy_table.mark(ctx)  # first: it marks the table region the prose patterns skip
         std = standard_table.extract(ctx)
-        out = table + std + narrative.extract(ctx) + about + assessment.extract(ctx)
-        if STANDARD_MARKERS.search(cleaned.body.text):
+        prose = narrative.extract(ctx)
+        table = legacy_table.extract(ctx, prose)  # the prose's numbers are witnesses for run-together cells
+        out = table + std + prose + about + assessment.extract(ctx)
+        if STANDARD_MARKERS.search(ctx.body.text):
             fmt, note = "standard_table", "national template table headers"
         elif len({c.path for c in table}) >= 3:
             fmt, note = "legacy_table", "old statistics table rows"

@@ -1,4 +1,5 @@
-"""Shared helpers for the rule modules: a context object and evidence from view matches."""
+"""Shared helpers for the rule modules: a context object, evidence from view matches, the share a value's
+sentence states for it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from functools import cached_property
 from extractor.core.candidates import Candidate
 from extractor.text.clean import Cleaned, View
 from extractor.text.numbers import Parsed, reparse
+from extractor.text.script import fold
 from extractor.text.sections import Section, find_sections
 
 # Regex fragments for the folded text (ASCII punctuation, simplified script).
@@ -85,7 +87,7 @@ def clause_start(text: str, pos: int, stops: str = "。;!?\n,") -> int:
 def candidate_from_view(
     view: View, path: str, start: int, end: int, kind: str, method: str, note: str, confidence: float
 ) -> Candidate | None:
-    """A numeric candidate whose evidence is view[start:end] mapped back to the original.
+    """A numeric candidate whose evidence is view[start:end] mapped back to the original (`text.spans`).
 
     The value is what the number parser reads from the evidence itself, so rules never state a
     value their evidence does not.
@@ -100,6 +102,27 @@ def candidate_from_view(
         path=path, value=parsed.value, evidence=evidence, span=span, approximate=parsed.approximate,
         method=method, confidence=confidence, note=note,
     )
+
+
+# 120条，占总数的40%: a share of the total, stated right after the value's evidence
+_SHARE = re.compile(r"[^。;]{0,10}?占[^。;\d]{0,8}(\d+(?:\.\d+)?)\s*%")
+SHARE_REACH = 16  # characters after the evidence the share is looked for in
+
+
+def stated_share(original: str, span: tuple[int, int] | None) -> float | None:
+    """The share (a percentage) the report states for the value whose evidence ends at span's end, or None."""
+    if span is None:
+        return None
+    m = _SHARE.match(fold(original[span[1]:span[1] + SHARE_REACH]))
+    return float(m.group(1)) if m else None
+
+
+def read_shares(candidates: list[Candidate], original: str) -> None:
+    """Each candidate with evidence gets the share its sentence states for it (`Candidate.share`), in place: what
+    reconcile's percentage check compares with the value over its total."""
+    for c in candidates:
+        if c.span is not None:
+            c.share = stated_share(original, c.span)
 
 
 def strip_ws(s: str) -> str:

@@ -1,92 +1,33 @@
-"""The old 政府信息公开情况统计表 (about 2014-2018): rows found by their wording, values by column.
+"""The old 政府信息公开情况统计表 (2008-2018): rows found by their wording, cells cut by the table's arithmetic,
+then by the report's prose, never by guessing.
 
-Three layouts occur in scrapes: `|` between cells with one cell per line, one row per line with
-`|` between cells, and cells separated by spaces in one long line. Each becomes a flat list of
-cells (a blank cell between two pipes is kept: a blank cell is null, not 0); a row starts at a
-cell that reads as a label; its value is the cell under the header's count column (数量, 本年,
-2014年度…), or the first cell after the unit.
+The table is declared in `template.legacy` (rows and their wordings, columns, arithmetic). `legacy_rows` finds the
+header and the rows in the table's region and gives each row's numbers as pieces, in any layout (`|` cells, cells
+separated by spaces, cells run together with no separator, blank cells, one or two number columns);
+`template.legacy_cells` lists every reading of each row and keeps what the arithmetic and the witnesses allow. A
+witness is a number the prose states for a row's field (主动公开政府信息3187条), read by the narrative rules outside
+the table. A row left with more than one reading of its cell of the year is null, `ambiguous_split`, every reading
+an alternative, for review; a row whose cells break the arithmetic is read and flagged (`identity_failed`).
+
+`mark` claims the table's region first (the prose patterns skip it); `extract` reads it once the prose is read.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from extractor.core.candidates import Candidate
-from extractor.rules.common import Context, candidate_from_view
+from extractor.rules.common import Context
+from extractor.rules.legacy_rows import Header, RowText, header, labels, pinned, rows
+from extractor.template.cells import CellValue
+from extractor.template.compact import Compact, compact
+from extractor.template.emit import BLANK_CELL, ambiguous
+from extractor.template.legacy import TABLE_START, THIS_YEAR, YUAN, LegacyRow
+from extractor.template.legacy_cells import Reading, Settled, readings, settle
+from extractor.text.numbers import reparse, values_equal
 
-UNIT_CELL = re.compile(r"^(?:条|件|个|人|次|人次|万元|元|篇|项|期|场|份|家|——|—|-|/)$")
-VALUE_CELL = re.compile(r"^(?:-?\d[\d,]*(?:\.\d+)?|无|0)$")
-HEADER_COUNT = re.compile(r"^(?:数量|数值|本年|本年度|合计|统计数|\d{4}年度?|本年数)$")
-HEADER_UNIT = re.compile(r"^(?:单位|计量单位)$")
-TABLE_START = re.compile(r"(?:统计表|明细表|情况表|统计数据)[^。\n]{0,40}?(?=\s*\|?\s*(?:指\s*标|项\s*目|统计指标))|指\s*标(?:名称)?\s*\|?\s*(?:计量)?单\s*位")
-
-BLANK = ""
-
-
-@dataclass
-class Cell:
-    text: str
-    start: int  # view offsets
-    end: int
-
-
-# (label pattern, path or paths, flags). Checked in order; the first match wins.
-LABELS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
-    (re.compile(p), tuple(paths.split()))
-    for p, paths in [
-        (r"主动公开规范性文件", "proactive.normative_documents"),
-        (r"制发规范性文件", ""),
-        (r"主动公开(?:政府)?(?:信息|文件)(?:总)?数|主动公开数", "proactive.total"),
-        (r"政府公报公开", "proactive.gazette"),
-        (r"政府网站公开", "proactive.website"),
-        (r"政务微博公开", "proactive.weibo"),
-        (r"政务微信公开", "proactive.wechat"),
-        (r"其他方式公开", "proactive.other_channels"),
-        (r"主要负责同志", ""),
-        (r"回应公众关注热点|重大舆情数", "proactive.hot_topic_responses"),
-        (r"新闻发布会(?:总)?次数", "proactive.press_conferences"),
-        (r"在线访谈(?:总)?次数", "proactive.online_interviews"),
-        (r"政策解读(?:稿件)?(?:发布)?数", "proactive.policy_interpretations"),
-        (r"收到申请(?:总)?数|受理" + r"[^|]{0,10}申请[^|]{0,6}(?:总)?数|申请总数", "requests.received"),
-        (r"信函[、和及/]传真申请|传真[、和及/]信函申请", "requests.letter requests.fax"),
-        (r"当面申请", "requests.in_person"),
-        (r"传真申请", "requests.fax"),
-        (r"网络申请|网上申请|电子邮件申请|互联网申请", "requests.online"),
-        (r"信函申请", "requests.letter"),
-        (r"按时办结", "requests.completed_on_time"),
-        (r"延期办结", "requests.completed_late"),
-        (r"申请答复(?:总)?数|答复总数", "requests.handled_total"),
-        (r"已主动公开范围", "requests.already_public"),
-        (r"同意部分公开", "requests.partially_disclosed"),
-        (r"不同意公开|不予公开答复|不予公开数", "requests.denied"),
-        (r"同意公开", "requests.disclosed"),
-        (r"不属于本(?:行政)?机关", "requests.not_this_agency"),
-        (r"申请信息不存在|信息不存在数", "requests.not_exist"),
-        (r"其他类型答复|其他答复", "requests.other_handling"),
-        (r"行政诉讼[、和及]举报|诉讼[、和及]举报", "appeals.litigation_total appeals.complaints"),
-        (r"行政复议(?:数量|数|案件数)", "appeals.reconsideration_total"),
-        (r"行政诉讼(?:数量|数|案件数)", "appeals.litigation_total"),
-        (r"举报投诉(?:数量|数)|投诉(?:数量|数)|申诉[、和及]?举报(?:数量|数)", "appeals.complaints"),
-        (r"维持具体行政行为|驳回原告", "@upheld"),
-        (r"被依法纠错|纠错数", "@corrected"),
-        (r"其他情形", "@other"),
-        (r"收费减免|收费及减免", "fees.charged_yuan fees.waived_yuan"),
-        (r"减免(?:的)?(?:费用|金额)", "fees.waived_yuan"),
-        (r"收取的费用|收费金额|收取费用|依申请公开[^|]{0,8}费用", "fees.charged_yuan"),
-        (r"专门机构数", "capacity.dedicated_units"),
-        (r"查阅点数|查阅场所数", "capacity.reading_points"),
-        (r"专职人员", "capacity.staff_full_time"),
-        (r"兼职人员", "capacity.staff_part_time"),
-        (r"(?:从事|负责)[^|]{0,12}工作人员数|工作人员(?:总)?数", "capacity.staff_total"),
-        (r"专项经费", "capacity.budget_yuan"),
-        (r"工作会议|专题会议", "capacity.meetings"),
-        (r"接受培训人员|培训人员数|培训人次|参加培训人数", "capacity.trainees"),
-        (r"培训班数|培训(?:次数|期数)", "capacity.trainings"),
-    ]
-]
-PARENTS = [(re.compile(r"行政复议"), "appeals.reconsideration"), (re.compile(r"行政诉讼"), "appeals.litigation")]
-YUAN_PATHS = {"fees.charged_yuan", "fees.waived_yuan", "capacity.budget_yuan"}
+CONFIDENCE = {"read": 0.95, "arithmetic": 0.9, "witness": 0.85}
+WITNESS_METHODS = ("sentence", "zero_statement")
+UNREAD_ROW = "ambiguous_split"  # a row whose cells could not be read is reviewed like one with several readings
+CELLS_NOT_READ = "cells_not_read"
 
 
 def find_region(ctx: Context) -> tuple[int, int] | None:
@@ -94,116 +35,191 @@ def find_region(ctx: Context) -> tuple[int, int] | None:
     m = TABLE_START.search(text)
     if not m:
         return None
-    start = m.start()
     stop = text.find("。", m.end())
-    end = len(text) if stop < 0 else stop
-    return start, end
+    return m.start(), len(text) if stop < 0 else stop
 
 
-def _cells(text: str, start: int, end: int) -> list[Cell]:
-    region = text[start:end]
-    pipes = region.count("|")
-    own_line = len(re.findall(r"(?m)^\s*\|\s*$", region))
-    cells: list[Cell] = []
-    if pipes >= 5 and own_line >= pipes * 0.6:
-        # one cell per line, `|` on its own line between cells
-        pos = start
-        for piece in region.split("|"):
-            end_of_table = re.search(r"\S[ \t]*\n\s*\n", piece)  # a blank line after a cell: the table ended
-            if end_of_table:
-                piece = piece[: end_of_table.start() + 1]
-            stripped = piece.strip()
-            if stripped:
-                off = piece.index(stripped)
-                cells.append(Cell(stripped, pos + off, pos + off + len(stripped)))
-            else:
-                cells.append(Cell(BLANK, pos, pos))
-            if end_of_table:
-                break
-            pos += len(piece) + 1
-        return cells
-    if pipes >= 5:
-        pos = start
-        for line in region.split("\n"):
-            if "|" in line:
-                lp = pos
-                for piece in line.split("|"):
-                    stripped = piece.strip()
-                    off = piece.index(stripped) if stripped else 0
-                    cells.append(Cell(stripped, lp + off, lp + off + len(stripped)))
-                    lp += len(piece) + 1
-            else:
-                for m in re.finditer(r"\S+", line):
-                    cells.append(Cell(m.group(0), pos + m.start(), pos + m.end()))
-            pos += len(line) + 1
-        return cells
-    for m in re.finditer(r"[^\s|]+", region):
-        cells.append(Cell(m.group(0), start + m.start(), start + m.end()))
-    return cells
-
-
-def _is_label(cell: Cell) -> bool:
-    t = cell.text
-    return bool(t) and bool(re.search(r"[\u4e00-\u9fff]", t)) and not UNIT_CELL.match(t) and not VALUE_CELL.match(t)
-
-
-def _label_paths(label: str, parent: str | None) -> tuple[str, ...]:
-    clean = re.sub(r"^(?:其中\s*:?\s*)?(?:[(][一二三四五六七八九十\d]+[)]|[一二三四五六七八九十]+、|\d+[、.])?\s*", "", label)
-    for rx, paths in LABELS:
-        if rx.search(clean):
-            if paths and paths[0].startswith("@"):
-                return (f"{parent}_{paths[0][1:]}",) if parent else ()
-            return paths
-    return ()
-
-
-def extract(ctx: Context) -> list[Candidate]:
+def mark(ctx: Context) -> tuple[int, int] | None:
+    """The table's region, claimed in `ctx.table_regions` (the prose patterns skip it)."""
     region = find_region(ctx)
+    if region is not None and region not in ctx.table_regions:
+        ctx.table_regions.append(region)
+    return region
+
+
+def witnesses(prose: list[Candidate]) -> dict[str, set[float]]:
+    """field -> the exact numbers the prose states for it."""
+    out: dict[str, set[float]] = {}
+    for c in prose:
+        if c.method in WITNESS_METHODS and isinstance(c.value, (int, float)) and not isinstance(c.value, bool) \
+                and not c.approximate:
+            out.setdefault(c.path, set()).add(float(c.value))
+    return out
+
+
+def _columns(head: Header | None, texts: list[RowText], layout: str) -> tuple[str, ...] | None:
+    """The number columns: the header's; without one, a single column only where that is certain (`|` cells, or
+    at most one number in every row of a table separated by spaces)."""
+    if head is not None:
+        return head.columns
+    if layout == "pipes" or (layout == "spaces" and all(len(v) <= 1 for t in texts for v in t.variants)):
+        return (THIS_YEAR,)
+    return None  # run together with no header: one number column or two cannot be told apart
+
+
+def _layout(ct: Compact, texts: list[RowText], is_pinned: bool) -> str:
+    if is_pinned:
+        return "pipes"
+    spaced = any(ct.text[t.found.end:p.start][-1:].isspace() for t in texts for v in t.variants[:1] for p in v[:1])
+    return "spaces" if spaced else "run_together"
+
+
+def _multiplier(row: LegacyRow, unit: str | None) -> float:
+    if not any(f.endswith("_yuan") for f in row.fields):
+        return 1.0
+    return float(YUAN.get(unit or row.unit, 1))
+
+
+def _options(texts: list[RowText], columns: tuple[str, ...]) -> dict[str, list[Reading]]:
+    this = columns.index(THIS_YEAR)
+    cum = None if len(columns) == 1 else 1 - this
+    out: dict[str, list[Reading]] = {}
+    for t in texts:
+        found: list[Reading] = []
+        for v in t.variants:
+            if t.pinned:
+                if len(v) == len(columns):
+                    found.append(tuple(CellValue(_value(p.text), p.start, p.end) for p in v))
+            else:
+                found += readings(v, len(columns), this, cum)
+        out[t.found.row.key] = list(dict.fromkeys(found))
+    return out
+
+
+def _value(text: str) -> int | float | None:
+    if not text:
+        return None
+    s = text.replace(",", "")
+    return float(s) if "." in s else int(s)
+
+
+def _row_witnesses(texts: list[RowText], seen: dict[str, set[float]]) -> dict[str, set[float]]:
+    """row -> the prose's numbers for its field, in the row's unit (only a row whose cell is that field: not a row
+    joining two categories, not 电子邮件 when the table has a 网上 row too)."""
+    present = {t.found.row.key for t in texts}
+    out = {}
+    for t in texts:
+        row = t.found.row
+        if len(row.fields) == 1 and row.fields[0] in seen and not any(y in present for y in row.yields_to):
+            mult = _multiplier(row, t.unit)
+            out[row.key] = {v / mult for v in seen[row.fields[0]]}
+    return out
+
+
+def extract(ctx: Context, prose: list[Candidate] | None = None) -> list[Candidate]:
+    """Candidates from the 统计表 (`prose`: the narrative rules' candidates, the witnesses)."""
+    region = mark(ctx)
     if region is None:
         return []
-    ctx.table_regions.append(region)
-    text = ctx.body.text
-    cells = _cells(text, *region)
-    # The header row tells which cell after the label holds this year's count.
-    value_offset = None
-    for i, c in enumerate(cells[:12]):
-        if HEADER_UNIT.match(c.text.replace(" ", "")):
-            for j in range(i + 1, min(i + 4, len(cells))):
-                if HEADER_COUNT.match(cells[j].text.replace(" ", "")):
-                    value_offset = j - i + 1
-                    break
-            break
+    ct = compact(ctx.body.text, *region)
+    found = labels(ct, 0, len(ct.text))
+    if not found:
+        return []
+    head = header(ct, 0, found[0].start)
+    is_pinned = pinned(ct, found[0].start, len(ct.text))
+    texts = rows(ct, found, len(ct.text), head, is_pinned)
+    layout = _layout(ct, texts, is_pinned)
+    columns = _columns(head, texts, layout)
+    if columns is None:
+        return []
+    options = _options(texts, columns)
+    settled = settle(options, columns, _row_witnesses(texts, witnesses(prose or [])))
+    return _emit(ctx, ct, texts, settled, columns, layout)
+
+
+# ---- candidates
+
+
+def _evidence(ctx: Context, ct: Compact, start: int, cell: CellValue, kind: str, value: float
+              ) -> tuple[str, tuple[int, int]] | None:
+    """The label through the cell (the cell alone when the label's own numbers get in the way)."""
+    assert cell.start is not None and cell.end is not None
+    for s in (start, cell.start):
+        vs, ve = ct.view_span(s, cell.end)
+        evidence, span = ctx.body.evidence(vs, ve)
+        parsed = reparse(evidence, kind)
+        if parsed is not None and values_equal(parsed.value, value):
+            return evidence, span
+    return None
+
+
+def _value_candidates(ctx: Context, ct: Compact, t: RowText, cell: CellValue, conf: float, reasons: list[str],
+                      note: str) -> list[Candidate]:
+    row = t.found.row
     out: list[Candidate] = []
-    parent: str | None = None
-    i = 0
-    while i < len(cells):
-        cell = cells[i]
-        if not _is_label(cell):
-            i += 1
+    if cell.value is None:
+        if cell.start is not None:
+            out += [Candidate(path=p, value=None, method="table", confidence=conf, reasons=[BLANK_CELL],
+                              note=f"{note}: a blank cell") for p in row.fields]
+        return out
+    if row.combined and cell.value != 0:
+        return out  # a row joining two categories says nothing about each unless it is 0
+    mult = _multiplier(row, t.unit)
+    for p in row.fields:
+        kind = "yuan" if p.endswith("_yuan") else "int"
+        value = cell.value * mult if kind == "yuan" else cell.value
+        value = int(value) if float(value).is_integer() else value
+        ev = _evidence(ctx, ct, t.found.start, cell, kind, value)
+        if ev is None:
             continue
-        j = i + 1
-        while j < len(cells) and not _is_label(cells[j]):
-            j += 1
-        vals = cells[i + 1 : j]
-        for rx, p in PARENTS:
-            if rx.search(cell.text) and re.search(r"数量|数$|案件", cell.text):
-                parent = p
-        paths = _label_paths(cell.text, parent)
-        value = None
-        if value_offset is not None and len(vals) >= value_offset - 1 >= 0 and value_offset - 1 < len(vals):
-            value = vals[value_offset - 1]
-        else:
-            value = next((v for v in vals if v.text == BLANK or VALUE_CELL.match(v.text)), None)
-        if paths and value is not None and value.text != BLANK and VALUE_CELL.match(value.text):
-            for path in paths:
-                kind = "yuan" if path in YUAN_PATHS else "int"
-                c = candidate_from_view(ctx.body, path, cell.start, value.end, kind, "table", f"table row {cell.text[:30]}", 0.95)
-                if c is None:
-                    continue
-                if len(paths) > 1:
-                    if c.value != 0:
-                        continue  # a row joining two categories says nothing about each unless it is 0
-                    c.reasons.append("combined_row")
-                out.append(c)
-        i = j
+        why = list(reasons) + (["combined_row"] if row.combined else [])
+        c_conf = conf if kind == "int" or t.unit else conf - 0.3  # money without its unit printed: review
+        out.append(Candidate(path=p, value=value, evidence=ev[0], span=ev[1], method="table", confidence=c_conf,
+                             reasons=why, note=note))
+    return out
+
+
+def _ambiguous(ctx: Context, ct: Compact, t: RowText, options: list[Reading], this: int, note: str
+               ) -> list[Candidate]:
+    row = t.found.row
+    mult = _multiplier(row, t.unit)
+    cells = [CellValue(rd[this].value * mult if rd[this].value is not None else None, rd[this].start, rd[this].end)
+             for rd in options]
+    if row.combined:
+        cells = [c for c in cells if c.value == 0]
+        if not cells:
+            return []
+    shown = " or ".join("|".join("" if c.value is None else str(c.value) for c in rd) for rd in options[:8])
+    return [ambiguous(ctx, ct, p, cells, f"{note}: {shown}") for p in row.fields]
+
+
+def _emit(ctx: Context, ct: Compact, texts: list[RowText], settled: Settled, columns: tuple[str, ...],
+          layout: str) -> list[Candidate]:
+    this = columns.index(THIS_YEAR)
+    present = {t.found.row.key for t in texts}
+    out: list[Candidate] = []
+    for t in texts:
+        row = t.found.row
+        if not row.fields or any(y in present for y in row.yields_to):
+            continue
+        note = f"legacy table row {row.key} ({layout}, {len(columns)} number column{'s' * (len(columns) > 1)})"
+        if row.key in settled.chosen:
+            rd = settled.chosen[row.key]
+            how = settled.how.get(row.key, "read")
+            failed = settled.failed.get(row.key, [])
+            reasons = (["identity_failed"] + [f"identity:{c}" for c in failed] if failed else []) \
+                + (["settled_by_witness"] if how == "witness" else [])
+            conf = CONFIDENCE[how] - (0.3 if failed else 0.0)
+            shown = "|".join("" if c.value is None else str(c.value) for c in rd)
+            out += _value_candidates(ctx, ct, t, rd[this], conf, reasons, f"{note}: {shown} ({how})")
+        elif row.key in settled.ambiguous:
+            opts = settled.ambiguous[row.key]
+            if len({rd[this].value for rd in opts}) == 1:  # the readings differ only in the cumulative column
+                out += _value_candidates(ctx, ct, t, opts[0][this], 0.85, [], f"{note}: cumulative ambiguous")
+            else:
+                out += _ambiguous(ctx, ct, t, opts, this, note)
+        else:  # the row is there and its cells could not be read as the table's columns: for review, never a value
+            out += [Candidate(path=p, value=None, method="table", confidence=0.0, reasons=[UNREAD_ROW, CELLS_NOT_READ],
+                              note=f"{note}: its cells do not read as {len(columns)} number column(s)")
+                    for p in row.fields]
     return out

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 
+from extractor.core import result
 from extractor.core.candidates import Candidate
 from extractor.core.schema import alternative
 from extractor.rules import dates
@@ -36,8 +38,9 @@ PLACE_SUFFIX = re.compile(r"(?:县|市|区|镇|乡|旗|州|盟|街道)$")
 # genre only: no sample's wording. The thresholds leave a wide margin on the bundled and synthetic reports
 # (disclosure words: at least 10 per 1,000 Chinese characters there, 6 asked here).
 
-NOT_A_REPORT = "not_a_report"  # the reason code on meta.doc_type = other
-PRONOUN_NOT_A_NAME = "pronoun_not_a_name"  # the reason on a null issuing_body: the report says only 我镇/我局
+# the reason codes this reader gives (core.result lists them with their meaning)
+NOT_A_REPORT = result.NOT_A_REPORT  # on meta.doc_type = other
+PRONOUN_NOT_A_NAME = result.PRONOUN_NOT_A_NAME  # on a null issuing_body: the report says only 我镇/我局
 REPORT_TOPICS = {
     "proactive disclosure": re.compile(r"主动公开"),
     "requests": re.compile(r"依申请|公开申请|申请公开|收到申请|申请数"),
@@ -324,8 +327,8 @@ def _city(ctx: Context, out: list[Candidate], body_name: str | None) -> None:
             out.append(_cand(full, "meta.city", c, s, e, "city named", 0.65))
 
 
-def _doc_type(ctx: Context, out: list[Candidate], title: tuple | None) -> None:
-    # doc type
+def _doc_type(ctx: Context, out: list[Candidate], title: tuple | None) -> str | None:
+    """The doc type; returns why the text is not a report, when it is not."""
     head = ctx.body.text[:400]
     t = title[0] if title else ""
     why_not = not_a_report(ctx, title[4] if title else None)
@@ -333,7 +336,6 @@ def _doc_type(ctx: Context, out: list[Candidate], title: tuple | None) -> None:
         # below the review threshold: a person confirms, since RulesBackend then leaves every other field empty
         out.append(Candidate(path="meta.doc_type", value="other", method="inferred", confidence=0.6,
                              reasons=[NOT_A_REPORT], note=why_not))
-        out.append(Candidate(path="note", value=why_not, method="note"))  # the report's notes say why
     elif "总结" in t or re.search(r"工作总结|自查报告", t or head):
         out.append(Candidate(path="meta.doc_type", value="work_summary", method="inferred", confidence=0.7,
                              note="title words"))
@@ -347,9 +349,22 @@ def _doc_type(ctx: Context, out: list[Candidate], title: tuple | None) -> None:
     else:  # the genre: a yearly report on disclosure work, whatever its title says
         out.append(Candidate(path="meta.doc_type", value="annual_report", method="inferred", confidence=0.7,
                              note="title words"))
+    return why_not
 
 
-def extract(ctx: Context) -> list[Candidate]:
+@dataclass
+class About:
+    """What the meta reader says: candidates for the meta fields, and notes about the report (the record's notes)."""
+
+    candidates: list[Candidate]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def not_a_report(self) -> bool:
+        return any(c.path == "meta.doc_type" and NOT_A_REPORT in c.reasons for c in self.candidates)
+
+
+def extract(ctx: Context) -> About:
     out: list[Candidate] = []
     title, body_name = _title_and_body(ctx, out)
     _level_by_pronoun(ctx, out)
@@ -357,8 +372,8 @@ def extract(ctx: Context) -> list[Candidate]:
     _published_on(ctx, out)
     _province(ctx, out)
     _city(ctx, out, body_name)
-    _doc_type(ctx, out, title)
+    why_not = _doc_type(ctx, out, title)
     script, share = detect_script(ctx.full.original)
     out.append(Candidate(path="meta.script", value=script, method="inferred", confidence=0.95 if abs(share - 0.5) > 0.3 else 0.6,
                          note=f"traditional share {share:.2f}"))
-    return out
+    return About(out, [why_not] if why_not else [])  # the report's notes say why it is not one

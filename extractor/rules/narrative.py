@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 from extractor.core.candidates import Candidate
 from extractor.rules.common import (
@@ -44,14 +45,24 @@ class Rule:
     confidence: float = 0.85
 
 
-def R(path: str, pattern: str, **kw: object) -> Rule:
-    return Rule(path, re.compile(pattern), **kw)  # type: ignore[arg-type]
+class _Options(TypedDict, total=False):  # a Rule's fields after path and regex
+    kind: str
+    zero: bool
+    unless: re.Pattern[str] | None
+    requires: re.Pattern[str] | None
+    note: str
+    confidence: float
+
+
+def R(path: str, pattern: str, **kw: Unpack[_Options]) -> Rule:
+    return Rule(path, re.compile(pattern), **kw)
 
 
 _APPEAL_WORDS = re.compile(r"复议|诉讼|举报|投诉|申诉")
 _NOT_DISCLOSURE_REQUEST = re.compile(r"审批|咨询|信访|行政许可|办件")
 _DISCLOSURE_ZERO = re.compile(NEG + r"(?:发生)?(?:因|涉及|关于|针对)(?:政府)?信息公开")
 # a running total since some date, not the year's: 截至目前累计主动公开…, 建站以来累计发布…
+_RUNNING_OR_CHANGE = re.compile(r"(?:截至|截止|至今|以来|历年)[^。;!?\n]{0,20}?累计|累计至今|比上年|较上年|同比")
 _RUNNING = re.compile(r"(?:截至|截止|至今|以来|历年)" + r"[^。;!?\n]{0,20}?累计|累计至今")
 
 RULES: list[Rule] = [
@@ -249,6 +260,8 @@ def _apply(ctx: Context, rule: Rule) -> Iterator[Candidate]:
             continue
         if not rule.zero and rule.path.startswith("requests.received") and _NOT_DISCLOSURE_REQUEST.search(sentence):
             continue
+        if not rule.zero and _RUNNING_OR_CHANGE.search(text[clause_start(text, m.start(), "。;!?\n,"):m.end()]):
+            continue  # 建站以来累计制发…, 比上年多制发…5件: a running total or a change, not the year's count
         if not rule.zero and rule.path.startswith("appeals.") and _other_cases(sentence, text[m.start():m.end()],
                                                                                 rule.path):
             continue  # 受理行政复议1起…，没有因政府信息公开而被提起的行政复议: the counts are the agency's other cases

@@ -328,6 +328,37 @@ class CallRecord:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class LoggedCall:
+    """A model call as `extractor logs` lists it."""
+
+    id: int
+    ts: float
+    report_id: str | None
+    model: str
+    prompt_name: str
+    prompt_version: str
+    status: str
+    attempts: int
+    tokens_in: int
+    tokens_out: int
+    latency_ms: float
+    error: str | None
+
+
+@dataclass(frozen=True)
+class CallTotals:
+    """Every call the log holds, counted: by outcome, tokens, and HTTP requests made (attempts)."""
+
+    calls: int
+    ok: int
+    cache_hits: int
+    failed: int
+    tokens_in: int
+    tokens_out: int
+    http_requests: int
+
+
 class CallLog:
     """Cache lookups and call records over one connection (used from one thread)."""
 
@@ -350,15 +381,16 @@ class CallLog:
                  json.dumps(c.response, ensure_ascii=False) if c.response is not None else None,
                  c.tokens_in, c.tokens_out, c.latency_ms, c.status, c.attempts, c.error))
 
-    def totals(self) -> dict[str, Any]:
+    def totals(self) -> CallTotals:
         row = self.con.execute(
             "SELECT COUNT(*) n, SUM(status='ok') ok, SUM(status='cache_hit') hits, SUM(status='failed') failed,"
             " COALESCE(SUM(tokens_in),0) tin, COALESCE(SUM(tokens_out),0) tout, COALESCE(SUM(attempts),0) http"
             " FROM calls").fetchone()
-        return {"calls": row["n"], "ok": row["ok"] or 0, "cache_hits": row["hits"] or 0, "failed": row["failed"] or 0,
-                "tokens_in": row["tin"], "tokens_out": row["tout"], "http_requests": row["http"]}
+        return CallTotals(row["n"], row["ok"] or 0, row["hits"] or 0, row["failed"] or 0, row["tin"], row["tout"],
+                          row["http"])
 
-    def recent(self, limit: int = 50) -> list[sqlite3.Row]:
-        return list(self.con.execute(
+    def recent(self, limit: int = 50) -> list[LoggedCall]:
+        """The latest calls, newest first."""
+        return [LoggedCall(*row) for row in self.con.execute(
             "SELECT id, ts, report_id, model, prompt_name, prompt_version, status, attempts, tokens_in, tokens_out,"
-            " latency_ms, error FROM calls ORDER BY id DESC LIMIT ?", (limit,)))
+            " latency_ms, error FROM calls ORDER BY id DESC LIMIT ?", (limit,))]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from extractor import __version__
+from extractor.core.result import EMPTY
 from extractor.core.schema import nest, report_model
 from extractor.store.review import ReviewRows, Routing
 from extractor.store.shapes import FieldLike, ResultLike
@@ -73,12 +74,6 @@ def dumps(v: Any) -> str:
 
 def loads(s: str | None) -> Any:
     return None if s is None else json.loads(s)
-
-
-@functools.cache
-def _empty(cls: type) -> dict[str, Any]:
-    """What a field of this kind says when it says nothing (a fresh one): such a field is not stored."""
-    return cls("").as_dict()  # type: ignore[no-any-return]
 
 
 def _alive(pid: int) -> bool:
@@ -193,7 +188,7 @@ class Store:
     def _value_row(report_id: str, run: Run, path: str, r: FieldLike) -> tuple[Any, ...] | None:
         """A field's row in field_values, or None for an empty field (not stored: a missing row reads back as one)."""
         d = r.as_dict()
-        if d == _empty(type(r)):
+        if d == EMPTY:
             return None
         span = r.span or (None, None)
         return (report_id, run.config_hash, run.id, path, dumps(r.value), r.evidence, span[0], span[1],

@@ -1,7 +1,7 @@
 """The shapes of what the store is given: a report's result and its fields, as the pipeline makes them.
 
 The store is the bottom layer: it names these shapes instead of importing the stages that build them
-(`pipeline.ReportResult`, `reconcile.FieldResult` fit them).
+(`pipeline.ReportResult`, `core.result.FieldResult` fit them).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ every identity holds; `render_report` writes a minimal report around them in one
 - `html`: a real `<table>` with rowspan/colspan group headers and empty `&nbsp;` cells;
 - `pdf_columns`: labels first, then the numbers column by column in two page blocks, with page numbers.
 
-With `subtotal=True` table 三 has the 小计 column some reports add (every layout but `pdf_columns`).
+With `subtotal=True` table 三 has the 小计 column some reports add (every layout but `pdf_columns`). Table 二 and
+prose stating its values come from `synth_table2`.
 """
 
 from __future__ import annotations
@@ -219,15 +220,19 @@ def _table4(t: Tables, layout: str) -> str:
     return HEADER_4 + "\n" + sep.join(vals) + "\n"
 
 
-def render_report(t: Tables, layout: str, body: str = "某县人民政府", subtotal: bool = False) -> tuple[str, str]:
-    """(text, suffix): a minimal standard-template report; suffix is '.html' for the html layout."""
+def render_report(t: Tables, layout: str, body: str = "某县人民政府", subtotal: bool = False, table2: str = "",
+                  prose: str = "") -> tuple[str, str]:
+    """(text, suffix): a minimal standard-template report; suffix is '.html' for the html layout. `table2`: table 二
+    as rendered (`synth_table2`), before table 三; `prose`: sentences added to 总体情况."""
     year = 2022 if t.version == "2021" else 2019
-    intro = (f"{body}{year}年政府信息公开工作年度报告\n\n一、总体情况\n\n{year}年，{body}认真贯彻落实《中华人民共和国政府信息公开条例》。\n\n")
+    intro = (f"{body}{year}年政府信息公开工作年度报告\n\n一、总体情况\n\n{year}年，{body}认真贯彻落实《中华人民共和国政府信息公开条例》。"
+             f"{prose}\n\n")
     t3_head = f"三、{TABLE3_TITLE}\n\n{CARRY_NOTE}\n"
     t4_head = f"四、{TABLE4_TITLE}\n"
     tail = "五、存在的主要问题及改进情况\n\n一是公开内容不够全面。\n\n六、其他需要报告的事项\n\n无。\n"
     t3 = _table3(t, layout, subtotal)
     if layout == "html":
-        parts = [f"<p>{intro}</p>", f"<p>{t3_head}</p>", t3, f"<p>{t4_head}</p>", _table4(t, layout), f"<p>{tail}</p>"]
-        return "<html><body>" + "\n".join(parts) + "</body></html>", ".html"
-    return intro + t3_head + t3 + "\n" + t4_head + _table4(t, layout) + "\n" + tail, ".txt"
+        parts = [f"<p>{intro}</p>", table2, f"<p>{t3_head}</p>", t3, f"<p>{t4_head}</p>", _table4(t, layout),
+                 f"<p>{tail}</p>"]
+        return "<html><body>" + "\n".join(p for p in parts if p) + "</body></html>", ".html"
+    return intro + table2 + t3_head + t3 + "\n" + t4_head + _table4(t, layout) + "\n" + tail, ".txt"

@@ -3,7 +3,8 @@
 Nothing is ever rewritten in the original. A `View` holds folded text (NFKC, traditional to
 simplified, one original character to one or more view characters) and, for every view character,
 the offset of the original character it came from. Site chrome and sections pasted twice are left
-out of the body view, so patterns do not see them, but any span found in a view maps back exactly.
+out of the body view, so patterns do not see them, but any span found in a view maps back exactly
+(`text.spans` maps it).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from array import array
 from dataclasses import dataclass, field
 
 from extractor.text.script import fold_char
+from extractor.text.spans import evidence_at, fold_onto, view_span
 
 # Whole lines that are site chrome, crawler headers, download-site notices or wiki footers.
 CHROME_LINE = re.compile(
@@ -42,19 +44,17 @@ class View:
     """Folded text plus, for each of its characters, the original offset it came from."""
 
     text: str
-    offsets: array
+    offsets: array[int]
     original: str
     dropped: list[tuple[int, int, str]] = field(default_factory=list)  # original ranges left out, with why
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original [start, end) of view [start, end)."""
-        if not (0 <= start < end <= len(self.text)):
-            raise ValueError(f"bad view span {start}:{end}")
-        return self.offsets[start], self.offsets[end - 1] + 1
+        return view_span(self.offsets, start, end)
 
     def evidence(self, start: int, end: int) -> tuple[str, tuple[int, int]]:
-        s, e = self.span(start, end)
-        return self.original[s:e], (s, e)
+        """The original text of view [start, end), and its span."""
+        return evidence_at(self.original, self.offsets, start, end)
 
     def view_index(self, original_offset: int) -> int:
         """First view index at or after an original offset."""
@@ -70,23 +70,11 @@ def build_view(original: str, drop: list[tuple[int, int, str]] | None = None) ->
     pos = 0
     for s, e, _ in drop:
         if s > pos:
-            _fold_run(original, pos, s, parts, offsets)
+            fold_onto(original, pos, s, parts, offsets)
         pos = max(pos, e)
     if pos < len(original):
-        _fold_run(original, pos, len(original), parts, offsets)
+        fold_onto(original, pos, len(original), parts, offsets)
     return View("".join(parts), offsets, original, drop)
-
-
-def _fold_run(original: str, a: int, b: int, parts: list[str], offsets: array) -> None:
-    """Fold original[a:b] onto the view; a character may fold to several (NFKC), each mapping back to it."""
-    folded = list(map(fold_char, original[a:b]))
-    parts.append("".join(folded))
-    lengths = list(map(len, folded))
-    if min(lengths) == 1 == max(lengths):  # the common case: one character each
-        offsets.extend(range(a, b))
-        return
-    for k, n in enumerate(lengths):
-        offsets.extend([a + k] * n)
 
 
 def _lines(original: str) -> list[tuple[int, int]]:

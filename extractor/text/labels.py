@@ -81,6 +81,22 @@ QUALIFIERS: dict[str, tuple[str, ...]] = {
     "capacity.staff_total": ("capacity.staff_full_time", "capacity.staff_part_time", "capacity.trainees"),
 }
 
+# Table 二's fields, named only where a table 二 reading asks whether a sentence witnesses one of its cells
+# (`template.witness`, `table2=True`): 规章, 保留 and 许可 are too common in prose to label a number anywhere else.
+TABLE2_TERMS: dict[str, tuple[str, ...]] = {
+    "proactive.regulations_issued": ("规章",),
+    "proactive.normative_documents_repealed": ("废止",),
+    "proactive.normative_documents_in_force": ("现行有效", "保留"),
+    "proactive.licensing_decisions": ("行政许可", "许可"),
+    "proactive.penalty_decisions": ("行政处罚", "处罚"),
+    "proactive.enforcement_decisions": ("行政强制", "强制"),
+}
+# 废止规范性文件3件, 保留部门规范性文件181件: the verb says which of the documents' counts it is
+TABLE2_QUALIFIERS: dict[str, tuple[str, ...]] = {
+    "proactive.normative_documents": ("proactive.normative_documents_repealed",
+                                      "proactive.normative_documents_in_force"),
+}
+
 # Fields whose words are common outside the genre's meaning: the sentence must also say what they are about
 # (安全生产咨询投诉216人次 are not complaints about disclosure work).
 SUBJECT: dict[str, re.Pattern[str]] = {
@@ -109,11 +125,16 @@ def _clause_before(f: str, end: int, start: int = 0) -> str:
     return f[cut:end]
 
 
-def _hits(text: str, negated_too: bool = False) -> list[tuple[str, int, int]]:
-    """(field, start, end) of every label term in the text (not negated ones, unless asked)."""
+def _terms(table2: bool) -> dict[str, tuple[str, ...]]:
+    return {**LABEL_TERMS, **TABLE2_TERMS} if table2 else LABEL_TERMS
+
+
+def _hits(text: str, negated_too: bool = False, table2: bool = False) -> list[tuple[str, int, int]]:
+    """(field, start, end) of every label term in the text (not negated ones, unless asked; `table2`: with table
+    二's terms)."""
     text = GENRE.sub(lambda m: "□" * len(m.group()), text)
     out = []
-    for path, terms in LABEL_TERMS.items():
+    for path, terms in _terms(table2).items():
         for t in terms:
             for m in re.finditer(re.escape(t), text):
                 if not negated_too and not t.startswith(("不", "无", "未")) \
@@ -123,10 +144,10 @@ def _hits(text: str, negated_too: bool = False) -> list[tuple[str, int, int]]:
     return out
 
 
-def owners(text: str, anchored: bool = True) -> set[str]:
+def owners(text: str, anchored: bool = True, table2: bool = False) -> set[str]:
     """The fields a label names best. `anchored`: the label ends at its number, and the term nearest it wins; a zero
-    statement has no number (未发生行政复议和行政诉讼 names both)."""
-    hits = _hits(text, negated_too=not anchored)
+    statement has no number (未发生行政复议和行政诉讼 names both). `table2`: table 二's fields are named too."""
+    hits = _hits(text, negated_too=not anchored, table2=table2)
     kept = [h for h in hits if not any(o[0] != h[0] and o[1] <= h[1] and h[2] <= o[2] and o[2] - o[1] > h[2] - h[1]
                                        for o in hits)]
     if not kept:
@@ -137,7 +158,7 @@ def owners(text: str, anchored: bool = True) -> set[str]:
         best = {h[0] for h in kept if h[2] == nearest}
     else:
         best = set(present)
-    for parent, children in QUALIFIERS.items():
+    for parent, children in {**QUALIFIERS, **(TABLE2_QUALIFIERS if table2 else {})}.items():
         qualified = present & set(children)
         if parent in best and len(qualified) == 1:  # several (网站、公报、微博等渠道) enumerate the total's parts
             best = (best - {parent}) | qualified
@@ -147,23 +168,23 @@ def owners(text: str, anchored: bool = True) -> set[str]:
 ZERO = re.compile(r"没有|未|无|不存在|为零|零")
 
 
-def states_field(path: str, context: str) -> bool:
+def states_field(path: str, context: str, table2: bool = False) -> bool:
     """Whether the evidence, read in its context (the original from its clause's start to the evidence's end), states
     this field: its number's label names it and no other field better; a zero statement's negation comes before the
     field's words; where the field's words are common outside its meaning, the number's clause says what they are
-    about. A field with no label terms cannot be named by a label: False."""
-    if path not in LABEL_TERMS:
+    about. A field with no label terms cannot be named by a label: False. `table2`: with table 二's terms."""
+    if path not in _terms(table2):
         return False
     text, has_number = label(context)
     if not has_number:  # a zero statement (没有发生行政复议): the negation is the statement
         clause = _clause_before(fold(context), len(fold(context)))
         neg = ZERO.search(clause)
-        if neg is None or path not in owners(clause, anchored=False):
+        if neg is None or path not in owners(clause, anchored=False, table2=table2):
             return False
-        return any(h[0] == path and h[1] >= neg.start() for h in _hits(clause, negated_too=True))
+        return any(h[0] == path and h[1] >= neg.start() for h in _hits(clause, negated_too=True, table2=table2))
     if path in SUBJECT and not SUBJECT[path].search(_clause_before(fold(context), len(fold(context)))):
         return False
-    return path in owners(text)
+    return path in owners(text, table2=table2)
 
 
 def continues_number(original: str, span: tuple[int, int]) -> bool:

@@ -68,7 +68,3 @@ def find_sections(text: str) -> list[Section]:
         title = _title_after(text, body)
         out.append(Section(level, marker, title, classify(title), start, end))
     return out
-
-
-def sections_of_kind(sections: list[Section], *kinds: str) -> list[Section]:
-    return [s for s in sections if s.kind in kinds]
