@@ -67,7 +67,10 @@ _T4_SUMMARIES = tuple(f"appeals.{k}_{c}" for k in ("reconsideration", "litigatio
                       for c in ("upheld", "corrected", "other", "pending", "total"))
 
 TABLES = (
-    Table("table 二", re.compile(r"主动公开政府信息情况"), _T2_FIELDS, ()),
+    # the heading followed by what only the table prints (第二十条, 信息内容), as the reader asks: a report's prose
+    # section 主动公开政府信息情况 is no table
+    Table("table 二", re.compile(r"主动公开政府信息情况(?=[^\n]*\n?(?:[^\n]*\n){0,3}?[^\n]*(?:第二十条|信息内容))"),
+          _T2_FIELDS, ()),
     Table("table 三", re.compile(r"收到和处理政府信息公开申请情况|本年新收政府信息公开申请数量"),
           ("standard_table.requests.",), _T3_SUMMARIES),
     Table("table 四", re.compile(r"(?:因)?政府信息公开(?:工作)?(?:被申请)?行政复议[、,]?\s*(?:提起)?行政诉讼情况"

@@ -97,3 +97,16 @@ def test_a_report_that_does_not_address_a_field_leaves_it_a_plain_null(rules_bac
     for path in ("appeals.litigation_total", "capacity.staff_total", "standard_table.requests.new_received.total"):
         r = res.fields.get(path)
         assert r is None or (r.value is None and r.status != UNREAD), path
+
+
+def test_a_prose_section_named_like_table_two_is_no_table(rules_backend) -> None:
+    """二、主动公开政府信息情况 heads a section of prose in old reports; only the table prints 第二十条 / 信息内容."""
+    text = ("某县人民政府2014年政府信息公开工作年度报告\n一、概述\n2014年，本县认真贯彻落实《条例》。\n"
+            "二、主动公开政府信息情况\n全年主动公开政府信息120条，其中政府网站公开100条。\n三、存在的问题\n一是更新不够及时。\n")
+    res = process(from_text(text), rules_backend)
+    assert not [p for p, r in res.fields.items() if r.status == UNREAD and p.startswith("proactive.normative")]
+    table = ("二、主动公开政府信息情况\n第二十条第（一）项\n信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数\n"
+             "规章 | 0 | 0 | 0\n")
+    res = process(from_text(text.replace("二、主动公开政府信息情况\n", table.replace("规章 | 0 | 0 | 0", "规章 | ? | ? | ?"))),
+                  rules_backend)
+    assert TABLE_NOT_READ in _unread(res, "proactive.regulations_issued")  # the real table, its cells unreadable
