@@ -35,6 +35,7 @@ from extractor.core.result import (
     FieldResult,
 )
 from extractor.core.schema import alternative
+from extractor.template.spec import SUMMARIES, TABLE2
 from extractor.text.clean import Cleaned, View
 from extractor.text.labels import SUBJECT, label, owners, sentence_end, sentence_start
 from extractor.text.numbers import money_multiplier, quantities
@@ -54,17 +55,19 @@ class Table:
     summaries: tuple[str, ...]  # summary paths it carries (null ones are unread with it)
 
 
-_T2_FIELDS = ("proactive.normative_documents", "proactive.normative_documents_repealed",
-              "proactive.normative_documents_in_force", "proactive.regulations_issued",
-              "proactive.licensing_decisions", "proactive.penalty_decisions", "proactive.enforcement_decisions",
-              "proactive.admin_fees_yuan")
-_T3_SUMMARIES = ("requests.received", "requests.carried_over_in", "requests.from_natural_persons",
-                 "requests.from_organizations", "requests.disclosed", "requests.already_public",
-                 "requests.partially_disclosed", "requests.denied", "requests.unable_to_provide",
-                 "requests.not_processed", "requests.other_handling", "requests.not_this_agency",
-                 "requests.not_exist", "requests.handled_total", "requests.carried_forward")
-_T4_SUMMARIES = tuple(f"appeals.{k}_{c}" for k in ("reconsideration", "litigation")
-                      for c in ("upheld", "corrected", "other", "pending", "total"))
+# what each table carries, from the template's declarations (template/spec.py), not a copy of them
+_T2_FIELDS = tuple(dict.fromkeys(p for rows in TABLE2.values() for r in rows for p in r.fields.values()))
+
+
+def _summaries(grid: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(s.field for s in SUMMARIES if s.grid == grid))
+
+
+# request outcomes no template summary draws (the narrative reports' 已主动公开/不属于/不存在 counts) but a report with
+# table 三 addresses in it: kept unread with the table, as before
+_T3_ALSO = ("requests.already_public", "requests.not_this_agency", "requests.not_exist")
+_T3_SUMMARIES = _summaries("requests") + _T3_ALSO
+_T4_SUMMARIES = _summaries("appeals")
 
 TABLES = (
     # the heading followed by what only the table prints (第二十条, 信息内容), as the reader asks: a report's prose
