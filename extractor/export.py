@@ -182,31 +182,45 @@ class Writer:
 def dataset_rows(store: Store, cfg_hash: str | None = None) -> Iterator[dict[str, Any]]:
     """One row per report: the latest result's values with every reviewer's decision applied.
 
+    A report is its stable key (`Store.identity`): copies of it scraped again and its versions are one row, the
+    latest version's, with `report_key` and `versions` (every version's id with a result, oldest first).
     `values` maps each field to its final value; `status` to its status (`decided` where a person decided,
-    empty for an empty field); `decided` maps each field a person decided to who, when, and the machine
-    value the decision replaced; `needs_review` lists the fields still open in the review queue; `fields`
+    empty for an empty field); `decided` maps each field a person decided (on any version) to who, when, and the
+    machine value the decision replaced; `needs_review` lists the fields still open in the review queue; `fields`
     is the full per-report record (machine values, evidence, status) for traceability."""
     from extractor.review.queue import OPEN_STATES
 
-    by_report: dict[str, dict[str, Decision]] = {}
-    for (rid, path), d in store.review.latest_decisions().items():
-        by_report.setdefault(rid, {})[path] = d
+    by_key: dict[str, dict[str, Decision]] = {}
+    for (key, path), d in store.review.key_decisions().items():
+        by_key.setdefault(key, {})[path] = d
     open_items = store.review.open_paths(OPEN_STATES)
+    keys = store.keys()
+    grouped: dict[str, list[Any]] = {}
     for res in store.latest_results(cfg_hash):
-        record = store.record(res.report_id, res.config_hash)
-        flat = flatten(record["fields"])
-        values = {p: d["value"] for p, d in flat.items()}
-        status = {p: shown_status(d) for p, d in flat.items()}
-        decided = {}
-        for path, d in by_report.get(record["id"], {}).items():
-            values[path] = d.value
-            status[path] = "decided"
-            decided[path] = {"value": d.value, "machine_value": d.machine_value, "reviewer": d.reviewer,
-                             "decided_at": d.ts, "action": d.action}
-        yield {"id": record["id"], "path": record["path"], "backend": record["backend"],
-               "values": {p: values.get(p) for p in catalogue()}, "status": {p: status.get(p, "") for p in catalogue()},
-               "decided": decided, "needs_review": catalogue_order(open_items.get(record["id"], [])),
-               "fields": record["fields"]}
+        grouped.setdefault(keys.get(res.report_id, res.report_id), []).append(res)
+    for key in sorted(grouped):
+        order = {rid: i for i, rid in enumerate(store.review.versions(key))}
+        results = sorted(grouped[key], key=lambda r: order.get(r.report_id, len(order)))
+        latest = results[-1]
+        yield _dataset_row(store.record(latest.report_id, latest.config_hash), key,
+                           [r.report_id for r in results], by_key.get(key, {}), open_items)
+
+
+def _dataset_row(record: dict[str, Any], key: str, versions: list[str], decisions: dict[str, Decision],
+                 open_items: dict[str, list[str]]) -> dict[str, Any]:
+    flat = flatten(record["fields"])
+    values = {p: d["value"] for p, d in flat.items()}
+    status = {p: shown_status(d) for p, d in flat.items()}
+    decided = {}
+    for path, d in decisions.items():
+        values[path] = d.value
+        status[path] = "decided"
+        decided[path] = {"value": d.value, "machine_value": d.machine_value, "reviewer": d.reviewer,
+                         "decided_at": d.ts, "action": d.action, "report_id": d.report_id}
+    return {"id": record["id"], "report_key": key, "versions": versions, "path": record["path"],
+            "backend": record["backend"], "values": {p: values.get(p) for p in catalogue()},
+            "status": {p: status.get(p, "") for p in catalogue()}, "decided": decided,
+            "needs_review": catalogue_order(open_items.get(record["id"], [])), "fields": record["fields"]}
 
 
 def export_dataset(store: Store, out: str, fmt: str, cfg_hash: str | None = None, include_cells: bool = True) -> int:
@@ -227,11 +241,13 @@ def export_dataset(store: Store, out: str, fmt: str, cfg_hash: str | None = None
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
                 n += 1
         return n
-    flat_rows = ({"id": r["id"], "path": r["path"], "backend": r["backend"], "decided_fields": sorted(r["decided"]),
+    flat_rows = ({"id": r["id"], "report_key": r["report_key"], "versions": r["versions"], "path": r["path"],
+                  "backend": r["backend"], "decided_fields": sorted(r["decided"]),
                   "needs_review": r["needs_review"],
                   **{k: v for p in cols for k, v in ((p, r["values"][p]), (f"{p}.status", r["status"][p]))}}
                  for r in dataset_rows(store, cfg_hash))
-    header = ["id", "path", "backend", "decided_fields", "needs_review", *status_columns(cols)]
+    header = ["id", "report_key", "versions", "path", "backend", "decided_fields", "needs_review",
+              *status_columns(cols)]
     if fmt == "csv":
         with open(out, "w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
@@ -252,7 +268,8 @@ def _parquet(rows: Iterator[dict[str, Any]], out: str, cols: list[str], batch: i
 
         raise ConfigError("parquet export needs pyarrow: pip install 'extractor[parquet]'") from None
     types = {"int": pa.int64(), "yuan": pa.float64(), "list": pa.list_(pa.string())}
-    schema = pa.schema([("id", pa.string()), ("path", pa.string()), ("backend", pa.string()),
+    schema = pa.schema([("id", pa.string()), ("report_key", pa.string()), ("versions", pa.list_(pa.string())),
+                        ("path", pa.string()), ("backend", pa.string()),
                         ("decided_fields", pa.list_(pa.string())), ("needs_review", pa.list_(pa.string()))]
                        + [f for c in cols for f in ((c, types.get(catalogue()[c].kind, pa.string())),
                                                       (f"{c}.status", pa.string()))])

@@ -21,6 +21,7 @@ from extractor.core.schema import nest, report_model
 from extractor.coverage import mark_unread
 from extractor.reconcile import decide, verify_all
 from extractor.text.clean import Cleaned, clean
+from extractor.text.identity import body_digest
 
 
 @dataclass
@@ -31,6 +32,7 @@ class ReportResult:
     notes: list[str] = field(default_factory=list)  # report-level messages (a model call that failed, ...)
     status: str = "done"  # or "model_failed": a model call failed after every attempt (the rules' values stand)
     fatal: str | None = None  # the endpoint refused the key or cannot be reached: the run stops
+    body_hash: str | None = None  # the normalised body's digest (`text.identity`): a re-scraped copy has the same
 
     def value(self, path: str) -> Any:
         r = self.fields.get(path)
@@ -63,10 +65,12 @@ def _result(doc: Document, backend: Backend, proposal: Proposal, cleaned: Cleane
     fields = proposal.decided if verified is not None else None
     if fields is None:
         fields = decide(verified if verified is not None else verify_all(candidates, doc.original))
-    mark_unread(fields, cleaned or clean(doc.original))  # what the report addresses and no reader read
+    cleaned = cleaned or clean(doc.original)
+    mark_unread(fields, cleaned)  # what the report addresses and no reader read
     failed = [n for n in proposal.notes if n.model_failed]
     fatal = next((n.text for n in failed if n.fatal), None)
-    return ReportResult(doc, backend.name, fields, notes, "model_failed" if failed else "done", fatal)
+    return ReportResult(doc, backend.name, fields, notes, "model_failed" if failed else "done", fatal,
+                        body_digest(cleaned.body.text))
 
 
 def process(doc: Document, backend: Backend) -> ReportResult:

@@ -262,7 +262,7 @@ def _queue_with_an_ambiguous_cell(tmp_path) -> tuple[str, int]:
     db = str(tmp_path / "review.db")
     con = connect(db)
     with con:
-        con.execute("INSERT INTO reports VALUES ('r1', 'abc', '/data/r1.txt', 'utf-8', 'text/plain', 0)")
+        con.execute("INSERT INTO reports (id, sha256, path, encoding, media_type, first_seen) VALUES ('r1', 'abc', '/data/r1.txt', 'utf-8', 'text/plain', 0)")
         cur = con.execute(
             "INSERT INTO review_items (report_id, path, state, priority, value, status, confidence, reasons, evidence,"
             " span_start, span_end, alternatives, context, run_id, created, updated) VALUES"

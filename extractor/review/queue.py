@@ -55,9 +55,7 @@ class Item:
     @classmethod
     def of(cls, s: StoredItem) -> Item:
         d = s.decision
-        shown = None if d is None else {"id": d.id, "action": d.action, "value": d.value,
-                                        "machine_value": d.machine_value, "reviewer": d.reviewer, "ts": d.ts,
-                                        "note": d.note}
+        shown = None if d is None else {"id": d.id, **_shown(d), "note": d.note}
         return cls(s.id, s.report_id, s.report_path, s.path, s.state, s.priority, s.value, s.status, s.confidence,
                    s.reasons, s.evidence, s.alternatives, s.context, shown)
 
@@ -85,7 +83,8 @@ def states_for(state: str) -> tuple[str, ...]:
 
 
 def _shown(d: Decision) -> dict[str, Any]:
-    return {"value": d.value, "machine_value": d.machine_value, "reviewer": d.reviewer, "ts": d.ts, "action": d.action}
+    return {"value": d.value, "machine_value": d.machine_value, "reviewer": d.reviewer, "ts": d.ts, "action": d.action,
+            "report_id": d.report_id}  # the version it was made on (decisions follow the report to its other versions)
 
 
 class Queue:

@@ -4,7 +4,8 @@ A field enters the queue when it is not verified/derived, when its confidence is
 or when a check failed (`FieldResult.needs_review`). Items are ordered by what matters most: conflicts,
 ambiguous readings, failed checks and reopened decisions first, then low confidence, then the rest.
 
-A re-run updates every item of its report: an item whose decision replaced another machine value than
+A re-run updates every item of its report (and a new version of a report, or a copy scraped again, starts from
+the decisions made on the others: they share its stable key): an item whose decision replaced another machine value than
 the one now given reopens (first in the queue, showing both); one whose machine value came back to the
 one its decision replaced is decided again; an undecided item the machine now vouches for closes.
 The store runs the routing inside the transaction that commits the result (`routed_store`).
@@ -73,15 +74,17 @@ class Router:
             r: FieldLike = fields.get(path) or FieldResult(path)
             prio = priority(r, threshold)
             says = machine_says(result.doc.original, r)
-            if path not in items:
-                rows.add(rid, path, "open", prio, says, run_id, now)
-                continue
-            if path in replaced:
+            if path in replaced:  # decided, on this report or another version of it (decisions follow the key)
                 changed = canon(replaced[path]) != canon(r.value)
                 state, prio = ("reopened", 0) if changed else ("decided", prio)
-            else:
+            elif path in items:
                 state = "open" if path in need else "closed"  # closed: the machine now vouches for it
-            rows.update(items[path], state, prio, says, run_id, now)
+            else:
+                state = "open"
+            if path in items:
+                rows.update(items[path], state, prio, says, run_id, now)
+            else:
+                rows.add(rid, path, state, prio, says, run_id, now)
 
     def restore(self, record: dict[str, Any], original_path: str) -> ResultLike:
         """A stored result as a result again: its fields from the record, its report read again for the context."""

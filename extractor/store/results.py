@@ -111,6 +111,21 @@ class ResultKey:
     config_hash: str
 
 
+SAME_REPORT = ("meta.report_year", "meta.issuing_body", "meta.title")  # what tells one report from another
+
+
+def _plain(v: Any) -> Any:
+    return "".join(v.split()) if isinstance(v, str) else v
+
+
+def _same_report(now: dict[str, Any], before: dict[str, Any]) -> bool:
+    """Whether two results say they are one report: the same year, and the same issuing body or title."""
+    year = now.get("meta.report_year")
+    if year is None or year != before.get("meta.report_year"):
+        return False
+    return any(now.get(p) is not None and now.get(p) == before.get(p) for p in ("meta.issuing_body", "meta.title"))
+
+
 class Store:
     """Writes and reads results over one connection (used from one thread).
 
@@ -175,7 +190,7 @@ class Store:
         now = time.time()
         rows = [self._value_row(doc.id, run, path, r) for path, r in result.catalogued().items()]
         with self.con:
-            self._upsert_report(doc.id, doc.sha256, doc.path, doc.encoding, doc.media_type, now)
+            self._upsert_report(doc.id, doc.sha256, doc.path, doc.encoding, doc.media_type, now, result)
             self.seen_at(doc.id, doc.path, now)
             self.con.execute("DELETE FROM field_values WHERE report_id = ? AND config_hash = ?", (doc.id, run.config_hash))
             self.con.executemany("INSERT INTO field_values VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", filter(None, rows))
@@ -218,12 +233,51 @@ class Store:
             self.con.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?, 'failed', ?, ?, '[]', NULL)",
                              (report_id, run.config_hash, run.id, time.time(), error, run.config.get("backend")))
 
-    def _upsert_report(self, rid: str, sha: str, path: str, encoding: str, media: str, now: float) -> None:
-        """The report, its source path stored absolute (review and to-gold find it from any directory)."""
+    def _upsert_report(self, rid: str, sha: str, path: str, encoding: str, media: str, now: float,
+                       result: ResultLike) -> None:
+        """The report, its source path stored absolute (review and to-gold find it from any directory), its body's
+        digest and its stable identity (`identity`)."""
+        key = self.identity(rid, result.body_hash, os.path.abspath(path), result)
         self.con.execute(
-            "INSERT INTO reports (id, sha256, path, encoding, media_type, first_seen) VALUES (?,?,?,?,?,?)"
-            " ON CONFLICT(id) DO UPDATE SET path = excluded.path",
-            (rid, sha, os.path.abspath(path), encoding, media, now))
+            "INSERT INTO reports (id, sha256, path, encoding, media_type, first_seen, body_hash, report_key)"
+            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET path = excluded.path,"
+            " body_hash = COALESCE(excluded.body_hash, reports.body_hash)",
+            (rid, sha, os.path.abspath(path), encoding, media, now, result.body_hash, key))
+
+    def identity(self, rid: str, body_hash: str | None, path: str, result: ResultLike) -> str:
+        """The report's stable key: its own once known; else that of a report with the same body (the same report
+        scraped again: other chrome, another newline, another encoding); else that of an earlier version read from
+        the same source path that says it is the same report (the same year, and the same issuing body or title): a
+        changed body is a new version of it; else its own id (a new report)."""
+        row = self.con.execute("SELECT report_key FROM reports WHERE id = ?", (rid,)).fetchone()
+        if row is not None and row[0]:
+            return str(row[0])
+        if body_hash:
+            row = self.con.execute("SELECT report_key FROM reports WHERE body_hash = ? AND report_key IS NOT NULL"
+                                   " ORDER BY first_seen, id LIMIT 1", (body_hash,)).fetchone()
+            if row is not None:
+                return str(row[0])
+        earlier = self.con.execute(
+            "SELECT r.id, r.report_key FROM report_paths p JOIN reports r ON r.id = p.report_id WHERE p.path = ?"
+            " AND r.id != ? AND r.report_key IS NOT NULL ORDER BY p.last_seen DESC, r.id", (path, rid)).fetchall()
+        fields = result.catalogued()
+        says = {p: _plain(fields[p].value) if p in fields else None for p in SAME_REPORT}
+        for other in earlier:
+            if _same_report(says, self._said(other["id"])):
+                return str(other["report_key"])
+        return rid
+
+    def _said(self, report_id: str) -> dict[str, Any]:
+        """What the latest stored result of a report says of the fields that tell one report from another."""
+        out: dict[str, Any] = {}
+        for r in self.con.execute(f"SELECT path, value FROM field_values WHERE report_id = ? AND path IN "
+                                  f"({','.join('?' * len(SAME_REPORT))}) ORDER BY run_id", (report_id, *SAME_REPORT)):
+            out[r["path"]] = _plain(loads(r["value"]))
+        return out
+
+    def keys(self) -> dict[str, str]:
+        """Every report's stable key, by report id."""
+        return {r["id"]: r["report_key"] or r["id"] for r in self.con.execute("SELECT id, report_key FROM reports")}
 
     def seen_at(self, report_id: str, path: str, now: float | None = None) -> None:
         """Record that an input path holds this report (every path is kept: two files, one content); inside the

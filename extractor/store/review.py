@@ -107,11 +107,18 @@ class ReviewRows:
         return {r["path"]: r["id"] for r in self.con.execute("SELECT id, path FROM review_items WHERE report_id = ?",
                                                              (report_id,))}
 
+    def versions(self, report_id: str) -> list[str]:
+        """The report ids that share this report's stable key (its versions and copies): decisions follow the key."""
+        ids = [r[0] for r in self.con.execute(
+            "SELECT id FROM reports WHERE report_key = (SELECT report_key FROM reports WHERE id = ?)", (report_id,))]
+        return ids or [report_id]
+
     def replaced(self, report_id: str) -> dict[str, Any]:
-        """Per decided field of the report, the machine value its latest decision replaced."""
+        """Per decided field of the report (any version of it), the machine value its latest decision replaced."""
+        ids = self.versions(report_id)
         return {r["path"]: _loads(r["machine_value"]) for r in self.con.execute(
-            "SELECT path, machine_value FROM decisions d WHERE report_id = ? AND id = (SELECT MAX(id) FROM decisions x"
-            " WHERE x.report_id = d.report_id AND x.path = d.path)", (report_id,))}
+            f"SELECT path, machine_value FROM decisions WHERE report_id IN ({','.join('?' * len(ids))}) ORDER BY id",
+            ids)}
 
     def add(self, report_id: str, path: str, state: str, priority: int, machine: MachineSays, run_id: int,
             now: float) -> None:
@@ -156,14 +163,23 @@ class ReviewRows:
                           _loads(row["context"]) or [], self.latest_decision(row["report_id"], row["path"]))
 
     def latest_decision(self, report_id: str, path: str) -> Decision | None:
-        """The latest decision on a field (one item per report and field; the lookup uses the decisions index)."""
-        row = self.con.execute("SELECT * FROM decisions WHERE report_id = ? AND path = ? ORDER BY id DESC LIMIT 1",
-                               (report_id, path)).fetchone()
+        """The latest decision on a field of the report or of another version of it (decisions follow the key)."""
+        ids = self.versions(report_id)
+        row = self.con.execute(f"SELECT * FROM decisions WHERE path = ? AND report_id IN ({','.join('?' * len(ids))})"
+                               " ORDER BY id DESC LIMIT 1", (path, *ids)).fetchone()
         return None if row is None else Decision.of(row)
 
     def latest_decisions(self) -> dict[tuple[str, str], Decision]:
-        """The latest decision per (report, field)."""
+        """The latest decision per (report, field), as made."""
         return {(d.report_id, d.path): d for d in map(Decision.of, self.con.execute("SELECT * FROM decisions ORDER BY id"))}
+
+    def key_decisions(self) -> dict[tuple[str, str], Decision]:
+        """The latest decision per (report key, field): what applies to every version of a report."""
+        out: dict[tuple[str, str], Decision] = {}
+        for row in self.con.execute("SELECT d.*, COALESCE(r.report_key, d.report_id) AS report_key FROM decisions d"
+                                    " LEFT JOIN reports r ON r.id = d.report_id ORDER BY d.id"):
+            out[(row["report_key"], row["path"])] = Decision.of(row)
+        return out
 
     def open_paths(self, states: tuple[str, ...]) -> dict[str, list[str]]:
         """Per report, the fields whose items are in these states."""

@@ -34,5 +34,6 @@ class ResultLike(Protocol):
     backend: str
     notes: list[str]
     status: str  # done | model_failed
+    body_hash: str | None  # the normalised body's digest: the same report scraped again has the same one
 
     def catalogued(self) -> Mapping[str, FieldLike]: ...
