@@ -193,7 +193,7 @@ def dataset_rows(store: Store, cfg_hash: str | None = None) -> Iterator[dict[str
     by_key: dict[str, dict[str, Decision]] = {}
     for (key, path), d in store.review.key_decisions().items():
         by_key.setdefault(key, {})[path] = d
-    open_items = store.review.open_paths(OPEN_STATES)
+    open_items = store.review.open_paths(OPEN_STATES, cfg_hash)
     keys = store.keys()
     grouped: dict[str, list[Any]] = {}
     for res in store.latest_results(cfg_hash):

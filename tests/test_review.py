@@ -164,13 +164,13 @@ def test_a_rerun_with_a_different_machine_value_reopens_the_decided_item(tmp_pat
     queue.decide(item.id, "value", "7", reviewer="bob") if catalogue()[item.path].kind == "int" else \
         queue.decide(item.id, "null", reviewer="bob")
     decided = queue.decisions()[(item.report_id, item.path)]
-    # the same machine value again: still decided
-    store.save(store.start_run({"backend": "rules", "code_version": "test2"}), result)
+    # the same machine value again (the same configuration run again: its items are updated): still decided
+    store.save(store.start_run({"backend": "rules", "code_version": "test"}), result)
     assert queue.get(item.id).state == "decided"
     # a different machine value: reopened, showing the decision and the new value; the decision still applies
     old = result.fields[item.path].value
     result.fields[item.path].value = "changed" if isinstance(old, str) else 99999 if not isinstance(old, list) else ["x"]
-    store.save(store.start_run({"backend": "rules", "code_version": "test3"}), result)
+    store.save(store.start_run({"backend": "rules", "code_version": "test"}), result)
     again = queue.get(item.id)
     assert again.state == "reopened" and again.priority == 0
     assert again.value == result.fields[item.path].value and again.decision["value"] == decided["value"]
@@ -178,7 +178,7 @@ def test_a_rerun_with_a_different_machine_value_reopens_the_decided_item(tmp_pat
     assert queue.decisions()[(item.report_id, item.path)] == decided  # never overwritten
     # back to the value the decision replaced: decided again
     result.fields[item.path].value = old
-    store.save(store.start_run({"backend": "rules", "code_version": "test4"}), result)
+    store.save(store.start_run({"backend": "rules", "code_version": "test"}), result)
     assert queue.get(item.id).state == "decided"
 
 
@@ -259,3 +259,27 @@ def test_typed_values_parse_by_field_type(path, text, want):
 def test_bad_typed_values_are_refused(path, text):
     with pytest.raises(ReviewError):
         parse_value(path, text)
+
+
+def test_each_configuration_has_its_own_queue_and_the_decisions_apply_to_all(tmp_path, rules_backend):
+    store, run, result = _saved(tmp_path, rules_backend)
+    first = Queue(store.con)
+    item = first.items()[0]
+    first.decide(item.id, "null", reviewer="bob")
+    # another configuration (a model, another code version) gives another value for that field and for another
+    other = next(i for i in first.items() if i.path != item.path and i.path in result.fields)
+    result.fields[item.path].value = "changed" if isinstance(item.value, str) else 99999
+    result.fields[other.path].value = new_value = 4242 if catalogue()[other.path].kind in ("int", "yuan") else "另一个值"
+    second_run = store.start_run({"backend": "rules", "code_version": "another"})
+    store.save(second_run, result)
+    latest = Queue(store.con)
+    assert latest.run == (second_run.id, second_run.config_hash) and first.run == (run.id, run.config_hash)
+    mine = {i.path: i for i in latest.items(("open", "reopened", "decided", "closed"))}
+    assert mine[other.path].value == new_value != other.value, "the latest run's configuration's values"
+    assert mine[item.path].state == "reopened" and mine[item.path].decision["action"] == "null"
+    # the first configuration's queue is as it was, and can still be asked for
+    again = Queue(store.con, run=run.id)
+    assert {i.path: i.value for i in again.items()} == {i.path: i.value for i in first.items()}
+    assert again.get(item.id).state == "decided"
+    with pytest.raises(ReviewError):
+        Queue(store.con, run=99999)

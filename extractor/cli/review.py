@@ -26,10 +26,21 @@ Reviewer = Annotated[str | None, typer.Option("--reviewer", help="Who decides (d
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _queue(db: str | None) -> Queue:
-    from extractor.review.queue import Queue
+RunOpt = Annotated[int | None, typer.Option("--run", help="The queue of this run's configuration (default: the "
+                                                        "latest run's).")]
 
-    return Queue(existing_db(db).con)
+
+def _queue(db: str | None, run: int | None = None, say: bool = False) -> Queue:
+    """The queue of run `run`'s configuration (default the latest run's); `say`: name it on stderr."""
+    from extractor.review.queue import Queue, ReviewError
+
+    try:
+        queue = Queue(existing_db(db).con, run)
+    except ReviewError as exc:
+        fail(exc)
+    if say and queue.run is not None:
+        typer.echo(f"queue of run {queue.run[0]}'s configuration ({queue.run[1]})", err=True)
+    return queue
 
 
 def _console() -> Console:
@@ -40,27 +51,27 @@ def _console() -> Console:
 
 @review_app.callback(invoke_without_command=True)
 def review(ctx: typer.Context, db: Db = None, reviewer: Reviewer = None, field: Field = None, report: Report = None,
-           reason: Reason = None) -> None:
+           reason: Reason = None, run: RunOpt = None) -> None:
     """Review the queue interactively: accept, type a corrected value, set null, skip, go back, quit."""
     if ctx.invoked_subcommand is not None:
         return
     from extractor.review.tui import interactive
 
-    interactive(_queue(db), {"field": field, "report": report, "reason": reason}, reviewer, _console())
+    interactive(_queue(db, run, say=True), {"field": field, "report": report, "reason": reason}, reviewer, _console())
 
 
 @review_app.command("list")
 def list_cmd(db: Db = None, field: Field = None, report: Report = None, reason: Reason = None,
              state: Annotated[str, typer.Option(help="open (open and reopened), reopened, decided, closed or all.")] = "open",
              limit: Annotated[int | None, typer.Option(help="At most this many items.")] = None,
-             as_json: AsJson = False) -> None:
+             as_json: AsJson = False, run: RunOpt = None) -> None:
     """List queue items, most important first (conflicts and failed checks, then low confidence)."""
     from rich.table import Table
 
     from extractor.review.queue import ReviewError, states_for
 
     try:
-        items = _queue(db).items(states_for(state), field, report, reason, limit)
+        items = _queue(db, run, say=not as_json).items(states_for(state), field, report, reason, limit)
     except ReviewError as exc:
         fail(exc)
     if as_json:
@@ -115,9 +126,9 @@ def decide(item_id: Annotated[int, typer.Argument(help="Item id.")],
 
 
 @review_app.command()
-def stats(db: Db = None, as_json: AsJson = False) -> None:
+def stats(db: Db = None, as_json: AsJson = False, run: RunOpt = None) -> None:
     """The queue's size by reason, by field, by report and by priority, and the decisions made."""
-    s = _queue(db).stats()
+    s = _queue(db, run, say=not as_json).stats()
     if as_json:
         typer.echo(json.dumps(s, ensure_ascii=False, indent=1))
         return

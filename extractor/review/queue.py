@@ -90,16 +90,22 @@ def _shown(d: Decision) -> dict[str, Any]:
 class Queue:
     """The review queue over one connection."""
 
-    def __init__(self, con: sqlite3.Connection) -> None:
+    def __init__(self, con: sqlite3.Connection, run: int | None = None) -> None:
+        """The queue of one configuration's results: run `run`'s, by default the latest run's (a database with no
+        run: every item)."""
         self.con = con
         self.rows = ReviewRows(con)
+        self.run = self.rows.run_config(run)
+        if run is not None and self.run is None:
+            raise ReviewError(f"no run {run} in this database")
+        self.config_hash = None if self.run is None else self.run[1]
 
     def items(self, states: tuple[str, ...] = OPEN_STATES, field: str | None = None, report: str | None = None,
               reason: str | None = None, limit: int | None = None) -> list[Item]:
         unknown = [x for x in states if x not in STATES]
         if unknown or not states:
             raise ReviewError(f"unknown state {', '.join(map(repr, unknown)) or '(none)'}; choose from {', '.join(STATES)}")
-        return [Item.of(s) for s in self.rows.select(states, field, report, reason, limit)]
+        return [Item.of(s) for s in self.rows.select(states, field, report, reason, limit, self.config_hash)]
 
     def get(self, item_id: int) -> Item:
         return Item.of(self._stored(item_id))
@@ -144,7 +150,7 @@ class Queue:
                 by_reason[r] += 1
         return {
             "open": len(open_items),
-            "by_state": dict(sorted(self.rows.state_counts().items())),
+            "by_state": dict(sorted(self.rows.state_counts(self.config_hash).items())),
             "by_priority": {PRIORITY_NAMES[k]: v for k, v in sorted(Counter(i.priority for i in open_items).items())},
             "by_reason": dict(by_reason.most_common()),
             "by_field": dict(Counter(i.path for i in open_items).most_common()),

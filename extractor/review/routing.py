@@ -63,12 +63,14 @@ def machine_says(original: str, r: FieldLike) -> MachineSays:
 class Router:
     """The queue's routing, as the store runs it (`extractor.store.review.Routing`)."""
 
-    def route(self, rows: ReviewRows, run_id: int, result: ResultLike, threshold: float, now: float) -> None:
-        """Update the report's review items after a (re-)run; called inside the store's transaction."""
+    def route(self, rows: ReviewRows, run_id: int, result: ResultLike, threshold: float, now: float,
+              config_hash: str) -> None:
+        """Update the report's review items under this configuration after a (re-)run; called inside the store's
+        transaction."""
         rid = result.doc.id
         fields = result.catalogued()
         need = {p for p, r in fields.items() if r.needs_review(threshold)}
-        items = rows.item_ids(rid)
+        items = rows.item_ids(rid, config_hash)
         replaced = rows.replaced(rid)
         for path in sorted(need | set(items)):
             r: FieldLike = fields.get(path) or FieldResult(path)
@@ -84,7 +86,7 @@ class Router:
             if path in items:
                 rows.update(items[path], state, prio, says, run_id, now)
             else:
-                rows.add(rid, path, state, prio, says, run_id, now)
+                rows.add(rid, path, state, prio, says, run_id, now, config_hash)
 
     def restore(self, record: dict[str, Any], original_path: str) -> ResultLike:
         """A stored result as a result again: its fields from the record, its report read again for the context."""

@@ -201,4 +201,38 @@ MIGRATIONS: list[str] = [
     CREATE INDEX reports_body ON reports(body_hash);
     CREATE INDEX reports_key ON reports(report_key);
     """,
+    # 7: the review queue per configuration: each configuration's results are routed into items of their own (export,
+    # review and the queue use the configuration asked for, default the latest run's); decisions stay per report and
+    # field. SQLite cannot change a UNIQUE constraint: the table is rebuilt, ids kept (decisions point at them)
+    """
+    CREATE TABLE review_items_v7 (
+        id INTEGER PRIMARY KEY,
+        report_id TEXT NOT NULL,
+        config_hash TEXT NOT NULL DEFAULT '',
+        path TEXT NOT NULL,
+        state TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        value TEXT,
+        status TEXT,
+        confidence REAL,
+        reasons TEXT,
+        evidence TEXT,
+        span_start INTEGER,
+        span_end INTEGER,
+        alternatives TEXT,
+        context TEXT,
+        run_id INTEGER,
+        created REAL NOT NULL,
+        updated REAL NOT NULL,
+        UNIQUE (report_id, config_hash, path)
+    );
+    INSERT INTO review_items_v7 (id, report_id, config_hash, path, state, priority, value, status, confidence, reasons,
+        evidence, span_start, span_end, alternatives, context, run_id, created, updated)
+        SELECT i.id, i.report_id, COALESCE((SELECT config_hash FROM runs WHERE runs.id = i.run_id), ''), i.path,
+        i.state, i.priority, i.value, i.status, i.confidence, i.reasons, i.evidence, i.span_start, i.span_end,
+        i.alternatives, i.context, i.run_id, i.created, i.updated FROM review_items i;
+    DROP TABLE review_items;
+    ALTER TABLE review_items_v7 RENAME TO review_items;
+    CREATE INDEX review_queue ON review_items(config_hash, state, priority, confidence);
+    """,
 ]

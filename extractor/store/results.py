@@ -197,7 +197,7 @@ class Store:
             self.con.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?, NULL, ?, ?, ?)",
                              (doc.id, run.config_hash, run.id, now, result.status, result.backend, dumps(result.notes),
                               threshold))
-            routing.route(self.review, run.id, result, threshold, now)
+            routing.route(self.review, run.id, result, threshold, now, run.config_hash)
 
     @staticmethod
     def _value_row(report_id: str, run: Run, path: str, r: FieldLike) -> tuple[Any, ...] | None:
@@ -222,7 +222,7 @@ class Store:
         result = routing.restore(record, original_path)
         now = time.time()
         with self.con:
-            routing.route(self.review, run.id, result, threshold, now)
+            routing.route(self.review, run.id, result, threshold, now, run.config_hash)
             self.con.execute("UPDATE results SET routed_threshold = ? WHERE report_id = ? AND config_hash = ?",
                              (threshold, record["id"], run.config_hash))
 

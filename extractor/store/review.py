@@ -1,4 +1,5 @@
-"""The review queue's tables: review items (one per report and field) and the decisions made on them.
+"""The review queue's tables: review items (one per report, configuration and field) and the decisions made on them
+(one per report and field, whatever configuration's value they settled: a person's decision is about the report).
 
 Reading and writing only. Which fields enter the queue, in what order and in what state, is decided in
 `extractor.review`; the rows here keep what they are told. Writes made while routing a result run in the
@@ -101,11 +102,17 @@ class ReviewRows:
     def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
 
+    def run_config(self, run_id: int | None = None) -> tuple[int, str] | None:
+        """(run id, configuration hash) of run `run_id`, or of the latest run; None if there is no such run."""
+        row = (self.con.execute("SELECT id, config_hash FROM runs ORDER BY id DESC LIMIT 1").fetchone() if run_id is None
+               else self.con.execute("SELECT id, config_hash FROM runs WHERE id = ?", (run_id,)).fetchone())
+        return None if row is None else (int(row[0]), str(row[1]))
+
     # routing (inside the caller's transaction) --------------------------------------------------------
-    def item_ids(self, report_id: str) -> dict[str, int]:
-        """The report's items: field path -> item id."""
-        return {r["path"]: r["id"] for r in self.con.execute("SELECT id, path FROM review_items WHERE report_id = ?",
-                                                             (report_id,))}
+    def item_ids(self, report_id: str, config_hash: str) -> dict[str, int]:
+        """The report's items under a configuration: field path -> item id."""
+        return {r["path"]: r["id"] for r in self.con.execute(
+            "SELECT id, path FROM review_items WHERE report_id = ? AND config_hash = ?", (report_id, config_hash))}
 
     def versions(self, report_id: str) -> list[str]:
         """The report ids that share this report's stable key (its versions and copies): decisions follow the key."""
@@ -121,11 +128,11 @@ class ReviewRows:
             ids)}
 
     def add(self, report_id: str, path: str, state: str, priority: int, machine: MachineSays, run_id: int,
-            now: float) -> None:
+            now: float, config_hash: str) -> None:
         self.con.execute("INSERT INTO review_items (report_id, path, state, priority, value, status, confidence, reasons,"
-                         " evidence, span_start, span_end, alternatives, context, run_id, updated, created)"
-                         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         (report_id, path, state, priority, *machine.columns(), run_id, now, now))
+                         " evidence, span_start, span_end, alternatives, context, run_id, updated, created, config_hash)"
+                         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         (report_id, path, state, priority, *machine.columns(), run_id, now, now, config_hash))
 
     def update(self, item_id: int, state: str, priority: int, machine: MachineSays, run_id: int, now: float) -> None:
         self.con.execute("UPDATE review_items SET state = ?, priority = ?, value = ?, status = ?, confidence = ?,"
@@ -134,10 +141,14 @@ class ReviewRows:
 
     # reading the queue ----------------------------------------------------------------------------
     def select(self, states: tuple[str, ...], field: str | None = None, report: str | None = None,
-               reason: str | None = None, limit: int | None = None) -> list[StoredItem]:
+               reason: str | None = None, limit: int | None = None, config_hash: str | None = None) -> list[StoredItem]:
         """Items in these states, most important first (priority, then confidence); `field` is a path or a prefix,
-        `report` an id prefix or part of the report's path, `reason` a reason code or a status."""
+        `report` an id prefix or part of the report's path, `reason` a reason code or a status; `config_hash` the
+        configuration whose results were routed (None: every configuration's)."""
         where, args = [f"i.state IN ({','.join('?' * len(states))})"], list(states)
+        if config_hash is not None:
+            where.append("i.config_hash = ?")
+            args.append(config_hash)
         if field:
             where.append("(i.path = ? OR i.path LIKE ?)")
             args += [field, field.rstrip(".*") + ".%"]
@@ -181,17 +192,23 @@ class ReviewRows:
             out[(row["report_key"], row["path"])] = Decision.of(row)
         return out
 
-    def open_paths(self, states: tuple[str, ...]) -> dict[str, list[str]]:
-        """Per report, the fields whose items are in these states."""
+    def open_paths(self, states: tuple[str, ...], config_hash: str | None = None) -> dict[str, list[str]]:
+        """Per report, the fields whose items are in these states (under one configuration, or any)."""
         out: dict[str, list[str]] = {}
-        for row in self.con.execute(f"SELECT report_id, path FROM review_items WHERE state IN ({','.join('?' * len(states))})",
-                                    states):
+        sql = f"SELECT report_id, path FROM review_items WHERE state IN ({','.join('?' * len(states))})"
+        args: list[str] = list(states)
+        if config_hash is not None:
+            sql += " AND config_hash = ?"
+            args.append(config_hash)
+        for row in self.con.execute(sql, args):
             out.setdefault(row["report_id"], []).append(row["path"])
         return out
 
-    def state_counts(self) -> dict[str, int]:
+    def state_counts(self, config_hash: str | None = None) -> dict[str, int]:
         out: dict[str, int] = {}
-        for (state,) in self.con.execute("SELECT state FROM review_items"):
+        rows = (self.con.execute("SELECT state FROM review_items") if config_hash is None else
+                self.con.execute("SELECT state FROM review_items WHERE config_hash = ?", (config_hash,)))
+        for (state,) in rows:
             out[state] = out.get(state, 0) + 1
         return out
 
@@ -219,7 +236,8 @@ class Routing(Protocol):
     """How a result's fields are routed into the queue (`extractor.review.routing` provides it). The store runs it
     inside the transaction that commits the result, so a result and its routing are committed together."""
 
-    def route(self, rows: ReviewRows, run_id: int, result: ResultLike, threshold: float, now: float) -> None: ...
+    def route(self, rows: ReviewRows, run_id: int, result: ResultLike, threshold: float, now: float,
+              config_hash: str) -> None: ...
 
     def restore(self, record: dict[str, Any], original_path: str) -> ResultLike:
         """A stored result (its per-report record) as a result again, with its report read from `original_path`."""
