@@ -118,11 +118,15 @@ class Writer:
     rewrites them whole (reports already done come back from the run database), so each report appears once.
     The caller owns OUT (`lock_out`)."""
 
-    def __init__(self, out_dir: str, include_cells: bool = True, threshold: float = REVIEW_THRESHOLD) -> None:
-        os.makedirs(os.path.join(out_dir, "reports"), exist_ok=True)
+    def __init__(self, out_dir: str, include_cells: bool = True, threshold: float = REVIEW_THRESHOLD,
+                 per_report: bool = False) -> None:
+        os.makedirs(out_dir, exist_ok=True)
+        if per_report:
+            os.makedirs(os.path.join(out_dir, "reports"), exist_ok=True)
         for stale in glob.glob(os.path.join(out_dir, "reports", "*.json.tmp*")):
             os.remove(stale)  # a per-report file a killed run was writing: its report is redone or re-emitted
         self.out_dir = out_dir
+        self.per_report = per_report  # a JSON file per report beside results.jsonl (a second copy of each record)
         self.threshold = threshold
         self.columns = paths(include_cells)
         part = {f: os.path.join(out_dir, f + ".part") for f in RUN_FILES}
@@ -138,7 +142,8 @@ class Writer:
         name = f"{os.path.splitext(os.path.basename(record['path']))[0]}.{record['id']}.json"
         # compact, encoded once: an indented dump takes json's pure-Python path, most of a bulk run's main process
         line = json.dumps(record, ensure_ascii=False) + "\n"
-        _atomic_write(os.path.join(self.out_dir, "reports", name), line)
+        if self.per_report:
+            _atomic_write(os.path.join(self.out_dir, "reports", name), line)
         self._jsonl.write(line)
         self._jsonl.flush()
         results = list(field_results(record).values() if fields is None else fields)

@@ -27,7 +27,7 @@ def test_a_run_killed_midway_resumes_with_every_report_exactly_once(tmp_path):
     n = 80
     corpus.write(str(src), n, seed=3, with_gold=False)
     cmd = [sys.executable, "-m", "extractor", "run", str(src / "reports"), "--out", str(out), "--db", str(db),
-           "--backend", "rules", "--workers", "2", "--no-progress"]
+           "--backend", "rules", "--workers", "2", "--no-progress", "--per-report-json"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     committed = 0

@@ -57,9 +57,12 @@ def run(
     wait: Annotated[bool, typer.Option(help="With --batch: wait for the answers, or submit (and check) once and stop; "
                                             "the same command later collects them.")] = True,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    per_report_json: Annotated[bool, typer.Option(help="Also write a JSON file per report in OUT/reports (each "
+                                                       "result is in the run database and results.jsonl already).")] = False,
 ) -> None:
-    """Extract every report into the run database and OUT: a JSON per report, results.jsonl, results.csv,
-    errors.txt. Resumable: reports already done under the same configuration are not redone."""
+    """Extract every report into the run database and OUT: results.jsonl, results.csv, errors.txt (and with
+    --per-report-json a JSON per report). Resumable: reports already done under the same configuration are not
+    redone."""
     from extractor.cli.settings import build as build_settings
     from extractor.export import lock_out
     from extractor.llm.settings import BatchSettings
@@ -82,13 +85,13 @@ def run(
                                       echo=lambda m: typer.echo(m, err=True))
         except ExtractorError as exc:
             fail(exc)
-        _run_locked(out, inputs, settings, db, workers, review_threshold, force, progress)
+        _run_locked(out, inputs, settings, db, workers, review_threshold, force, progress, per_report_json)
     finally:
         owner.close()
 
 
 def _run_locked(out: str, inputs: list[str], settings: Settings, db: str | None, workers: int | None,
-                review_threshold: float, force: bool, progress: bool) -> None:
+                review_threshold: float, force: bool, progress: bool, per_report_json: bool = False) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from extractor import backends, bulk
@@ -117,7 +120,7 @@ def _run_locked(out: str, inputs: list[str], settings: Settings, db: str | None,
 
     if settings.batch is not None:
         _prefetch(backend, settings.batch, store, run_, out, inputs, is_done)
-    writer = Writer(out, threshold=review_threshold)
+    writer = Writer(out, threshold=review_threshold, per_report=per_report_json)
 
     def on_error(path: str, message: str) -> None:
         typer.echo(f"error: {path}: {message}", err=True)
