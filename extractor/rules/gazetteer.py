@@ -88,7 +88,7 @@ class _Index:
     def __init__(self) -> None:
         self.full: dict[str, list[Unit]] = {}
         self.short: dict[str, list[Unit]] = {}
-        self.pref_names: dict[str, set[str]] = {}
+        self.pref_names: dict[str, list[Unit]] = {}  # prefecture id -> its units (one a name)
         self.provinces: dict[str, str] = {}  # short -> full
 
 
@@ -150,7 +150,7 @@ def _index() -> _Index:
         if short and short != name:
             idx.short.setdefault(short, []).append(u)
         if level == "prefecture":
-            idx.pref_names.setdefault(uid, set()).add(short)
+            idx.pref_names.setdefault(uid, []).append(u)
         if level == "province":
             idx.provinces[pshort] = name
     return idx
@@ -172,9 +172,21 @@ def short_units(short: str, year: int | None = None) -> tuple[Unit, ...]:
     return _in_year(_index().short.get(short, []), year)
 
 
+def every_unit(year: int | None = None) -> list[Unit]:
+    """Every unit of the data in `year` (default the latest): for tests and for listing."""
+    y = min(max(year or LAST_YEAR, FIRST_YEAR), LAST_YEAR)
+    return [u for us in _index().full.values() for u in us if u.first <= y <= u.last]
+
+
 @cache
 def prefecture_names(prefecture_id: str) -> frozenset[str]:
-    return frozenset(_index().pref_names.get(prefecture_id, ()))
+    return frozenset(u.short for u in _index().pref_names.get(prefecture_id, ()))
+
+
+def prefecture_name(prefecture_id: str, year: int | None = None) -> str | None:
+    """The prefecture's short name in `year` (淮安 for 320800 since 2001, 淮阴 before), else its latest."""
+    us = _in_year(_index().pref_names.get(prefecture_id, []), year)
+    return max(us, key=lambda u: u.last).short if us else None
 
 
 @cache

@@ -26,6 +26,7 @@ from extractor.text.clean import View
 
 NAMED = 0.7  # a province the text names, the body's place unknown
 NAMED_CITY = 0.65
+INFERRED = 0.4  # below the review threshold: a value the text does not state
 AT_HOME = 0.85  # the one the body's own place lies in
 CITY_RE = re.compile(r"([\u4e00-\u9fff]{2,4}?)市")
 CITY_BODY = re.compile(r"(?P<place>.+市)(?:人民政府|政府)?$")
@@ -53,14 +54,24 @@ def _named_provinces(text: str) -> tuple[Counter[str], dict[str, re.Match[str]]]
     return counts, first
 
 
-def province(ctx: Context, place: Place | None) -> list[Candidate]:
+def _inferred(path: str, value: str, place: Place) -> list[Candidate]:
+    """With `infer=True`: the value the body's place implies, not named in the text (FIELDS.md keeps it out of the
+    field; checks across reports may use it). No evidence, so never verified."""
+    return [Candidate(path=path, value=value, method="inferred", confidence=INFERRED,
+                      note=f"not named: inferred from the body's place ({place.units[0].name})")]
+
+
+def province(ctx: Context, place: Place | None, infer: bool = False) -> list[Candidate]:
+    """The report's province among those the text names (see the module doc); with `infer`, the body's place's
+    province when the text names none of its own."""
     full = ctx.full
     counts, first = _named_provinces(full.text)
+    if place is not None and place.province not in counts:
+        # only other provinces named (a cited document's or a partner's) or none: not the report's
+        return _inferred("meta.province", place.province, place) if infer else []
     if not counts:
         return []
     if place is not None:
-        if place.province not in counts:
-            return []  # only other provinces named: a cited document's or a partner's, not the report's
         pm = first[place.province]
         return [_cand(full, "meta.province", place.province, pm.start(), pm.end(),
                       f"province named; the body's place ({place.units[0].name}) lies in it", AT_HOME)]
@@ -89,7 +100,10 @@ def _named_cities(text: str, year: int | None) -> tuple[Counter[str], dict[str, 
     return counts, first
 
 
-def city(ctx: Context, body_name: str | None, place: Place | None, year: int | None) -> list[Candidate]:
+def city(ctx: Context, body_name: str | None, place: Place | None, year: int | None,
+         infer: bool = False) -> list[Candidate]:
+    """The report's prefecture city among those the text names (see the module doc); with `infer`, the body's
+    place's prefecture city when the text does not name it."""
     full, text = ctx.full, ctx.full.text
     counts, first = _named_cities(text, year)
     if place is not None:
@@ -101,7 +115,8 @@ def city(ctx: Context, body_name: str | None, place: Place | None, year: int | N
                 first[lead[0]] = (m.start(), m.end())
                 mine = lead
             if not mine:
-                return []
+                name = gazetteer.prefecture_name(place.prefecture_id, year) if infer else None
+                return _inferred("meta.city", name, place) if name else []
             s, e = first[mine[0]]
             return [_cand(full, "meta.city", mine[0], s, e,
                           f"city named; the body's place ({place.units[0].name}) lies in it", AT_HOME - 0.05)]
