@@ -109,7 +109,7 @@ def city(ctx: Context, body_name: str | None, place: Place | None, year: int | N
     if place is not None:
         if place.prefecture_id:
             mine = [c for c, _ in counts.most_common() if c in place.prefecture_names]
-            lead = [c for c in place.prefecture_names if body_name and body_name.startswith(c)]
+            lead = sorted((c for c in place.prefecture_names if body_name and body_name.startswith(c)), key=len)[::-1]
             if not mine and lead and place.county_id is None and (m := re.search(re.escape(lead[0]), text)):
                 # the body's name begins with its city's name (衡阳国家高新区), not a county's (衡阳县)
                 first[lead[0]] = (m.start(), m.end())
