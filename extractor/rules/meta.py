@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from extractor.core import result
 from extractor.core.candidates import Candidate
 from extractor.core.schema import alternative
-from extractor.rules import dates
+from extractor.rules import dates, place
 from extractor.rules.common import NEG, Context, gap, strip_ws
-from extractor.rules.gazetteer import BARE_OK, PROVINCES, cities
 from extractor.rules.names import from_header, from_signoff, is_body_name, is_pronoun
 from extractor.text.clean import View
 from extractor.text.script import detect_script
@@ -180,9 +179,15 @@ def _body_candidates(ctx: Context, out: list[Candidate], name: str, start: int, 
     full = ctx.full
     out.append(_cand(full, "meta.issuing_body", name, start, end, note, conf))
     level = _level(name)
+    if level == "prefecture":  # 某市: a county-level city's body is a county's (桦甸市人民政府)
+        level = place.city_level(name, _year_of(out)) or level
     if level:
         out.append(_cand(full, "meta.admin_level", level, start, end, "level from body name", conf - 0.05,
                          method="inferred"))
+
+
+def _year_of(out: list[Candidate]) -> int | None:
+    return next((c.value for c in out if c.path == "meta.report_year" and isinstance(c.value, int)), None)
 
 
 def _title_body(text: str, body: str, bs: int, e: int) -> tuple[str, int, int]:
@@ -285,48 +290,6 @@ def _published_on(ctx: Context, out: list[Candidate]) -> None:
         out.append(_cand(full, "meta.published_on", d.iso, d.start, d.end, "date line", 0.75))
 
 
-def _province(ctx: Context, out: list[Candidate]) -> None:
-    full, text = ctx.full, ctx.full.text
-    # province: the most named province-level region
-    pcounts: Counter[str] = Counter()
-    first: dict[str, re.Match[str]] = {}
-    for short, fullname in PROVINCES.items():
-        pat = re.escape(fullname) + "|" + re.escape(short) + ("" if short in BARE_OK else r"(?=省|市|自治区)")
-        for pm in re.finditer(pat, text):
-            pcounts[short] += 1
-            first.setdefault(short, pm)
-    if pcounts:
-        short = pcounts.most_common(1)[0][0]
-        pm = first[short]
-        out.append(_cand(full, "meta.province", short, pm.start(), pm.end(), "province named", 0.7))
-
-
-def _city(ctx: Context, out: list[Candidate], body_name: str | None) -> None:
-    full, text = ctx.full, ctx.full.text
-    # city: a prefecture-level city named as 某市, or leading the body's name
-    ccounts: Counter[str] = Counter()
-    cfirst: dict[str, tuple[int, int]] = {}
-    for cm in re.finditer(r"([\u4e00-\u9fff]{2,4}?)市", text):
-        name = cm.group(1)
-        for k in range(len(name)):
-            if name[k:] in cities():
-                ccounts[name[k:]] += 1
-                cfirst.setdefault(name[k:], (cm.start() + k, cm.end()))
-                break
-    if body_name:
-        for c in cities():
-            if body_name.startswith(c):
-                ccounts[c] += 2
-                m2 = re.search(re.escape(c), text)
-                if m2:
-                    cfirst.setdefault(c, (m2.start(), m2.end()))
-    if ccounts:
-        c = ccounts.most_common(1)[0][0]
-        if c not in PROVINCES:
-            s, e = cfirst[c]
-            out.append(_cand(full, "meta.city", c, s, e, "city named", 0.65))
-
-
 def _doc_type(ctx: Context, out: list[Candidate], title: tuple | None) -> str | None:
     """The doc type; returns why the text is not a report, when it is not."""
     head = ctx.body.text[:400]
@@ -370,8 +333,10 @@ def extract(ctx: Context) -> About:
     _level_by_pronoun(ctx, out)
     _year(ctx, out)
     _published_on(ctx, out)
-    _province(ctx, out)
-    _city(ctx, out, body_name)
+    year = _year_of(out)
+    home = place.home(body_name, year)  # the body's own place: picks among the provinces and cities named
+    out += place.province(ctx, home)
+    out += place.city(ctx, body_name, home, year)
     why_not = _doc_type(ctx, out, title)
     script, share = detect_script(ctx.full.original)
     out.append(Candidate(path="meta.script", value=script, method="inferred", confidence=0.95 if abs(share - 0.5) > 0.3 else 0.6,
