@@ -17,5 +17,5 @@ document.addEventListener("keydown", function (e) {
   else if (e.key === "v" && (el = document.getElementById("value"))) { el.focus(); e.preventDefault(); }
   else if ((e.key === "s" || e.key === "b") && (el = document.getElementById(e.key === "s" ? "skip" : "back"))) { el.click(); }
 });
-var first = document.querySelector("mark.evidence, mark.other");
+var first = document.querySelector("#source #ev-0") || document.querySelector("#source mark");
 if (first) first.scrollIntoView({block: "center"});
