@@ -18,4 +18,5 @@ document.addEventListener("keydown", function (e) {
   else if ((e.key === "s" || e.key === "b") && (el = document.getElementById(e.key === "s" ? "skip" : "back"))) { el.click(); }
 });
 var first = document.querySelector("#source #ev-0") || document.querySelector("#source mark");
-if (first) first.scrollIntoView({block: "center"});
+var pane = document.getElementById("source");
+if (first && pane) pane.scrollTop = first.offsetTop - pane.offsetTop - pane.clientHeight / 3;
