@@ -100,7 +100,9 @@ def expect_of(html: str) -> str:
 def decide(c: TestClient, item_id: int, action: str, value: str = "", expect: str | None = None):
     page = c.get(f"/item/{item_id}").text
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    data = {"csrf": token, "action": action, "value": value, "expect": expect if expect is not None else expect_of(page)}
+    nxt = re.search(r'name="next" value="(\d*)"', page)
+    data = {"csrf": token, "action": action, "value": value, "expect": expect if expect is not None else expect_of(page),
+            "next": nxt.group(1) if nxt else ""}
     return c.post(f"/item/{item_id}/decide", data=data, follow_redirects=False)
 
 
@@ -413,3 +415,33 @@ def test_the_eval_page_draws_saved_runs(db):
     assert "<polyline" in html
     ev = client(db).get("/eval", params={"name": "baseline"})  # a name not saved: never the file of that name
     assert "no eval saved under that name" in ev.text and "<svg" not in ev.text
+
+
+def test_an_ambiguous_null_has_nothing_to_accept(db):
+    c = named(client(db), "alice")
+    it = next(i for i in items(db) if i.ambiguous)
+    html = c.get(f"/item/{it.id}").text
+    assert 'id="do-accept"' not in html and "there is no value to accept" in html
+    for v in it.readings():
+        assert str(v) in html
+    r = decide(c, it.id, "accept")
+    assert r.status_code == 400 and "is ambiguous" in r.text
+    assert Queue(connect(db)).rows.decision_count() == 0
+    ok = decide(c, it.id, "value", str(it.readings()[0]))
+    assert ok.status_code == 303 and f"prev={it.id}" in ok.headers["location"]
+
+
+def test_the_dataset_page_follows_new_decisions(db):
+    """The dataset's rows are kept between requests and rebuilt when a decision (or a result) is written."""
+    c = named(client(db), "alice")
+    it = items(db, report=REPORT)[0]
+
+    def decided_count() -> int:
+        html = c.get("/dataset").text
+        row = re.search(rf'<a href="/report/{it.report_id}">.*?</tr>', html, re.S).group(0)
+        return int(re.findall(r"<td>(\d+)</td>", row)[-1])
+
+    before = decided_count()
+    assert decided_count() == before  # served from the kept rows
+    assert decide(c, it.id, "null").status_code == 303
+    assert decided_count() == before + 1

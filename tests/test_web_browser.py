@@ -106,6 +106,9 @@ def test_keyboard_review_in_a_browser(server, page, tmp_path):
     assert page.url.startswith(f"{base}/item/{mine[2].id}")
     with page.expect_navigation():
         page.keyboard.press("n")
+    with page.expect_navigation():
+        page.keyboard.press("b")  # back: to the item just decided, which the open queue no longer lists
+    assert page.url.startswith(f"{base}/item/{mine[2].id}") and "null" in page.inner_text("#decided")
 
     page.goto(f"{base}/?report={REPORT}&state=decided")
     page.reload()

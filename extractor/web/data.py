@@ -111,7 +111,9 @@ class ItemView:
     meaning: str
 
 
-def item_view(con: sqlite3.Connection, item_id: int, filters: dict[str, str]) -> ItemView:
+def item_view(con: sqlite3.Connection, item_id: int, filters: dict[str, str], back: int | None = None) -> ItemView:
+    """The item, its place in the filtered queue (`back`: the item decided just before, which a filter on open items
+    no longer lists), its reasons in words and its source cut around every piece of evidence."""
     queue = Queue(con)
     item = queue.get(item_id)  # ReviewError when there is none
     try:
@@ -119,7 +121,7 @@ def item_view(con: sqlite3.Connection, item_id: int, filters: dict[str, str]) ->
     except ReviewError:
         ids = []
     pos = ids.index(item.id) if item.id in ids else -1
-    prev_id = ids[pos - 1] if pos > 0 else None
+    prev_id = back if back is not None else ids[pos - 1] if pos > 0 else None
     next_id = ids[pos + 1] if 0 <= pos < len(ids) - 1 else (ids[0] if pos < 0 and ids else None)
     src = source_of(con, item.report_id)
     marks = item_marks(item.context, item.alternatives)
@@ -221,10 +223,14 @@ def _keeps(row: dict[str, Any], filters: dict[str, str]) -> bool:
     return all(tests[k](f) for k, f in filters.items() if f and k in tests)
 
 
-def dataset_view(con: sqlite3.Connection, filters: dict[str, str], sort: str = "report") -> DatasetView:
+def all_rows(con: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every report's row with decisions applied (`export.dataset_rows`, the latest run's configuration)."""
     store = Store(con)
     info = store.run_info()
-    every = [{**r, "name": os.path.basename(r["path"])} for r in dataset_rows(store, info.config_hash if info else None)]
+    return [{**r, "name": os.path.basename(r["path"])} for r in dataset_rows(store, info.config_hash if info else None)]
+
+
+def dataset_view(every: list[dict[str, Any]], filters: dict[str, str], sort: str = "report") -> DatasetView:
     desc = sort.startswith("-")
     rows = sorted((r for r in every if _keeps(r, filters)), key=lambda r: _key(r, sort.lstrip("-")), reverse=desc)
     choices = {k: sorted({str(r["values"].get(p)) for r in every if r["values"].get(p) is not None})

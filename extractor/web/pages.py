@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -37,6 +37,19 @@ class Web:
     db_path: str
     env: Environment
     guard: Guard
+
+    cache: dict[str, tuple[tuple[float, int, int], Any]] = field(default_factory=dict)
+
+    def cached(self, key: str, con: sqlite3.Connection, make: Callable[[], Any]) -> Any:
+        """`make()`, computed again only after a result or a decision was written (`Store.version`): the dataset's
+        rows, every report's record rebuilt, are the slow part of a page."""
+        from extractor.store.results import Store
+
+        now = Store(con).version()
+        hit = self.cache.get(key)
+        if hit is None or hit[0] != now:
+            self.cache[key] = hit = (now, make())
+        return hit[1]
 
     @contextmanager
     def con(self) -> Iterator[sqlite3.Connection]:

@@ -12,8 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from extractor.store.results import Store
 from extractor.web import charts
-from extractor.web.data import DATASET_COLUMNS, DATASET_FILTERS, dataset_view, queue_view, report_view
+from extractor.web.data import DATASET_COLUMNS, DATASET_FILTERS, all_rows, dataset_view, report_view
 
 if TYPE_CHECKING:
     from extractor.web.pages import Web
@@ -39,8 +40,9 @@ def routes(web: Web) -> list[Route]:
         if sort.lstrip("-") not in DATASET_COLUMNS:
             sort = "report"
         with web.con() as con:
-            view = dataset_view(con, {k: v for k, v in filters.items() if v}, sort)
-            counts = queue_view(con, {"state": "all"}).counts
+            every = web.cached("dataset", con, lambda: all_rows(con))
+            counts = web.cached("counts", con, lambda: Store(con).review.state_counts())
+        view = dataset_view(every, {k: v for k, v in filters.items() if v}, sort)
         drawn = [charts.reports_by_year_level(view.every), charts.requests_by_year(view.every),
                  charts.outcomes_by_year(view.every), charts.review_progress(counts)]
         return web.page(request, "dataset.html", view=view, filters=filters, charts=drawn, columns=DATASET_COLUMNS,
@@ -51,7 +53,6 @@ def routes(web: Web) -> list[Route]:
         export`) into a temporary file that is read back and removed."""
         from extractor.core.errors import ExtractorError
         from extractor.export import export_dataset
-        from extractor.store.results import Store
 
         fmt = str(request.path_params["fmt"])
         if fmt not in DOWNLOADS:

@@ -44,7 +44,8 @@ def routes(web: Web) -> list[Route]:
         filters = filters_of(request.query_params)
         try:
             with web.con() as con:
-                view = item_view(con, int(request.path_params["item_id"]), filters)
+                back = request.query_params.get("prev", "")
+                view = item_view(con, int(request.path_params["item_id"]), filters, int(back) if back.isdigit() else None)
         except ReviewError as exc:
             return web.page(request, "error.html", 404, message=str(exc))
         return web.page(request, "item.html", status, view=view, fq=_filters_query(filters), error=error,
@@ -78,7 +79,7 @@ def routes(web: Web) -> list[Route]:
             return item(request, error=f"not saved: {exc}", status=400, typed=typed)
         nxt = str(form.get("next") or "")
         fq = _filters_query(filters_of(request.query_params))
-        target = f"/item/{int(nxt)}{fq}" if nxt.isdigit() else f"/{fq}"
+        target = f"/item/{int(nxt)}{fq}{'&' if fq else '?'}prev={item_id}" if nxt.isdigit() else f"/{fq}"
         return RedirectResponse(target, status_code=303)
 
     async def set_reviewer(request: Request) -> Response:

@@ -14,7 +14,9 @@ document.addEventListener("keydown", function (e) {
   }
   var key = {a: "accept", n: "null"}[e.key], el;
   if (key && (el = document.getElementById("do-" + key))) { el.click(); e.preventDefault(); }
-  else if (e.key === "v" && (el = document.getElementById("value"))) { el.focus(); e.preventDefault(); }
+  else if ((e.key === "v" || e.key === "a") && (el = document.getElementById("value"))) {
+    el.focus(); e.preventDefault();  // an ambiguous null has nothing to accept: type the right reading
+  }
   else if ((e.key === "s" || e.key === "b") && (el = document.getElementById(e.key === "s" ? "skip" : "back"))) { el.click(); }
 });
 var first = document.querySelector("#source #ev-0") || document.querySelector("#source mark");
