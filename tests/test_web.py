@@ -445,3 +445,28 @@ def test_the_dataset_page_follows_new_decisions(db):
     assert decided_count() == before  # served from the kept rows
     assert decide(c, it.id, "null").status_code == 303
     assert decided_count() == before + 1
+
+
+def test_the_terminal_review_is_told_too(db):
+    """`extractor review` passes the decision it showed: one made meanwhile (in the browser) is not overwritten."""
+    from rich.console import Console
+
+    from extractor.review.tui import interactive
+
+    it = items(db, report=REPORT)[0]
+    answers = iter(["a", "q"])
+
+    def ask(prompt: str) -> str:
+        if prompt.startswith("decision") and it.id not in done:
+            done.add(it.id)
+            Queue(connect(db)).decide(it.id, "null", reviewer="browser", expect=0)  # the browser, meanwhile
+        return next(answers)
+
+    done: set[int] = set()
+    con = Console(record=True, width=200)
+    made = interactive(Queue(connect(db)), {"report": REPORT}, "terminal", con, ask=ask)
+    text = con.export_text()
+    assert "not saved" in text and "decided meanwhile by browser" in text
+    assert made["accept"] == 0
+    (d,) = [d for (rid, path), d in Queue(connect(db)).decisions().items() if path == it.path and rid == it.report_id]
+    assert d["reviewer"] == "browser" and d["value"] is None
