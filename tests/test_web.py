@@ -166,14 +166,16 @@ def test_item_page_lights_up_every_piece_of_evidence(db):
     marked over the very text of the source at that span, with an anchor at its start."""
     c = client(db)
     checked = multi = 0
-    for it in items(db, states=("open", "reopened", "decided", "closed")):
-        if not it.context:
+    with_context = [it for it in items(db, states=("open", "reopened", "decided", "closed")) if it.context]
+    # every item with several pieces of evidence, and a third of the others (each page re-reads its report)
+    for n, it in enumerate(with_context):
+        if len(it.context) == 1 and n % 3:
             continue
         text, anchors, marks = source_marks(c.get(f"/item/{it.id}").text)
+        covered = {x for a, b, _ in marks for x in range(a, b)}
         for i, ctx in enumerate(it.context):
             s, e = ctx["span"]
             assert text[s:e] == ctx["text"] and anchors[f"ev-{i}"] == s, (it.id, i)
-            covered = {x for a, b, _ in marks for x in range(a, b)}
             assert set(range(s, e)) <= covered, (it.id, i)
             first = next(k for a, b, k in marks if a == s)
             assert first == "evidence" if ctx["label"] == "evidence" else first in ("evidence", "other")
