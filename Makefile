@@ -3,7 +3,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench eval gate baseline eval-html schema layouts synth clean
+# serve: the bundled run (make run's extractor.db) in the browser at http://127.0.0.1:8080/
+.PHONY: install run serve test lint bench eval gate baseline eval-html schema layouts synth clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,6 +16,9 @@ install: $(VENV)/.installed
 
 run: install
 	$(BIN)/extractor run gold/seed/reports gold/dev/reports --out out
+
+serve: run
+	$(BIN)/extractor serve
 
 test: install
 	$(PY) -m pytest

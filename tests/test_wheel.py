@@ -46,7 +46,8 @@ def installed(tmp_path_factory) -> str:
         "-w", str(work / "dist"), str(src))
     (wheel,) = (work / "dist").glob("extractor-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"extractor/py.typed", "extractor/prompts/open_fields.txt", "extractor/prompts/meta.txt"} <= names
+    assert {"extractor/py.typed", "extractor/prompts/open_fields.txt", "extractor/prompts/meta.txt",
+            "extractor/web/templates/item.html", "extractor/web/static/style.css", "extractor/web/static/keys.js"} <= names
     venv = work / "venv"
     _sh(sys.executable, "-m", "venv", "--without-pip", str(venv))
     py = str(venv / "bin" / "python")

@@ -1,4 +1,5 @@
-"""The command line: run, show, logs, schema, eval, review, export. Settings are built here, once, and passed down."""
+"""The command line: run, show, logs, schema, eval, review, export, serve. Settings are built here, once, and
+passed down."""
 
 from __future__ import annotations
 
@@ -311,10 +312,12 @@ def version() -> None:
 
 from extractor.cli.eval import eval_app  # noqa: E402
 from extractor.cli.review import export, review_app  # noqa: E402
+from extractor.cli.serve import serve  # noqa: E402
 
 app.add_typer(eval_app, name="eval")
 app.add_typer(review_app, name="review")
 app.command()(export)
+app.command()(serve)
 
 
 def main() -> None:  # pragma: no cover

@@ -23,7 +23,7 @@ from typing import Any
 from extractor.core.catalogue import ENUMS, catalogue
 from extractor.core.errors import ExtractorError
 from extractor.core.schema import field_model
-from extractor.store.review import Decision, ReviewRows, StoredItem
+from extractor.store.review import DecidedMeanwhile, Decision, ReviewRows, StoredItem
 
 OPEN_STATES = ("open", "reopened")
 STATES = ("open", "reopened", "decided", "closed")
@@ -33,6 +33,14 @@ PRIORITY_NAMES = {0: "conflict, ambiguity or failed check", 1: "low confidence",
 
 class ReviewError(ExtractorError):
     exit_code = 2
+
+
+class Stale(ReviewError):
+    """The item was decided by someone else after this decider looked at it (`Queue.decide(..., expect=)`)."""
+
+    def __init__(self, message: str, latest: Decision | None) -> None:
+        super().__init__(message)
+        self.latest = latest
 
 
 @dataclass
@@ -73,6 +81,11 @@ class Item:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def seen(item: Item) -> int:
+    """The stamp a decider passes back as `Queue.decide(..., expect=)`: the id of the decision shown (0: none)."""
+    return 0 if item.decision is None else int(item.decision["id"])
 
 
 def states_for(state: str) -> tuple[str, ...]:
@@ -117,8 +130,12 @@ class Queue:
         return s
 
     def decide(self, item_id: int, action: str, value: Any = None, reviewer: str | None = None,
-               note: str | None = None) -> dict[str, Any]:
-        """Record a decision (accept the machine's value, a corrected value, or null); committed at once."""
+               note: str | None = None, expect: int | None = None) -> dict[str, Any]:
+        """Record a decision (accept the machine's value, a corrected value, or null); committed at once.
+
+        `expect`: the id of the item's latest decision when the decider looked at it (0: undecided, `seen(item)`);
+        if another was committed since, nothing is written and `Stale` says who decided what (never a silent
+        overwrite). None skips the check (a script that means to overrule)."""
         stored = self._stored(item_id)
         item = Item.of(stored)
         if action == "accept":
@@ -134,8 +151,11 @@ class Queue:
         else:
             raise ReviewError(f"unknown action {action!r}: accept, value or null")
         who = reviewer or default_reviewer()
-        self.rows.decide(stored, action, value, who, note, state="decided")
-        return {"item": item.id, "path": item.path, "action": action, "value": value, "machine_value": item.value,
+        try:
+            did = self.rows.decide(stored, action, value, who, note, state="decided", expect=expect)
+        except DecidedMeanwhile as exc:
+            raise Stale(str(exc), exc.latest) from None
+        return {"id": did, "item": item.id, "path": item.path, "action": action, "value": value, "machine_value": item.value,
                 "reviewer": who}
 
     def decisions(self) -> dict[tuple[str, str], dict[str, Any]]:

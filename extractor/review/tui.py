@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from extractor.review.queue import PRIORITY_NAMES, Item, Queue, ReviewError
+from extractor.review.queue import PRIORITY_NAMES, Item, Queue, ReviewError, seen
 
 KEYS = "[a]ccept  [v]alue  [n]ull  [s]kip  [b]ack  [q]uit"  # printed as plain text: rich would take [a] for markup
 PROMPT = "decision> "
@@ -74,15 +74,16 @@ def interactive(queue: Queue, filters: dict[str, Any], reviewer: str | None, con
                 con.print(f"{item.path} is ambiguous: nothing to accept; type the right value (readings {readings})",
                           style="yellow", markup=False)
                 d = queue.decide(item.id, "value", ask(f"value for {item.path} (readings {readings})> "),
-                                 reviewer=reviewer)
+                                 reviewer=reviewer, expect=seen(item))
                 con.print(f"saved: {item.path} = {_v(d['value'])}", style="green", markup=False)
                 action = "value"
             elif key in ("a", "n"):
                 action = "accept" if key == "a" else "null"
-                d = queue.decide(item.id, action, reviewer=reviewer)
+                d = queue.decide(item.id, action, reviewer=reviewer, expect=seen(item))
                 con.print(f"saved: {item.path} = {_v(d['value'])}", style="green", markup=False)
             elif key == "v":
-                d = queue.decide(item.id, "value", ask(f"value for {item.path}> "), reviewer=reviewer)
+                d = queue.decide(item.id, "value", ask(f"value for {item.path}> "), reviewer=reviewer,
+                                expect=seen(item))
                 con.print(f"saved: {item.path} = {_v(d['value'])}", style="green", markup=False)
                 action = "value"
             elif key == "s":

@@ -85,3 +85,9 @@ def load_eval(con: sqlite3.Connection, name: str) -> SavedEval | None:
                        None if r["evidence_at_span"] is None else bool(r["evidence_at_span"]), json.loads(r["tags"]))
               for r in con.execute("SELECT * FROM eval_scores WHERE eval_id = ? ORDER BY rowid", (row["id"],))]
     return SavedEval(row["name"], row["created"], json.loads(row["config"]), json.loads(row["metrics"]), scores)
+
+
+def eval_names(con: sqlite3.Connection) -> list[tuple[str, float]]:
+    """Every name an eval run was saved under, with its latest save's date, the latest first."""
+    return [(r["name"], r["created"]) for r in con.execute(
+        "SELECT name, MAX(created) AS created FROM evals GROUP BY name ORDER BY MAX(id) DESC")]

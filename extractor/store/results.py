@@ -310,6 +310,14 @@ class Store:
                 "fields": nest(self.fields(report_id, cfg_hash))}
         return report_model().model_validate(data).model_dump(mode="json")
 
+    def version(self) -> tuple[float, int, int]:
+        """Changes whenever a result or a decision is written (the latest result's time, the latest decision's id,
+        the count of review items): what a reader that keeps rows between requests compares."""
+        ts = self.con.execute("SELECT COALESCE(MAX(ts), 0) FROM results").fetchone()[0]
+        did = self.con.execute("SELECT COALESCE(MAX(id), 0) FROM decisions").fetchone()[0]
+        items = self.con.execute("SELECT COUNT(*) FROM review_items").fetchone()[0]
+        return float(ts), int(did), int(items)
+
     def latest_results(self, cfg_hash: str | None = None) -> Iterator[ResultKey]:
         """Per report, its most recent result with values (or the one under `cfg_hash`): done, or model_failed (the
         rules' values, flagged by the record's status)."""

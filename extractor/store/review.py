@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from extractor.core.errors import ExtractorError
 from extractor.store.shapes import ResultLike
 
 
@@ -192,6 +193,12 @@ class ReviewRows:
             out[(row["report_key"], row["path"])] = Decision.of(row)
         return out
 
+    def decisions_of(self, report_id: str) -> list[Decision]:
+        """Every decision made on the report's fields (on any version of it), the latest first."""
+        ids = self.versions(report_id)
+        return [Decision.of(r) for r in self.con.execute(
+            f"SELECT * FROM decisions WHERE report_id IN ({','.join('?' * len(ids))}) ORDER BY id DESC", ids)]
+
     def open_paths(self, states: tuple[str, ...], config_hash: str | None = None) -> dict[str, list[str]]:
         """Per report, the fields whose items are in these states (under one configuration, or any)."""
         out: dict[str, list[str]] = {}
@@ -221,15 +228,44 @@ class ReviewRows:
         return None if row is None else row["path"]
 
     # deciding -------------------------------------------------------------------------------------
-    def decide(self, item: StoredItem, action: str, value: Any, reviewer: str, note: str | None, state: str) -> None:
+    def decide(self, item: StoredItem, action: str, value: Any, reviewer: str, note: str | None, state: str,
+               expect: int | None = None) -> int:
         """Record a decision on an item (the value decided and the machine's it replaces) and set the item's state;
-        committed at once."""
+        committed at once; returns the decision's id.
+
+        `expect` is the id of the latest decision on the field the decider saw (0: none): when another decision was
+        committed meanwhile (two reviewers on one item), nothing is written and `DecidedMeanwhile` names it. The
+        check and the write are one write transaction, so of two deciders one wins and the other is told."""
         with self.con:
-            self.con.execute("INSERT INTO decisions (item_id, report_id, path, action, value, machine_value, reviewer, ts,"
+            if expect is not None:
+                if self.con.in_transaction:
+                    self.con.commit()
+                self.con.execute("BEGIN IMMEDIATE")  # no other writer between the check and the insert
+                latest = self.latest_decision(item.report_id, item.path)
+                if (0 if latest is None else latest.id) != expect:
+                    raise DecidedMeanwhile(item.id, item.path, latest)
+            cur = self.con.execute("INSERT INTO decisions (item_id, report_id, path, action, value, machine_value, reviewer, ts,"
                              " note) VALUES (?,?,?,?,?,?,?,?,?)",
                              (item.id, item.report_id, item.path, action, canon(value), canon(item.value), reviewer,
                               time.time(), note))
             self.con.execute("UPDATE review_items SET state = ?, updated = ? WHERE id = ?", (state, time.time(), item.id))
+        return int(cur.lastrowid or 0)
+
+
+class DecidedMeanwhile(ExtractorError):
+    """Another decision on the item was committed after the decider looked at it: theirs was not written."""
+
+    exit_code = 2
+
+    def __init__(self, item_id: int, path: str, latest: Decision | None) -> None:
+        self.item_id, self.path, self.latest = item_id, path, latest
+        if latest is None:
+            told = "its decision was withdrawn meanwhile"
+        else:
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(latest.ts))
+            told = (f"it was decided meanwhile by {latest.reviewer} at {when} ({latest.action}: "
+                    f"{canon(latest.value)})")
+        super().__init__(f"item {item_id} ({path}): {told}; your decision was not saved: look again and decide")
 
 
 class Routing(Protocol):
