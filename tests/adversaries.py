@@ -121,7 +121,7 @@ class Absurd(Adversary):
 
 # ---- table rows: a competent reader, and readers that read rows wrongly -----------------------------------------
 
-TABLE_RE = re.compile(r"\[(T\d+)\] [^\n]*\n(.*?)\n\[/\1\]", re.S)
+TABLE_RE = re.compile(r"\[(T\d+)\]\n(.*?)\n\[/\1\]", re.S)
 ROWS_RE = re.compile(r"^(row__\w+?)：(T\d+) ", re.M)
 
 

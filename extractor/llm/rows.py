@@ -56,7 +56,6 @@ from extractor.text.clean import Cleaned, View
 from extractor.text.spans import at_span, locate
 
 TABLE_CHARS = 4000  # the most of one table's text sent
-NAMES = {"table2": "主动公开政府信息情况", "requests": "收到和处理政府信息公开申请情况", "appeals": "行政复议、行政诉讼情况"}
 _DIGIT = re.compile(r"\d")
 
 
@@ -171,8 +170,7 @@ def open_tables(cleaned: Cleaned, results: dict[str, FieldResult]) -> list[OpenT
     return out
 
 
-HOW_TO_READ = ("表格行：numbers 按列的顺序填该行印出的每个数字（空白格填 null，不换算单位，数字连写时按列拆开）；"
-               "quote 逐字照抄该行（行名和它的全部数字）；chunk 填表格编号如 T1；表中没有的行填 null。")
+HOW_TO_READ = "表格行：numbers 按列序填该行每格的数（空格填null，连写的数按列拆开），quote 照抄该行（行名和全部数字），chunk 填表号。"
 
 
 def render(tables: list[OpenTable]) -> str:
@@ -180,7 +178,7 @@ def render(tables: list[OpenTable]) -> str:
     columns; nothing when no row is asked."""
     if not tables:
         return ""
-    body = "\n\n".join(f"[{t.chunk.id}] {NAMES[t.table]}\n{t.chunk.text}\n[/{t.chunk.id}]" for t in tables)
+    body = "\n\n".join(f"[{t.chunk.id}]\n{t.chunk.text}\n[/{t.chunk.id}]" for t in tables)  # it starts at its heading
     lines: list[str] = []
     for t in tables:
         same = len({u.columns for u in t.rows}) == 1
@@ -189,7 +187,7 @@ def render(tables: list[OpenTable]) -> str:
         for u in t.rows:
             cols = "" if same else f"（列：{' | '.join(u.columns)}）"
             lines.append(f"{attr(u)}：{t.chunk.id} {u.label}{cols}")
-    return f"{HOW_TO_READ}\n表格：\n{body}\n表格行：\n" + "\n".join(lines)
+    return f"{HOW_TO_READ}\n{body}\n" + "\n".join(lines)
 
 
 def candidates(original: str, tables: list[OpenTable], answers: dict[str, Any], note: str) -> tuple[list[Candidate],
