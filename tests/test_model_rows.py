@@ -191,6 +191,11 @@ def test_a_competent_reader_fills_what_the_rules_left_open_and_the_checks_decide
                 user = adversaries.user_text(body)
                 for _tid, text in adversaries.tables(body):
                     assert user.count(text) == 1 and text in doc.original
+                for attr, _tid in adversaries.ROWS_RE.findall(user):  # never a row the rules settled
+                    _r, table, key = attr.split("__", 2)
+                    unit = next(u for v in ("2019", "2021") for n in (7, 8) for u in rowcheck.units(table, v, n)
+                                if u.key == key)
+                    assert any(_open(rules[c.report_path].fields.get(p)) for p in unit.paths if p), attr
     m = metrics(scores)
     assert m["accuracy"] >= 0.995 and m["silent_errors"] == 0, m
     assert max(calls) <= 1  # one call per report, fields and rows together
@@ -235,6 +240,8 @@ def test_a_table_the_rules_cannot_read_is_read_row_by_row(generated, rules_backe
             by_rules = process(doc, rules_backend)
             assert all(by_rules.fields[p].status == "unread" for p in truth)
             result = process(doc, backend)
+            record = result.record()  # the strict schema holds the model's cells
+            assert record["fields"]["standard_table"]
             for p, v in truth.items():
                 f = result.fields[p]
                 if f.status == "verified":
@@ -266,3 +273,45 @@ def test_rows_read_wrongly_never_come_out_verified(adversary, bundled, generated
         assert not any(f.method == MODEL_ROW for r, _ in results for f in r.fields.values())
     notes = [n for r, _ in results for n in r.notes if "row readings refused" in n]
     assert notes and json.dumps(notes, ensure_ascii=False)
+
+
+def test_any_answer_about_a_row_is_judged_without_error(generated):
+    """Random numbers and quotes (pieces of the table, of other rows, made up) for every row: judged or refused, no
+    exception, nothing verified that the table does not print."""
+    from extractor.llm.rows import candidates, open_tables
+    from extractor.text.clean import clean
+
+    rng = random.Random(7)
+    text, truth = generated[0]
+    doc = from_text(text, "t.txt")
+    cleaned = clean(doc.original)
+    from extractor import backends
+    from extractor.reconcile import merge
+
+    decided = merge(backends.create("rules").propose(doc, cleaned).candidates, doc.original)
+    tables = open_tables(cleaned, decided)
+    assert tables and tables[0].rows
+
+    class Ans:
+        def __init__(self, numbers, quote):
+            self.numbers, self.quote, self.chunk = numbers, quote, "T1"
+
+    verified = 0
+    for _ in range(200):
+        t = rng.choice(tables)
+        answers = {}
+        for u in t.rows:
+            a, b = sorted(rng.sample(range(len(t.chunk.text) + 1), 2))
+            quote = rng.choice([t.chunk.text[a:b], t.chunk.text[a:a + 60], "", " ", f"{u.label} | 1 | 2"])
+            n = rng.choice([u.ncells, u.ncells - 1, u.ncells + 1, 0])
+            nums = [rng.choice([0, 1, 7, -3, None, 10**12, 2.5, float("nan")]) for _ in range(n)]
+            m = u.pattern.search(t.chunk.text) if u.pattern is not None else None
+            if m and rng.random() < 0.3:  # the row as printed, from its label on, and its true cells
+                quote, nums = t.chunk.text[m.start():], [truth.get(p) if p else None for p in u.paths]
+            answers[f"row__{u.table}__{u.key}"] = Ans(nums, quote)
+        cells, _refused = candidates(doc.original, [t], answers, "fuzz")
+        for c in cells:
+            if not c.reasons and c.value is not None:  # verified readings: the table's own cells
+                assert c.value == truth.get(c.path), (c.path, c.value)
+                verified += 1
+    assert verified > 0
