@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from extractor.core.catalogue import catalogue
 from extractor.core.result import (
+    MODEL_ROW,
     NOT_A_REPORT,
     SECTION_NOT_READ,
     STATED_NOT_READ,
@@ -116,8 +117,9 @@ def _tables(results: dict[str, FieldResult], cleaned: Cleaned) -> None:
     cats = catalogue()
     for table, start in found:
         paths = [p for p in cats if p.startswith(table.cells)]
-        if any(not _null(results.get(p)) and results[p].value is not None for p in paths):
-            continue  # the table was read: its null cells are blank cells, not cells no one read
+        if any(not _null(results.get(p)) and results[p].value is not None and results[p].method != MODEL_ROW
+               for p in paths):
+            continue  # the rules read the table: its null cells are blank cells (a model's rows leave the rest unread)
         a, b = _region(view, start, starts)
         reason = TABLE_NOT_READ if _DIGIT.search(view.text[a:b]) else TABLE_MISSING
         span = view.span(a, b)

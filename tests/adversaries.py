@@ -117,3 +117,173 @@ class Absurd(Adversary):
         else:
             value = ["甲" * 200, "galaxy", "", " "][n % 4]
         return {"value": value, "quote": quote, "chunk": cid}
+
+
+# ---- table rows: a competent reader, and readers that read rows wrongly -----------------------------------------
+
+TABLE_RE = re.compile(r"\[(T\d+)\]\n(.*?)\n\[/\1\]", re.S)
+ROWS_RE = re.compile(r"^(row__\w+?)：(T\d+) ", re.M)
+
+
+class GoldReader:
+    """A competent model: answers the open fields and table rows from the labels of the report it is sent (`reports`:
+    (original text, labels) pairs). A field's quote is a sentence sent that states its labelled number; a row's
+    quote is the row as the table prints it (its label to its last number), its numbers the cut of the row's digits
+    that gives the labelled cells (the most even cut where the labels leave several)."""
+
+    def __init__(self, reports: list[tuple[str, dict[str, Any]]]) -> None:
+        self.reports = reports
+        self.lock = threading.Lock()
+        self.rows_answered = 0
+
+    def labels(self, body: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        texts = [t for _c, t in chunks(body)] + [t for _c, t in tables(body)]
+        return next(((o, f) for o, f in self.reports if texts and all(t in o for t in texts[:2])), None)
+
+    def __call__(self, body: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+        found = self.labels(body)
+        if found is None:
+            return {}
+        original, labels = found
+        out: dict[str, Any] = {}
+        for a in fields:
+            ans = self.row(a, body, original, labels) if a.startswith("row__") else self.field(a, body, labels)
+            if ans is not None:
+                out[a] = ans
+        return out
+
+    def field(self, attr: str, body: dict[str, Any], labels: dict[str, Any]) -> dict[str, Any] | None:
+        value = labels.get(attr.replace("__", "."))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value == 0:
+            return None
+        shown = str(int(value)) if float(value).is_integer() else str(value)
+        for cid, text in chunks(body):
+            if re.search(rf"(?<![\d.]){re.escape(shown)}(?![\d.])", text):
+                return {"value": value, "quote": text, "chunk": cid}
+        return None
+
+    def reading(self, attr: str, body: dict[str, Any], original: str,
+                labels: dict[str, Any]) -> tuple[str, str, list[Any]] | None:
+        """(table id, quote, numbers) of a row as a careful reader gives it."""
+        from extractor.template.cells import split_row, tokenize
+        from extractor.template.compact import compact
+        from extractor.template.read import template_version
+        from extractor.template.rowcheck import find_rows, units
+        from extractor.text.spans import folded
+
+        tid = dict(ROWS_RE.findall(user_text(body))).get(attr)
+        text = dict(tables(body)).get(tid or "")
+        if text is None:
+            return None
+        _, table, key = attr.split("__", 2)
+        version = template_version(original) or ("2021" if "逾期不补正" in original else "2019")
+        every = units(table, version, 8 if "小计" in text else 7)
+        unit = next((u for u in every if u.key == key), None)
+        if unit is None:
+            return None
+        ftext, offsets = folded(text)  # labels are matched in folded text (full-width brackets, traditional script)
+        ct = compact(ftext)
+        where = find_rows(every, ct).get(key)
+        if where is None:
+            return None
+        start = where[0]
+        run, at = ct.text[where[0]:where[1]], where[0]
+        if unit.pattern is not None:  # the quote starts at the row's label
+            m = list(unit.pattern.finditer(ct.text, 0, where[0]))
+            start = m[-1].start() if m else where[0]
+        toks = tokenize(run, at)
+        if not toks:
+            return None
+        try:
+            options = split_row(toks, unit.ncells, unit.sums, 400, unit.negative) or [()]
+        except Exception:  # too many readings: the first cut that fits the labels is not looked for
+            return None
+        want = {i: labels[p] for i, p in enumerate(unit.paths) if p and isinstance(labels.get(p), (int, float))}
+        fits = [s for s in options if s and all(s[i].value == v for i, v in want.items())] or options
+        best = min(fits, key=lambda s: max((len(str(c.value)) for c in s), default=0) if s else 99)
+        if not best:
+            return None
+        quote = text[offsets[ct.view_at[start]]:offsets[ct.view_at[toks[-1].end - 1]] + 1]
+        return tid or "", quote, [c.value for c in best]
+
+    def row(self, attr: str, body: dict[str, Any], original: str, labels: dict[str, Any]) -> dict[str, Any] | None:
+        got = self.reading(attr, body, original, labels)
+        if got is None:
+            return None
+        with self.lock:
+            self.rows_answered += 1
+        return {"numbers": got[2], "quote": got[1], "chunk": got[0]}
+
+
+def user_text(body: dict[str, Any]) -> str:
+    return next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+
+
+def tables(body: dict[str, Any]) -> list[tuple[str, str]]:
+    return TABLE_RE.findall(user_text(body))
+
+
+class RowAdversary(GoldReader):
+    """Reads rows like the competent reader, then answers them wrongly; `planted` holds (row attr, numbers)."""
+
+    def __init__(self, reports: list[tuple[str, dict[str, Any]]]) -> None:
+        super().__init__(reports)
+        self.planted: set[tuple[str, str]] = set()
+
+    def field(self, attr: str, body: dict[str, Any], labels: dict[str, Any]) -> dict[str, Any] | None:
+        return None
+
+    def row(self, attr: str, body: dict[str, Any], original: str, labels: dict[str, Any]) -> dict[str, Any] | None:
+        got = self.reading(attr, body, original, labels)
+        if got is None:
+            return None
+        wrong = self.wrong(attr, got, body, original, labels)
+        if wrong is None:
+            return None
+        with self.lock:
+            self.planted.add((attr, json.dumps(wrong["numbers"])))
+        return wrong
+
+    def wrong(self, attr: str, got: tuple[str, str, list[Any]], body: dict[str, Any], original: str,
+              labels: dict[str, Any]) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+
+class WrongRows(RowAdversary):
+    """Every row answered with the quote and numbers of another row asked (the next one)."""
+
+    def wrong(self, attr, got, body, original, labels):
+        asked = [a for a, _t in ROWS_RE.findall(user_text(body))]
+        other = asked[(asked.index(attr) + 1) % len(asked)] if attr in asked else attr
+        there = self.reading(other, body, original, labels) if other != attr else None
+        if there is None or there[2] == got[2]:
+            return None
+        return {"numbers": there[2], "quote": there[1], "chunk": there[0]}
+
+
+class ShiftedColumns(RowAdversary):
+    """The row's own quote, its numbers moved one column to the right (the last first)."""
+
+    def wrong(self, attr, got, body, original, labels):
+        nums = got[2][-1:] + got[2][:-1]
+        return None if nums == got[2] else {"numbers": nums, "quote": got[1], "chunk": got[0]}
+
+
+class BreaksIdentity(RowAdversary):
+    """The row's own quote, with one number made one larger: the row's sums or the table's identities break (a
+    `|` row), or it is no cut of the digits (a run)."""
+
+    def wrong(self, attr, got, body, original, labels):
+        nums = list(got[2])
+        k = next((i for i, v in enumerate(nums) if isinstance(v, int)), None)
+        if k is None:
+            return None
+        nums[k] += 1
+        return {"numbers": nums, "quote": got[1], "chunk": got[0]}
+
+
+class RowQuoteNotInText(RowAdversary):
+    """The right numbers, quoted with a row that is nowhere in the report."""
+
+    def wrong(self, attr, got, body, original, labels):
+        return {"numbers": got[2], "quote": f"第{PLANT}行 " + " | ".join(map(str, got[2])), "chunk": got[0]}

@@ -79,6 +79,12 @@ COMBINED_ROW = _reason("combined_row", "an old-table row joining two categories:
 AMBIGUOUS_SPLIT = _reason("ambiguous_split", "a run of digits that splits into cells more than one way")
 BLANK_CELL = _reason("blank_cell", "a null cell the table prints empty: read, and it states nothing")
 
+# a model's reading of a table row the rules left open (template.rowcheck): verified only by the checks
+MODEL_ROW = "model_row"  # the method of a cell a model read as part of a row
+ROW_READING_ONLY = _reason("row_reading_only", "a model's reading of a row, one of several its digits and the "
+                           "identities allow: no second witness agrees, so it is a suggestion for review")
+# (a row reading the checks refuse gives no value at all: the cells stay as the rules left them, with a note)
+
 # coverage: a null field the report addresses (status unread)
 TABLE_NOT_READ = _reason("table_not_read", "the field's table is in the report, with numbers, and no reader read it")
 TABLE_MISSING = _reason("table_missing", "the field's table heading is there and its numbers are not")
@@ -90,7 +96,7 @@ UNREAD_REASONS = (TABLE_NOT_READ, TABLE_MISSING, STATED_NOT_READ, SECTION_NOT_RE
 CHECK_FAILURES = frozenset({
     SUM_MISMATCH, PERCENT_MISMATCH, SOURCE_DISAGREES, BACKENDS_DISAGREE, MULTIPLE_CANDIDATES, EVIDENCE_NOT_AT_SPAN,
     EVIDENCE_NOT_IN_SOURCE, NUMBER_NOT_IN_EVIDENCE, TEXT_NOT_IN_EVIDENCE, AMBIGUOUS_SPLIT, IDENTITY_FAILED,
-    EVIDENCE_OFF_FIELD, NO_EVIDENCE, OTHER_WITNESS_UNVERIFIED, INSTRUCTION_IN_SOURCE})
+    EVIDENCE_OFF_FIELD, NO_EVIDENCE, OTHER_WITNESS_UNVERIFIED, INSTRUCTION_IN_SOURCE, ROW_READING_ONLY})
 # A field with no value is still reviewed when one of these says why a value was not taken.
 NULL_FLAGS = frozenset({INSTRUCTION_IN_SOURCE, PRONOUN_NOT_A_NAME})
 # The failures that put a field first in the review queue (with conflicts, ambiguities and identity:).

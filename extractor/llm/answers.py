@@ -36,12 +36,28 @@ def answer_model(kind: str) -> type[BaseModel]:
 
 
 @cache
-def fields_model(paths: tuple[str, ...], name: str = "open_fields") -> type[OpenAISchema]:
-    """A response model for these fields (any groups), each described by what its group's prompt says it means."""
+def row_model() -> type[BaseModel]:
+    """A table row's reading: its numbers in column order and a verbatim quote of the row."""
+    return create_model(
+        "RowAnswer",
+        __config__=ConfigDict(extra="forbid"),
+        numbers=(list[int | float | None] | None,
+                 Field(default=None, description="the row's numbers in column order; null for a blank cell")),
+        quote=(str | None, Field(default=None, description="the row verbatim: its label and all its numbers")),
+        chunk=(str | None, Field(default=None, description="id of the table the row is in, e.g. T1")),
+    )
+
+
+@cache
+def fields_model(paths: tuple[str, ...], name: str = "open_fields",
+                 rows: tuple[tuple[str, str], ...] = ()) -> type[OpenAISchema]:
+    """A response model for these fields (any groups), each described by what its group's prompt says it means, and
+    for table rows (`rows`: their keys and labels) a reading each."""
     from extractor.core.catalogue import spec
 
     fields: dict[str, Any] = {key(p): (answer_model(spec(p).kind) | None, Field(default=None, description=meaning(p)))
                               for p in paths}
+    fields.update({k: (row_model() | None, Field(default=None, description=label)) for k, label in rows})
     model = create_model(f"{name.title().replace('_', '')}Answers", __config__=ConfigDict(extra="forbid"), **fields)
     # wrapped once here, so that instructor neither re-wraps the model nor regenerates its JSON schema per call; the
     # wrapper is an OpenAISchema (`from_response`), though instructor's annotation says only "the same type"

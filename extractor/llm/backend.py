@@ -25,6 +25,10 @@ from extractor.llm.passages import Chunk
 from extractor.llm.plan import OPEN_PROMPT, prepare
 from extractor.llm.prompts import Prompt, load_prompt
 from extractor.llm.quotes import evidence_of, plausible
+from extractor.llm.rows import ROW_PREFIX, OpenTable
+from extractor.llm.rows import attr as row_attr
+from extractor.llm.rows import candidates as row_candidates
+from extractor.llm.rows import render as render_rows
 from extractor.llm.settings import BatchSettings, ModelSettings
 from extractor.llm.transport import CallFailed, EndpointFailed, Transport
 from extractor.rules.backend import RulesBackend
@@ -77,7 +81,7 @@ class OpenAIBackend(Backend):
         said = plan.rules
         # the report's title when the rules found one; never the file's path (a local name is not the report's)
         title = next((str(c.value) for c in said.candidates if c.path == "meta.title" and c.value), "")
-        jobs = [self._ask(doc, load_prompt(a.prompt), a.chunks, title, a.fields) for a in plan.asks]
+        jobs = [self._ask(doc, load_prompt(a.prompt), a.chunks, title, a.fields, a.tables) for a in plan.asks]
         out = Proposal(list(said.candidates), list(said.notes), said.verified, said.decided)
         for answered in await asyncio.gather(*jobs):
             out.candidates.extend(answered.candidates)
@@ -112,12 +116,15 @@ class OpenAIBackend(Backend):
         route.submit(files)
         return route.wait(batch.poll, once=not batch.wait)
 
-    async def _ask(self, doc: Document, prompt: Prompt, chunks: list[Chunk], title: str, todo: list[str]) -> Proposal:
+    async def _ask(self, doc: Document, prompt: Prompt, chunks: list[Chunk], title: str, todo: list[str],
+                   tables: list[OpenTable] | None = None) -> Proposal:
+        tables = tables or []
         fields = "、".join(p.replace(".", "__") for p in todo)  # what each means is in the schema: not sent twice
         body = "\n\n".join(f"[{c.id}]\n{c.text}\n[/{c.id}]" for c in chunks)
-        system, user = prompt.render(title=title, fields=fields, chunks=body)
+        system, user = prompt.render(title=title, fields=fields, chunks=body, tables=render_rows(tables))
         self.chars_sent += len(system) + len(user)
-        model = fields_model(tuple(todo), prompt.name)
+        asked_rows = tuple((row_attr(u), u.label) for t in tables for u in t.rows)
+        model = fields_model(tuple(todo), prompt.name, asked_rows)
         try:
             answers = await self.transport.ask(prompt, system, user, model, doc.id)
         except CallFailed as exc:
@@ -126,10 +133,14 @@ class OpenAIBackend(Backend):
         finally:
             self.calls_done += 1
         by_id = {c.id: c for c in chunks}
-        out = Proposal([])
+        said = dict(answers)
+        cells, rows_refused = row_candidates(doc.original, tables, said, f"model ({prompt.name} prompt v{prompt.version})")
+        out = Proposal(cells)
+        if rows_refused:
+            out.notes.append(Note(f"model row readings refused: {'; '.join(rows_refused)} ({prompt.name} prompt)"))
         refused: list[str] = []
-        for attr, ans in answers:
-            if ans is None or ans.value is None:
+        for attr, ans in said.items():
+            if ans is None or attr.startswith(ROW_PREFIX) or ans.value is None:
                 continue
             path = path_of(attr)
             kind = spec(path).kind

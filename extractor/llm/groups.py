@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from extractor.core.catalogue import FIELD_TERMS
+from extractor.template.spec import SUMMARIES
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,29 @@ GROUPS: list[Group] = [
         "assessment.improvements": "每一条改进措施或工作计划，每条一句短语",
     }, ("问题", "不足", "改进", "措施", "下一步", "将", "加强")),
 ]
+
+
+# The catalogue fields no prompt asks about, and why. Every other field is in a group above or is a cell of a
+# template table row the model reads as a unit (`llm/rows.py`: table 二's fields, tables 三 and 四's cells);
+# tests/test_model_rows.py holds the three together with FIELDS.md.
+_INFERRED = "inferred from the text as a whole by the rules (an enum): no span states it, so no quote could verify it"
+NOT_ASKED: dict[str, str] = {
+    "meta.title": "read by the rules from the header lines; it is what the prompt names the report by, not a question",
+    "meta.admin_level": "inferred from the issuing body's name (rules/meta.py): no sentence states it",
+    "meta.province": "the province the gazetteer finds among the text's place names (rules/gazetteer.py)",
+    "meta.city": "the city the gazetteer finds among the text's place names (rules/gazetteer.py)",
+    "meta.report_year": "the year of the title and the statistics period, read by the rules (rules/meta.py)",
+    "meta.published_on": "the sign-off or header date (rules/dates.py): every report prints one where the rules look",
+    "meta.doc_type": _INFERRED,
+    "meta.format": _INFERRED,
+    "meta.script": _INFERRED,
+    "meta.template": _INFERRED + " (the template's wording)",
+    "proactive.admin_fees_yuan": "table 二's fee row prints 万元 under the table's unit heading; only the rules' reader "
+                                 "converts it to yuan, so a model's reading of that row is not taken for it",
+    **{s.field: f"drawn from the cells of table {'三' if s.grid == 'requests' else '四'} (template/spec.py SUMMARIES), "
+                "which the model reads as rows" for s in SUMMARIES
+       if all(s.field not in g.fields for g in GROUPS)},  # a summary a group asks (requests.received) is asked
+}
 
 
 # For choosing sentences: where a field's terms are too common in this genre to pick its sentences (公开, 信息, 申请,

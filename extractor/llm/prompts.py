@@ -18,7 +18,7 @@ from importlib.resources import abc as resources_abc
 from extractor.core.errors import ConfigError
 
 PACKAGE_PROMPTS = "prompts"  # the folder of the `extractor` package that holds them
-PLACEHOLDERS = {"title", "fields", "chunks"}
+PLACEHOLDERS = {"title", "fields", "chunks", "tables"}  # a prompt uses some of them
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,10 @@ class Prompt:
     system: str
     user: str
     sha: str  # hash of the file: a changed prompt is a different cache key even if the version line was not bumped
+    used: frozenset[str] = frozenset(PLACEHOLDERS)  # the placeholders its user part holds
 
     def render(self, **values: str) -> tuple[str, str]:
-        missing = PLACEHOLDERS - set(values)
+        missing = self.used - set(values)
         if missing:
             raise ConfigError(f"prompt {self.name}: no value for {sorted(missing)}")
         user = self.user
@@ -67,4 +68,4 @@ def load_prompt(name: str, directory: str | None = None) -> Prompt:
     if used - PLACEHOLDERS:
         raise ConfigError(f"prompt {path}: unknown placeholders {sorted(used - PLACEHOLDERS)}")
     return Prompt(name, version.group(1), m.group(1).strip(), m.group(2).strip(),
-                  hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16])
+                  hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16], frozenset(used))

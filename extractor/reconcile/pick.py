@@ -17,7 +17,7 @@ from extractor.reconcile.checks import check
 from extractor.reconcile.verification import Checked, Verified, verify_all
 from extractor.text.numbers import values_equal
 
-METHOD_RANK = {"table": 0, "sentence": 1, "model": 2, "zero_statement": 3, "section": 4, "inferred": 5, "derived": 6}
+METHOD_RANK = {"table": 0, "sentence": 1, "model": 2, "model_row": 2, "zero_statement": 3, "section": 4, "inferred": 5, "derived": 6}
 _SETTLED = (R.VERIFIED, R.DERIVED)
 
 

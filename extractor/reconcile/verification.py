@@ -88,6 +88,8 @@ def verify(c: Candidate, original: str) -> tuple[str, list[str]]:
         return R.UNVERIFIED, [R.NO_EVIDENCE]
     if not at_span(original, c.evidence, c.span):
         return R.UNVERIFIED, [R.EVIDENCE_NOT_AT_SPAN if c.evidence in original else R.EVIDENCE_NOT_IN_SOURCE]
+    if c.method == R.MODEL_ROW and R.ROW_READING_ONLY in c.reasons:
+        return R.UNVERIFIED, []  # at its span, but one reading among several: the model's word alone verifies nothing
     if kind in ("int", "yuan"):
         return _number(c, kind, original, c.span)
     if kind == "date":
