@@ -1,0 +1,120 @@
+"""Scanned pages and images by OCR: rapidocr (the `ocr` extra, PP-OCRv4 Chinese models shipped inside its wheel, no
+download at run time) reads text boxes; the page's ruling lines are found in the image (long dark runs, opened with
+OpenCV, which rapidocr depends on); both go through the same table rebuilding as a text layer (`pdf_tables.py`).
+
+A PDF page is rendered at `DPI`; an image is taken as scanned at that resolution. Every OCR'd line keeps the lowest
+confidence of its boxes: the values read from it carry it (`core/result.py`, `ocr`). Without the extra, the page
+or image is not read and the note says what to install.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from extractor.core.errors import IngestError
+from extractor.ingest.pdf_tables import _CJK, Glyph, Line, Segment, page_lines
+
+DPI = 150
+SCALE = DPI / 72  # pixels per PDF point
+MISSING = "OCR needs the ocr extra: pip install 'extractor[ocr]'"
+_ENGINE: list[Any] = []  # the engine, made once per process (loading the models takes a third of a second)
+
+
+def available() -> bool:
+    try:
+        import rapidocr_onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _engine() -> Any:
+    if not _ENGINE:
+        from rapidocr_onnxruntime import RapidOCR
+
+        _ENGINE.append(RapidOCR())
+    return _ENGINE[0]
+
+
+def page_has_image(page: Any) -> bool:
+    """Whether a PDF page draws an image (a page with no text and no image is blank, not scanned)."""
+    import pypdfium2.raw as raw
+
+    return any(True for _ in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=4))
+
+
+def _glyphs(box: list[list[float]], text: str, conf: float, height_px: float) -> list[Glyph]:
+    """A text box split into glyphs, a CJK character twice as wide as a digit or letter, in PDF points."""
+    xs, ys = [p[0] for p in box], [p[1] for p in box]
+    left, right, top, bottom = min(xs), max(xs), min(ys), max(ys)
+    weights = [1.0 if _CJK.match(ch) else 0.55 for ch in text]
+    unit = (right - left) / (sum(weights) or 1.0)
+    out, x = [], left
+    for ch, w in zip(text, weights, strict=True):
+        if not ch.isspace():
+            out.append(Glyph(ch, x / SCALE, (height_px - bottom) / SCALE, (x + w * unit) / SCALE,
+                             (height_px - top) / SCALE, conf))
+        x += w * unit
+    return out
+
+
+def _rulings(gray: Any) -> list[Segment]:
+    """Horizontal and vertical rulings: dark runs at least a 30th of the page long, as segments in PDF points."""
+    import cv2
+
+    h, w = gray.shape[:2]
+    binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
+    out: list[Segment] = []
+    for horizontal in (True, False):
+        size = (max(w // 30, 10), 1) if horizontal else (1, max(h // 40, 10))
+        mask = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+        for k in range(1, n):
+            x, y, bw, bh = (int(v) for v in stats[k][:4])
+            if horizontal:
+                yy = (h - (y + bh / 2)) / SCALE
+                out.append(Segment(x / SCALE, yy, (x + bw) / SCALE, yy))
+            else:
+                xx = (x + bw / 2) / SCALE
+                out.append(Segment(xx, (h - y - bh) / SCALE, xx, (h - y) / SCALE))
+    return sorted(out, key=lambda s: (s.x0, s.y0, s.x1, s.y1))
+
+
+def ocr_array(rgb: Any) -> list[Line]:
+    """An RGB image (a numpy array) to lines: OCR's text boxes and the image's rulings, tables rebuilt."""
+    import cv2
+
+    result, _ = _engine()(rgb)
+    height = rgb.shape[0]
+    glyphs = [g for box, text, conf in (result or []) for g in _glyphs(box, str(text), float(conf), height)]
+    return page_lines(glyphs, _rulings(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)))
+
+
+def ocr_page(page: Any, notes: list[str]) -> list[Line]:
+    """A PDF page rendered at `DPI` and read by OCR; no lines (and the note) without the extra."""
+    if not available():
+        if MISSING not in notes:
+            notes.append(MISSING)
+        return []
+    import numpy as np
+
+    return ocr_array(np.asarray(page.render(scale=SCALE).to_pil().convert("RGB")))
+
+
+def render_image(data: bytes) -> Any:
+    """A .png or .jpg to its text rendering (one page)."""
+    from extractor.ingest.pdf import PageText, assemble
+
+    if not available():
+        raise IngestError(MISSING)
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        img = Image.open(io.BytesIO(data)).convert("RGB")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise IngestError(f"not a readable image ({type(exc).__name__})") from None
+    lines = ocr_array(np.asarray(img))
+    return assemble([PageText(lines, img.height / SCALE, ocr=True)])
