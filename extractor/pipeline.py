@@ -16,7 +16,7 @@ from extractor.backends import Backend, Proposal
 from extractor.core.candidates import Candidate
 from extractor.core.catalogue import catalogue
 from extractor.core.document import Document
-from extractor.core.result import REVIEW_THRESHOLD, FieldResult
+from extractor.core.result import OCR, REVIEW_THRESHOLD, FieldResult
 from extractor.core.schema import nest, report_model
 from extractor.coverage import mark_unread
 from extractor.reconcile import decide, verify_all
@@ -52,6 +52,22 @@ class ReportResult:
         return report_model().model_validate(data).model_dump(mode="json")
 
 
+def locate_pages(fields: dict[str, FieldResult], doc: Document) -> None:
+    """Paged input: each field's page (where its span starts); a value read by OCR has its confidence scaled by OCR's
+    (0.5 + 0.5 x OCR's confidence in the lines under its span) and the reason `ocr`. Its status is the checks' own."""
+    if not doc.pages and not doc.ocr_spans:
+        return
+    for r in fields.values():
+        if r.span is None:
+            continue
+        r.page = doc.page_of(r.span[0])
+        conf = doc.ocr_confidence(*r.span)
+        if conf is not None and r.value is not None:
+            r.confidence *= 0.5 + 0.5 * max(0.0, min(conf, 1.0))
+            if OCR not in r.reasons:
+                r.reasons.append(OCR)
+
+
 def _result(doc: Document, backend: Backend, proposal: Proposal, cleaned: Cleaned | None = None) -> ReportResult:
     notes = list(doc.notes) + [n.text for n in proposal.notes]
     candidates: list[Candidate] = proposal.candidates
@@ -64,6 +80,7 @@ def _result(doc: Document, backend: Backend, proposal: Proposal, cleaned: Cleane
     if fields is None:
         fields = decide(verified if verified is not None else verify_all(candidates, doc.original))
     mark_unread(fields, cleaned or clean(doc.original))  # what the report addresses and no reader read
+    locate_pages(fields, doc)
     failed = [n for n in proposal.notes if n.model_failed]
     fatal = next((n.text for n in failed if n.fatal), None)
     return ReportResult(doc, backend.name, fields, notes, "model_failed" if failed else "done", fatal)

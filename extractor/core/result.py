@@ -59,6 +59,7 @@ SOURCE_DISAGREES = _reason("source_disagrees",
                            "the report states another value elsewhere (a table against a sentence), an alternative")
 MULTIPLE_CANDIDATES = _reason("multiple_candidates", "one method read several values, the others alternatives")
 APPROXIMATE = _reason("approximate", "the evidence states the number approximately (约, 余, 近)")
+OCR = _reason("ocr", "the evidence was read by OCR from a page image: its confidence is scaled by OCR's")
 
 # cross-field checks (reconcile.checks) and the template's identities (template.checks)
 SUM_OK = _reason("sum_ok", "the parts add up to the total")
@@ -115,6 +116,7 @@ class FieldResult:
     reasons: list[str] = field(default_factory=list)
     method: str | None = None
     alternatives: list[dict[str, Any]] = field(default_factory=list)
+    page: int | None = None  # the 1-based page of the evidence (paged input: PDF, scans); None otherwise
     # the share of its total the report states for the value (占N%), as the reader of the evidence found it: what
     # the percentage check compares (not part of the record)
     share: float | None = None
@@ -122,7 +124,7 @@ class FieldResult:
     def as_dict(self) -> dict[str, Any]:
         return {"value": self.value, "evidence": self.evidence, "span": list(self.span) if self.span else None,
                 "approximate": self.approximate, "confidence": round(self.confidence, 3), "status": self.status,
-                "reasons": self.reasons, "method": self.method, "alternatives": self.alternatives}
+                "reasons": self.reasons, "method": self.method, "alternatives": self.alternatives, "page": self.page}
 
     def needs_review(self, threshold: float = REVIEW_THRESHOLD) -> bool:
         if self.value is None and self.status not in (CONFLICT, AMBIGUOUS, UNREAD):

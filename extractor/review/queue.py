@@ -51,6 +51,7 @@ class Item:
     alternatives: list[dict[str, Any]]
     context: list[dict[str, Any]]
     decision: dict[str, Any] | None  # the latest decision, if any
+    page: int | None = None  # the page of the evidence (PDF and scanned input)
 
     @classmethod
     def of(cls, s: StoredItem) -> Item:
@@ -59,7 +60,7 @@ class Item:
                                         "machine_value": d.machine_value, "reviewer": d.reviewer, "ts": d.ts,
                                         "note": d.note}
         return cls(s.id, s.report_id, s.report_path, s.path, s.state, s.priority, s.value, s.status, s.confidence,
-                   s.reasons, s.evidence, s.alternatives, s.context, shown)
+                   s.reasons, s.evidence, s.alternatives, s.context, shown, s.page)
 
     @property
     def ambiguous(self) -> bool:

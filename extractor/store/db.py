@@ -206,6 +206,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (report_id, path)
     );
     """,
+    # 6: the page each value was read on (PDF and scanned input; NULL for input without pages)
+    """
+    ALTER TABLE field_values ADD COLUMN page INTEGER;
+    ALTER TABLE review_items ADD COLUMN page INTEGER;
+    """,
 ]
 
 
