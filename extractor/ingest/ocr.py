@@ -18,6 +18,8 @@ from extractor.ingest.pdf_tables import _CJK, Glyph, Line, Segment, page_lines
 DPI = 150
 SCALE = DPI / 72  # pixels per PDF point
 MISSING = "OCR needs the ocr extra: pip install 'extractor[ocr]'"
+# what OCR reads for a lone digit in a table cell (a box of one character): 0 as o, O, 〇 or 。; 1 as l, I or |
+_LONE = {"o": "0", "O": "0", "〇": "0", "。": "0", "°": "0", "l": "1", "I": "1", "|": "1"}
 _ENGINE: list[Any] = []  # the engine, made once per process (loading the models takes a third of a second)
 
 
@@ -46,6 +48,7 @@ def page_has_image(page: Any) -> bool:
 
 def _glyphs(box: list[list[float]], text: str, conf: float, height_px: float) -> list[Glyph]:
     """A text box split into glyphs, a CJK character twice as wide as a digit or letter, in PDF points."""
+    text = _LONE.get(text.strip(), text).replace("|", "丨")  # `|` is the cell separator: never text
     xs, ys = [p[0] for p in box], [p[1] for p in box]
     left, right, top, bottom = min(xs), max(xs), min(ys), max(ys)
     weights = [1.0 if _CJK.match(ch) else 0.55 for ch in text]

@@ -19,8 +19,8 @@ from extractor.ingest.pdf_tables import Glyph, Line, Segment, page_lines
 
 PAGE_BREAK = "\f"  # the line between two pages
 THIN = 3.0  # points: a filled path thinner than this is a ruling
-_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
-                          r"|\d{1,4}\s*/\s*\d{1,4}|\d{1,4})\s*$")
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]?\s*\d{1,4}\s*[-—–－]?|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+                          r"|\d{1,4}\s*/\s*\d{1,4})\s*$")
 EDGE = 0.09  # the top and bottom share of a page where running headers, footers and page numbers sit
 
 
@@ -42,11 +42,15 @@ class Rendered:
 def _glyphs(page: Any) -> list[Glyph]:
     tp = page.get_textpage()
     out = []
+    space = False
     for i in range(tp.count_chars()):
         ch = tp.get_text_range(i, 1)
         if not ch or ch.isspace() or not ch.isprintable():
+            space = space or ch == " "
             continue
-        out.append(_box(tp, i, ch))
+        g = _box(tp, i, ch)
+        out.append(Glyph(g.text, g.left, g.bottom, g.right, g.top, space=space) if space else g)
+        space = False
     tp.close()
     return out
 
@@ -117,7 +121,7 @@ def _drop_chrome(pages: list[PageText]) -> None:
         return ln.top >= p.height * (1 - EDGE) or ln.top <= p.height * EDGE + 14
 
     counts = Counter(k for p in pages for k in {_key(ln.text) for ln in p.lines if edge(p, ln)})
-    recurring = {k for k, n in counts.items() if len(pages) >= 3 and n * 2 > len(pages)}
+    recurring = {k for k, n in counts.items() if n >= 2 and n * 2 > len(pages)}
     for p in pages:
         p.lines = [ln for ln in p.lines if not (edge(p, ln) and (_PAGE_NUMBER.match(ln.text) or _key(ln.text) in recurring))]
 

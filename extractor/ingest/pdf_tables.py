@@ -26,6 +26,7 @@ class Glyph:
     right: float
     top: float
     conf: float = 1.0  # OCR's confidence in the text box the glyph came from (1 for a text layer)
+    space: bool = False  # the text layer has a space before it
 
     @property
     def cx(self) -> float:
@@ -174,13 +175,14 @@ def visual_lines(glyphs: list[Glyph]) -> list[list[Glyph]]:
 
 
 def line_text(glyphs: list[Glyph]) -> str:
-    """One visual line: a space where the gap between two glyphs is a third of their height or more (a whole
-    height between two CJK characters, which justified text spreads apart)."""
+    """One visual line: a space where the text layer has one, or where the gap between two glyphs is a third of
+    their height or more (a whole height between two CJK characters, which justified text spreads apart)."""
     out: list[str] = []
     prev: Glyph | None = None
     for g in glyphs:
         wide = 1.0 if _CJK.match(g.text) and _CJK.match(prev.text if prev else "") else 0.33  # justified CJK
-        if prev is not None and g.left - prev.right >= wide * min(g.height, prev.height) and out[-1] != " ":
+        gap = prev is not None and (g.space or g.left - prev.right >= wide * min(g.height, prev.height))
+        if gap and out[-1] != " ":
             out.append(" ")
         out.append(g.text)
         prev = g
