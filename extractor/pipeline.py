@@ -16,7 +16,7 @@ from extractor.backends import Backend, Proposal
 from extractor.core.candidates import Candidate
 from extractor.core.catalogue import catalogue
 from extractor.core.document import Document
-from extractor.core.result import OCR, REVIEW_THRESHOLD, FieldResult
+from extractor.core.result import BLANK_CELL, OCR, REVIEW_THRESHOLD, FieldResult
 from extractor.core.schema import nest, report_model
 from extractor.coverage import mark_unread
 from extractor.reconcile import decide, verify_all
@@ -59,6 +59,8 @@ def locate_pages(fields: dict[str, FieldResult], doc: Document) -> None:
         return
     for r in fields.values():
         if r.span is None:
+            if doc.ocr_spans and r.value is None and BLANK_CELL in r.reasons and OCR not in r.reasons:
+                r.reasons.append(OCR)  # a blank OCR saw: a missed digit looks the same
             continue
         r.page = doc.page_of(r.span[0])
         conf = doc.ocr_confidence(*r.span)

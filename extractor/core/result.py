@@ -59,7 +59,8 @@ SOURCE_DISAGREES = _reason("source_disagrees",
                            "the report states another value elsewhere (a table against a sentence), an alternative")
 MULTIPLE_CANDIDATES = _reason("multiple_candidates", "one method read several values, the others alternatives")
 APPROXIMATE = _reason("approximate", "the evidence states the number approximately (约, 余, 近)")
-OCR = _reason("ocr", "the evidence was read by OCR from a page image: its confidence is scaled by OCR's")
+OCR = _reason("ocr", "read by OCR from a page image: the value's confidence is scaled by OCR's; a blank cell OCR saw "
+                     "is reviewed (OCR may have missed its digit)")
 
 # cross-field checks (reconcile.checks) and the template's identities (template.checks)
 SUM_OK = _reason("sum_ok", "the parts add up to the total")
@@ -93,7 +94,7 @@ CHECK_FAILURES = frozenset({
     EVIDENCE_NOT_IN_SOURCE, NUMBER_NOT_IN_EVIDENCE, TEXT_NOT_IN_EVIDENCE, AMBIGUOUS_SPLIT, IDENTITY_FAILED,
     EVIDENCE_OFF_FIELD, NO_EVIDENCE, OTHER_WITNESS_UNVERIFIED, INSTRUCTION_IN_SOURCE})
 # A field with no value is still reviewed when one of these says why a value was not taken.
-NULL_FLAGS = frozenset({INSTRUCTION_IN_SOURCE, PRONOUN_NOT_A_NAME})
+NULL_FLAGS = frozenset({INSTRUCTION_IN_SOURCE, PRONOUN_NOT_A_NAME, OCR})
 # The failures that put a field first in the review queue (with conflicts, ambiguities and identity:).
 HARD_FAILURES = frozenset({SUM_MISMATCH, PERCENT_MISMATCH, SOURCE_DISAGREES, BACKENDS_DISAGREE, IDENTITY_FAILED,
                            OTHER_WITNESS_UNVERIFIED})

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from extractor.core.errors import IngestError
-from extractor.ingest.pdf import Rendered
+from extractor.ingest.paged import Rendered
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

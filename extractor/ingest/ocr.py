@@ -13,13 +13,17 @@ import io
 from typing import Any
 
 from extractor.core.errors import IngestError
-from extractor.ingest.pdf_tables import _CJK, Glyph, Line, Segment, page_lines
+from extractor.ingest.paged import PageText, Rendered, assemble
+from extractor.ingest.pdf_tables import _CJK, Box, Glyph, Line, Segment, page_lines
 
 DPI = 150
 SCALE = DPI / 72  # pixels per PDF point
 MISSING = "OCR needs the ocr extra: pip install 'extractor[ocr]'"
-# what OCR reads for a lone digit in a table cell (a box of one character): 0 as o, O, 〇 or 。; 1 as l, I or |
-_LONE = {"o": "0", "O": "0", "〇": "0", "。": "0", "°": "0", "l": "1", "I": "1", "|": "1"}
+# what OCR reads for a lone digit in a table cell (a box of one character): 0 as o, O, 〇 or 。; 1 as l, I, | or 一
+_LONE = {"o": "0", "O": "0", "〇": "0", "。": "0", "°": "0", "l": "1", "I": "1", "|": "1", "一": "1"}
+# rapidocr's options: no angle classifier (a page is upright; it turns a lone 6 into a 9), and the lower detection and
+# recognition thresholds that keep a table's lone digits (a small box, often scored under the default 0.5)
+OPTIONS = {"use_cls": False, "box_thresh": 0.3, "text_score": 0.3}
 _ENGINE: list[Any] = []  # the engine, made once per process (loading the models takes a third of a second)
 
 
@@ -85,14 +89,34 @@ def _rulings(gray: Any) -> list[Segment]:
     return sorted(out, key=lambda s: (s.x0, s.y0, s.x1, s.y1))
 
 
+INK = 8  # dark pixels in a cell (inside its rulings) for it to hold a mark worth reading again
+
+
+def _reread(rgb: Any, gray: Any, box: Box) -> list[Glyph]:
+    """A table cell OCR found empty, recognised on its own (no detection): the lone digit detection missed."""
+    h = rgb.shape[0]
+    x0, x1 = int(box[0] * SCALE) + 3, int(box[2] * SCALE) - 3
+    y0, y1 = int(h - box[3] * SCALE) + 3, int(h - box[1] * SCALE) - 3
+    if x1 - x0 < 4 or y1 - y0 < 4 or int((gray[y0:y1, x0:x1] < 128).sum()) < INK:
+        return []  # a blank cell
+    got, _ = _engine()(rgb[y0:y1, x0:x1], use_det=False, use_cls=False)
+    if not got or float(got[0][1]) < OPTIONS["text_score"] or not str(got[0][0]).strip():
+        return []
+    text, conf = str(got[0][0]).strip(), float(got[0][1])
+    corners = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+    return _glyphs([[float(x), float(y)] for x, y in corners], text, conf, h)
+
+
 def ocr_array(rgb: Any) -> list[Line]:
-    """An RGB image (a numpy array) to lines: OCR's text boxes and the image's rulings, tables rebuilt."""
+    """An RGB image (a numpy array) to lines: OCR's text boxes and the image's rulings, tables rebuilt, the cells
+    left empty read again one by one."""
     import cv2
 
-    result, _ = _engine()(rgb)
+    result, _ = _engine()(rgb, **OPTIONS)
     height = rgb.shape[0]
     glyphs = [g for box, text, conf in (result or []) for g in _glyphs(box, str(text), float(conf), height)]
-    return page_lines(glyphs, _rulings(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)))
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    return page_lines(glyphs, _rulings(gray), lambda box: _reread(rgb, gray, box))
 
 
 def ocr_page(page: Any, notes: list[str]) -> list[Line]:
@@ -106,10 +130,8 @@ def ocr_page(page: Any, notes: list[str]) -> list[Line]:
     return ocr_array(np.asarray(page.render(scale=SCALE).to_pil().convert("RGB")))
 
 
-def render_image(data: bytes) -> Any:
+def render_image(data: bytes) -> Rendered:
     """A .png or .jpg to its text rendering (one page)."""
-    from extractor.ingest.pdf import PageText, assemble
-
     if not available():
         raise IngestError(MISSING)
     import numpy as np

@@ -11,32 +11,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from extractor.core.errors import IngestError
-from extractor.ingest.pdf_tables import Glyph, Line, Segment, page_lines
+from extractor.ingest.paged import PageText, Rendered, assemble
+from extractor.ingest.pdf_tables import Glyph, Segment, page_lines
 
-PAGE_BREAK = "\f"  # the line between two pages
 THIN = 3.0  # points: a filled path thinner than this is a ruling
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]?\s*\d{1,4}\s*[-—–－]?|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
                           r"|\d{1,4}\s*/\s*\d{1,4})\s*$")
 EDGE = 0.09  # the top and bottom share of a page where running headers, footers and page numbers sit
-
-
-@dataclass
-class PageText:
-    lines: list[Line]
-    height: float
-    ocr: bool = False  # read by OCR: its lines carry OCR's confidence
-
-
-@dataclass
-class Rendered:
-    text: str
-    pages: tuple[int, ...]  # the offset in `text` where each page starts
-    ocr_spans: tuple[tuple[int, int, float], ...] = ()  # (start, end, confidence) of every line read by OCR
-    notes: list[str] = field(default_factory=list)
 
 
 def _glyphs(page: Any) -> list[Glyph]:
@@ -116,14 +100,19 @@ def _key(text: str) -> str:
 
 
 def _drop_chrome(pages: list[PageText]) -> None:
-    """Page numbers in a page's top or bottom band, and lines there that recur on most pages (running titles)."""
-    def edge(p: PageText, ln: Line) -> bool:
-        return ln.top >= p.height * (1 - EDGE) or ln.top <= p.height * EDGE + 14
+    """Page numbers, and lines that recur on most pages (running titles), among the first or last two lines of a
+    page and in its top or bottom band; never a table row."""
+    def edge(p: PageText, i: int) -> bool:
+        ln = p.lines[i]
+        outer = i < 2 or i >= len(p.lines) - 2
+        band = ln.top >= p.height * (1 - EDGE) or ln.top <= p.height * EDGE + 14
+        return outer and band and " | " not in ln.text
 
-    counts = Counter(k for p in pages for k in {_key(ln.text) for ln in p.lines if edge(p, ln)})
+    counts = Counter(k for p in pages for k in {_key(p.lines[i].text) for i in range(len(p.lines)) if edge(p, i)})
     recurring = {k for k, n in counts.items() if n >= 2 and n * 2 > len(pages)}
     for p in pages:
-        p.lines = [ln for ln in p.lines if not (edge(p, ln) and (_PAGE_NUMBER.match(ln.text) or _key(ln.text) in recurring))]
+        p.lines = [ln for i, ln in enumerate(p.lines)
+                   if not (edge(p, i) and (_PAGE_NUMBER.match(ln.text) or _key(ln.text) in recurring))]
 
 
 def _open(data: bytes) -> Any:
@@ -152,25 +141,6 @@ def _read_pages(pdf: Any, notes: list[str]) -> list[PageText]:
             pages.append(PageText(page_lines(glyphs, _segments(page)), height))
         page.close()
     return pages
-
-
-def assemble(pages: list[PageText], notes: list[str] | None = None) -> Rendered:
-    """Pages of lines to one text: each page's lines, a form feed line between pages."""
-    parts: list[str] = []
-    starts: list[int] = []
-    ocr_spans: list[tuple[int, int, float]] = []
-    pos = 0
-    for n, p in enumerate(pages):
-        if n:
-            parts.append(PAGE_BREAK + "\n")
-            pos += 2
-        starts.append(pos)
-        for ln in p.lines:
-            if p.ocr:
-                ocr_spans.append((pos, pos + len(ln.text), ln.conf))
-            parts.append(ln.text + "\n")
-            pos += len(ln.text) + 1
-    return Rendered("".join(parts), tuple(starts), tuple(ocr_spans), list(notes or []))
 
 
 def render_pdf(data: bytes, force_ocr: bool = False) -> Rendered:

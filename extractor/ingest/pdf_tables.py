@@ -12,6 +12,7 @@ left to right.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 SNAP = 2.5  # points: rulings closer than this are one ruling; a glyph this far outside a table is outside it
@@ -39,6 +40,10 @@ class Glyph:
     @property
     def height(self) -> float:
         return max(self.top - self.bottom, 1.0)
+
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top
+Fill = Callable[[Box], list[Glyph]]  # OCR's second look at a table cell it found empty
 
 
 @dataclass(frozen=True)
@@ -193,14 +198,21 @@ def _cell_text(glyphs: list[Glyph]) -> str:
     return _join([line_text(ln) for ln in visual_lines(glyphs)])
 
 
-def table_lines(grid: Grid, glyphs: list[Glyph]) -> list[Line]:
-    """The table's rows, one line each: the merged cells that start in the row, joined with ` | `."""
+def table_lines(grid: Grid, glyphs: list[Glyph], fill: Fill | None = None) -> list[Line]:
+    """The table's rows, one line each: the merged cells that start in the row, joined with ` | `. With `fill`,
+    every single (unmerged) cell left empty is looked at again (OCR misses a lone digit in a wide cell)."""
     owner = grid.cells()
     content: dict[tuple[int, int], list[Glyph]] = {}
     for g in glyphs:
         at = grid.locate(g)
         if at is not None:
             content.setdefault(owner[at], []).append(g)
+    if fill is not None:
+        merged = {own for at, own in owner.items() if at != own}
+        for (r, c), own in owner.items():
+            if own == (r, c) and own not in content and own not in merged:
+                if found := fill((grid.xs[c], grid.ys[r + 1], grid.xs[c + 1], grid.ys[r])):
+                    content[own] = found
     out: list[Line] = []
     for r in range(len(grid.ys) - 1):
         starts = sorted({own for (rr, _), own in owner.items() if rr == r and own[0] == r}, key=lambda o: o[1])
@@ -217,7 +229,7 @@ def table_lines(grid: Grid, glyphs: list[Glyph]) -> list[Line]:
     return out
 
 
-def page_lines(glyphs: list[Glyph], segs: list[Segment]) -> list[Line]:
+def page_lines(glyphs: list[Glyph], segs: list[Segment], fill: Fill | None = None) -> list[Line]:
     """A page as lines in reading order: tables (from their rulings) and the text around them, by height."""
     grids = [g for g in (Grid(grp) for grp in _groups(segs)) if g.ok]
     inside: list[list[Glyph]] = [[] for _ in grids]
@@ -227,5 +239,5 @@ def page_lines(glyphs: list[Glyph], segs: list[Segment]) -> list[Line]:
         (outside if k is None else inside[k]).append(g)
     out = [Line(max(g.top for g in ln), line_text(ln), min(g.conf for g in ln)) for ln in visual_lines(outside)]
     for grid, gl in zip(grids, inside, strict=True):
-        out.extend(table_lines(grid, gl))
+        out.extend(table_lines(grid, gl, fill))
     return sorted((ln for ln in out if ln.text), key=lambda ln: -ln.top)

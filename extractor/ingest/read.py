@@ -14,8 +14,14 @@ from extractor.core.errors import IngestError
 from extractor.ingest.crawl import cr_cells, is_csv_row, render_csv
 from extractor.ingest.decode import decode
 from extractor.ingest.html import html_to_text, js_html
-from extractor.ingest.inputs import (HTML_SUFFIXES, IMAGE_SUFFIXES, MAX_BINARY_BYTES, MAX_BYTES, OLD_WORD_SUFFIXES,
-                                     PAGED_SUFFIXES)
+from extractor.ingest.inputs import (
+    HTML_SUFFIXES,
+    IMAGE_SUFFIXES,
+    MAX_BINARY_BYTES,
+    MAX_BYTES,
+    OLD_WORD_SUFFIXES,
+    PAGED_SUFFIXES,
+)
 
 _TAG = re.compile(r"</?(?:p|div|span|table|tr|td|th|br|font|strong|section|article|h[1-6])\b[^>]*>", re.I)
 MIN_TAGS = 5  # a text with this many block or table tags (and few lines per tag) is markup, whatever its suffix

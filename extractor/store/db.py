@@ -207,10 +207,7 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 6: the page each value was read on (PDF and scanned input; NULL for input without pages)
-    """
-    ALTER TABLE field_values ADD COLUMN page INTEGER;
-    ALTER TABLE review_items ADD COLUMN page INTEGER;
-    """,
+    "ALTER TABLE field_values ADD COLUMN page INTEGER;\nALTER TABLE review_items ADD COLUMN page INTEGER;",
 ]
 
 
