@@ -16,7 +16,7 @@ from extractor.backends import Backend, Proposal
 from extractor.core.candidates import Candidate
 from extractor.core.catalogue import catalogue
 from extractor.core.document import Document
-from extractor.core.result import BLANK_CELL, OCR, REVIEW_THRESHOLD, FieldResult
+from extractor.core.result import AMBIGUOUS, OCR, REVIEW_THRESHOLD, UNREAD, FieldResult
 from extractor.core.schema import nest, report_model
 from extractor.coverage import mark_unread
 from extractor.reconcile import decide, verify_all
@@ -52,15 +52,28 @@ class ReportResult:
         return report_model().model_validate(data).model_dump(mode="json")
 
 
+def _flag_ocr_gaps(fields: dict[str, FieldResult], doc: Document) -> None:
+    """In a table OCR read, a cell left null (a blank, a row the reader could not settle) and the table's summary
+    fields left null are reviewed with the reason `ocr`: a missed or misread digit looks the same."""
+    if not doc.ocr_spans:
+        return
+    tables = {p.split(".")[1] for p, r in fields.items() if p.startswith("standard_table.") and r.value is not None
+              and r.span and doc.ocr_confidence(*r.span) is not None}
+    for p, r in fields.items():
+        parts = p.split(".")
+        in_table = (parts[0] == "standard_table" and parts[1] in tables) or parts[0] in tables
+        if in_table and r.value is None and r.status not in (AMBIGUOUS, UNREAD) and OCR not in r.reasons:
+            r.reasons.append(OCR)
+
+
 def locate_pages(fields: dict[str, FieldResult], doc: Document) -> None:
     """Paged input: each field's page (where its span starts); a value read by OCR has its confidence scaled by OCR's
     (0.5 + 0.5 x OCR's confidence in the lines under its span) and the reason `ocr`. Its status is the checks' own."""
     if not doc.pages and not doc.ocr_spans:
         return
+    _flag_ocr_gaps(fields, doc)
     for r in fields.values():
         if r.span is None:
-            if doc.ocr_spans and r.value is None and BLANK_CELL in r.reasons and OCR not in r.reasons:
-                r.reasons.append(OCR)  # a blank OCR saw: a missed digit looks the same
             continue
         r.page = doc.page_of(r.span[0])
         conf = doc.ocr_confidence(*r.span)

@@ -66,20 +66,25 @@ def _glyphs(box: list[list[float]], text: str, conf: float, height_px: float) ->
     return out
 
 
+THICK = 5  # pixels: a ruling is thinner than this; a stroke of a large title's character is not
+
+
 def _rulings(gray: Any) -> list[Segment]:
-    """Horizontal and vertical rulings: dark runs at least a 30th of the page long, as segments in PDF points."""
+    """Horizontal and vertical rulings: thin dark runs at least a 20th of the page wide (a 35th of its height tall),
+    as segments in PDF points."""
     import cv2
 
     h, w = gray.shape[:2]
     binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
     out: list[Segment] = []
     for horizontal in (True, False):
-        size = (max(w // 30, 10), 1) if horizontal else (1, max(h // 40, 10))
+        size = (max(w // 20, 10), 1) if horizontal else (1, max(h // 35, 10))
         mask = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
-        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
         n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
         for k in range(1, n):
             x, y, bw, bh = (int(v) for v in stats[k][:4])
+            if (bh if horizontal else bw) > THICK:
+                continue
             if horizontal:
                 yy = (h - (y + bh / 2)) / SCALE
                 out.append(Segment(x / SCALE, yy, (x + bw) / SCALE, yy))
