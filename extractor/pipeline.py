@@ -16,10 +16,19 @@ from extractor.backends import Backend, Proposal
 from extractor.core.candidates import Candidate
 from extractor.core.catalogue import catalogue
 from extractor.core.document import Document
-from extractor.core.result import AMBIGUOUS, OCR, REVIEW_THRESHOLD, UNREAD, FieldResult
+from extractor.core.result import (
+    AMBIGUOUS,
+    DERIVED,
+    OCR,
+    OCR_PART_IN_REVIEW,
+    REVIEW_THRESHOLD,
+    UNREAD,
+    FieldResult,
+)
 from extractor.core.schema import nest, report_model
 from extractor.coverage import mark_unread
 from extractor.reconcile import decide, verify_all
+from extractor.template.spec import APPEALS, REQUESTS, SUMMARIES
 from extractor.text.clean import Cleaned, clean
 
 
@@ -52,18 +61,36 @@ class ReportResult:
         return report_model().model_validate(data).model_dump(mode="json")
 
 
+def _ocr_table_paths(fields: dict[str, FieldResult], doc: Document) -> set[str]:
+    """The cells (of the rows of the version read) and summary fields of every template table OCR read."""
+    out: set[str] = set()
+    for grid in (REQUESTS, APPEALS):
+        mine = [p for p, r in fields.items() if p.startswith(grid.prefix + ".") and r.value is not None]
+        if not any(fields[p].span and doc.ocr_confidence(*fields[p].span or (0, 0)) is not None for p in mine):
+            continue
+        v = grid.version_of({p.split(".")[2] for p in mine})
+        out |= {grid.path(r.key, c) for r in grid.versions[v] for c in grid.field_columns()}
+        out |= {s.field for s in SUMMARIES if s.grid == grid.key and s.version in (None, v)}
+    return out & set(catalogue())
+
+
 def _flag_ocr_gaps(fields: dict[str, FieldResult], doc: Document) -> None:
-    """In a table OCR read, a cell left null (a blank, a row the reader could not settle) and the table's summary
-    fields left null are reviewed with the reason `ocr`: a missed or misread digit looks the same."""
+    """In a table OCR read, a cell or summary field left null (a blank, a row the reader could not settle) is
+    reviewed with the reason `ocr` (a missed or misread digit looks the same), and while any of its cells is in
+    review, so is every value derived from the table (`ocr_part_in_review`)."""
     if not doc.ocr_spans:
         return
-    tables = {p.split(".")[1] for p, r in fields.items() if p.startswith("standard_table.") and r.value is not None
-              and r.span and doc.ocr_confidence(*r.span) is not None}
-    for p, r in fields.items():
-        parts = p.split(".")
-        in_table = (parts[0] == "standard_table" and parts[1] in tables) or parts[0] in tables
-        if in_table and r.value is None and r.status not in (AMBIGUOUS, UNREAD) and OCR not in r.reasons:
+    paths = _ocr_table_paths(fields, doc)
+    for p in paths - set(fields):
+        fields[p] = FieldResult(p)  # a cell no reader proposed: null, and reviewed below
+    for p in paths:
+        r = fields[p]
+        if r.value is None and r.status not in (AMBIGUOUS, UNREAD) and OCR not in r.reasons:
             r.reasons.append(OCR)
+    if any(fields[p].needs_review() for p in paths if p.startswith("standard_table.")):
+        for p in paths:
+            if fields[p].status == DERIVED and OCR_PART_IN_REVIEW not in fields[p].reasons:
+                fields[p].reasons.append(OCR_PART_IN_REVIEW)
 
 
 def locate_pages(fields: dict[str, FieldResult], doc: Document) -> None:

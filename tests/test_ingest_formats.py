@@ -193,6 +193,15 @@ def test_show_review_and_export_name_the_page(tmp_path, monkeypatch):
     assert listed.exit_code == 0
     items = json.loads(listed.stdout)
     assert items and all(i["page"] in (1, 2, 3, 4, 5) for i in items if i.get("evidence"))
+    from rich.console import Console
+
+    from extractor.review.queue import Item
+    from extractor.review.tui import render
+
+    paged = next(i for i in items if i.get("page"))
+    con = Console(record=True, width=200)
+    render(con, Item(**paged), 1, len(items))
+    assert f"page {paged['page']}" in con.export_text()  # the terminal review names the page
 
 
 # ---- Word ----------------------------------------------------------------------------------------------------

@@ -86,13 +86,15 @@ TABLE_NOT_READ = _reason("table_not_read", "the field's table is in the report, 
 TABLE_MISSING = _reason("table_missing", "the field's table heading is there and its numbers are not")
 STATED_NOT_READ = _reason("stated_not_read", "a number labelled as the field, kept as a suggestion, not read")
 SECTION_NOT_READ = _reason("section_not_read", "a section on problems or measures whose list came out null")
+OCR_PART_IN_REVIEW = _reason("ocr_part_in_review",
+                              "derived from a table OCR read, one of whose cells is in review: the sum is reviewed too")
 UNREAD_REASONS = (TABLE_NOT_READ, TABLE_MISSING, STATED_NOT_READ, SECTION_NOT_READ)
 
 # A field with one of these failed a check: it is reviewed whatever its confidence.
 CHECK_FAILURES = frozenset({
     SUM_MISMATCH, PERCENT_MISMATCH, SOURCE_DISAGREES, BACKENDS_DISAGREE, MULTIPLE_CANDIDATES, EVIDENCE_NOT_AT_SPAN,
     EVIDENCE_NOT_IN_SOURCE, NUMBER_NOT_IN_EVIDENCE, TEXT_NOT_IN_EVIDENCE, AMBIGUOUS_SPLIT, IDENTITY_FAILED,
-    EVIDENCE_OFF_FIELD, NO_EVIDENCE, OTHER_WITNESS_UNVERIFIED, INSTRUCTION_IN_SOURCE})
+    EVIDENCE_OFF_FIELD, NO_EVIDENCE, OTHER_WITNESS_UNVERIFIED, INSTRUCTION_IN_SOURCE, OCR_PART_IN_REVIEW})
 # A field with no value is still reviewed when one of these says why a value was not taken.
 NULL_FLAGS = frozenset({INSTRUCTION_IN_SOURCE, PRONOUN_NOT_A_NAME, OCR})
 # The failures that put a field first in the review queue (with conflicts, ambiguities and identity:).
