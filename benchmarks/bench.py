@@ -7,7 +7,9 @@
   workers, from wait4);
 - model-path throughput against the loopback fake with a fixed latency per call, as a share of the
   ideal `concurrency / latency`;
-- characters sent to the model as a share of the reports' characters.
+- characters sent to the model as a share of the reports' characters;
+- PDF input: pages per CPU-second of the text-layer rendering (pypdfium2, tables rebuilt) and of the whole extraction
+  of the bundled PDFs, and OCR seconds (CPU) per page at 150 dpi (the `ocr` extra), on a page of table 三.
 
 Figures, not assertions: nothing here fails on a slow machine. `--quick` runs smaller sizes.
 """
@@ -33,6 +35,7 @@ from extractor.ingest.read import load  # noqa: E402
 from extractor.pipeline import process  # noqa: E402
 
 BUNDLED = sorted(glob.glob(os.path.join(ROOT, "gold", "*", "reports", "*.txt")))
+PDFS = sorted(glob.glob(os.path.join(ROOT, "gold", "*", "reports", "*.pdf")))
 
 
 def line(label: str, value: str, target: str = "") -> None:
@@ -144,6 +147,48 @@ def chars_sent(ask: str, work: str, reports: list[str] | None = None) -> tuple[i
     return backend.chars_sent, total, backend.calls_done
 
 
+def pdf_throughput(seconds: float) -> tuple[int, float, float]:
+    """(pages, pages per CPU-second rendered, pages per CPU-second rendered and extracted) over the bundled PDFs."""
+    from extractor.ingest.pdf import render_pdf
+
+    rules = backends.create("rules")
+    data = []
+    for p in PDFS:
+        with open(p, "rb") as fh:
+            data.append(fh.read())
+    pages = sum(len(render_pdf(d).pages) for d in data)
+    n, c0, t0 = 0, time.process_time(), time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        for d in data:
+            render_pdf(d)
+        n += pages
+    rendered = n / (time.process_time() - c0)
+    n, c0, t0 = 0, time.process_time(), time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        for p in PDFS:
+            process(load(p), rules)
+        n += pages
+    return pages, rendered, n / (time.process_time() - c0)
+
+
+def ocr_seconds_per_page(n: int = 2) -> float | None:
+    """CPU seconds to OCR one page of table 三 rendered at 150 dpi (models loaded first); None without the extra."""
+    from extractor.ingest import ocr
+
+    if not ocr.available() or not PDFS:
+        return None
+    import numpy as np
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(PDFS[-1])
+    rgb = np.asarray(pdf[min(2, len(pdf) - 1)].render(scale=ocr.SCALE).to_pil().convert("RGB"))
+    ocr.ocr_array(rgb)  # warm up: the models load once per process
+    c0 = time.process_time()
+    for _ in range(n):
+        ocr.ocr_array(rgb)
+    return (time.process_time() - c0) / n
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes (100 and 1,000 reports)")
@@ -175,6 +220,14 @@ def main() -> int:
             shutil.rmtree(d)
         ratio = sizes[large] / sizes[small]
         line(f"peak memory {large:,} / {small:,}", f"{ratio:.2f}x", "target ≤ 1.5x")
+        print("PDF input")
+        pages, rendered, extracted = pdf_throughput(3.0)
+        line(f"bundled PDFs ({len(PDFS)}, {pages} pages), text layer rendered", f"{rendered:.1f} pages/s/core",
+             "per CPU-second: characters, rulings, tables")
+        line("  rendered and extracted (rules backend)", f"{extracted:.1f} pages/s/core")
+        secs = ocr_seconds_per_page()
+        line("OCR of a table page at 150 dpi", "no ocr extra" if secs is None else f"{secs:.1f} s/page",
+             "CPU seconds (onnxruntime may use more than one core)")
         print("model path (loopback fake, fixed latency)")
         latency, conc = 0.5, 32
         cps, calls, el, start, steady = model_throughput(100 if a.quick else 500, conc, latency, work)

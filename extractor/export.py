@@ -56,7 +56,7 @@ def field_results(record: dict[str, Any]) -> dict[str, FieldResult]:
     for path, d in flatten(record["fields"]).items():
         span = tuple(d["span"]) if d.get("span") else None
         out[path] = FieldResult(path, d["value"], d["evidence"], span, d["approximate"], d["confidence"], d["status"],
-                                list(d["reasons"]), d["method"], list(d["alternatives"]))
+                                list(d["reasons"]), d["method"], list(d["alternatives"]), d.get("page"))
     return out
 
 
@@ -191,8 +191,9 @@ def dataset_rows(store: Store, cfg_hash: str | None = None) -> Iterator[dict[str
     latest version's, with `report_key` and `versions` (every version's id with a result, oldest first).
     `values` maps each field to its final value; `status` to its status (`decided` where a person decided,
     empty for an empty field); `decided` maps each field a person decided (on any version) to who, when, and the
-    machine value the decision replaced; `needs_review` lists the fields still open in the review queue; `fields`
-    is the full per-report record (machine values, evidence, status) for traceability."""
+    machine value the decision replaced; `needs_review` lists the fields still open in the review queue; `pages` maps
+    each field read from a paged input (PDF, scan) to the page of its evidence; `fields` is the full per-report record
+    (machine values, evidence, status) for traceability."""
     from extractor.review.queue import OPEN_STATES
 
     by_key: dict[str, dict[str, Decision]] = {}
@@ -225,12 +226,14 @@ def _dataset_row(record: dict[str, Any], key: str, versions: list[str], decision
     return {"id": record["id"], "report_key": key, "versions": versions, "path": record["path"],
             "backend": record["backend"], "values": {p: values.get(p) for p in catalogue()},
             "status": {p: status.get(p, "") for p in catalogue()}, "decided": decided,
-            "needs_review": catalogue_order(open_items.get(record["id"], [])), "fields": record["fields"]}
+            "needs_review": catalogue_order(open_items.get(record["id"], [])),
+            "pages": {p: d["page"] for p, d in flat.items() if d.get("page")}, "fields": record["fields"]}
 
 
 def export_dataset(store: Store, out: str, fmt: str, cfg_hash: str | None = None, include_cells: bool = True) -> int:
     """Write the dataset to OUT as jsonl, csv (a column per field and its `<path>.status`, `decided_fields` naming
-    what a person decided, `needs_review` what is still open in the queue) or parquet (the same, typed columns).
+    what a person decided, `needs_review` what is still open in the queue, `pages` the JSON map of each field to its
+    page for a PDF or scan) or parquet (the same, typed columns).
     Returns the number of reports written."""
     from extractor.core.errors import ConfigError
 
@@ -247,11 +250,11 @@ def export_dataset(store: Store, out: str, fmt: str, cfg_hash: str | None = None
                 n += 1
         return n
     flat_rows = ({"id": r["id"], "report_key": r["report_key"], "versions": r["versions"], "path": r["path"],
-                  "backend": r["backend"], "decided_fields": sorted(r["decided"]),
-                  "needs_review": r["needs_review"],
+                  "backend": r["backend"], "decided_fields": sorted(r["decided"]), "needs_review": r["needs_review"],
+                  "pages": json.dumps(r["pages"], ensure_ascii=False) if r["pages"] else None,
                   **{k: v for p in cols for k, v in ((p, r["values"][p]), (f"{p}.status", r["status"][p]))}}
                  for r in dataset_rows(store, cfg_hash))
-    header = ["id", "report_key", "versions", "path", "backend", "decided_fields", "needs_review",
+    header = ["id", "report_key", "versions", "path", "backend", "decided_fields", "needs_review", "pages",
               *status_columns(cols)]
     if fmt == "csv":
         with open(out, "w", encoding="utf-8-sig", newline="") as fh:
@@ -275,7 +278,8 @@ def _parquet(rows: Iterator[dict[str, Any]], out: str, cols: list[str], batch: i
     types = {"int": pa.int64(), "yuan": pa.float64(), "list": pa.list_(pa.string())}
     schema = pa.schema([("id", pa.string()), ("report_key", pa.string()), ("versions", pa.list_(pa.string())),
                         ("path", pa.string()), ("backend", pa.string()),
-                        ("decided_fields", pa.list_(pa.string())), ("needs_review", pa.list_(pa.string()))]
+                        ("decided_fields", pa.list_(pa.string())), ("needs_review", pa.list_(pa.string())),
+                        ("pages", pa.string())]
                        + [f for c in cols for f in ((c, types.get(catalogue()[c].kind, pa.string())),
                                                       (f"{c}.status", pa.string()))])
     n = 0

@@ -16,10 +16,19 @@ from extractor.backends import Backend, Proposal
 from extractor.core.candidates import Candidate
 from extractor.core.catalogue import catalogue
 from extractor.core.document import Document
-from extractor.core.result import REVIEW_THRESHOLD, FieldResult
+from extractor.core.result import (
+    AMBIGUOUS,
+    DERIVED,
+    OCR,
+    OCR_PART_IN_REVIEW,
+    REVIEW_THRESHOLD,
+    UNREAD,
+    FieldResult,
+)
 from extractor.core.schema import nest, report_model
 from extractor.coverage import mark_unread
 from extractor.reconcile import decide, verify_all
+from extractor.template.spec import APPEALS, REQUESTS, SUMMARIES
 from extractor.text.clean import Cleaned, clean
 from extractor.text.identity import body_digest
 
@@ -54,6 +63,55 @@ class ReportResult:
         return report_model().model_validate(data).model_dump(mode="json")
 
 
+def _ocr_table_paths(fields: dict[str, FieldResult], doc: Document) -> set[str]:
+    """The cells (of the rows of the version read) and summary fields of every template table OCR read."""
+    out: set[str] = set()
+    for grid in (REQUESTS, APPEALS):
+        mine = [p for p, r in fields.items() if p.startswith(grid.prefix + ".") and r.value is not None]
+        if not any(fields[p].span and doc.ocr_confidence(*fields[p].span or (0, 0)) is not None for p in mine):
+            continue
+        v = grid.version_of({p.split(".")[2] for p in mine})
+        out |= {grid.path(r.key, c) for r in grid.versions[v] for c in grid.field_columns()}
+        out |= {s.field for s in SUMMARIES if s.grid == grid.key and s.version in (None, v)}
+    return out & set(catalogue())
+
+
+def _flag_ocr_gaps(fields: dict[str, FieldResult], doc: Document) -> None:
+    """In a table OCR read, a cell or summary field left null (a blank, a row the reader could not settle) is
+    reviewed with the reason `ocr` (a missed or misread digit looks the same), and while any of its cells is in
+    review, so is every value derived from the table (`ocr_part_in_review`)."""
+    if not doc.ocr_spans:
+        return
+    paths = _ocr_table_paths(fields, doc)
+    for p in paths - set(fields):
+        fields[p] = FieldResult(p)  # a cell no reader proposed: null, and reviewed below
+    for p in paths:
+        r = fields[p]
+        if r.value is None and r.status not in (AMBIGUOUS, UNREAD) and OCR not in r.reasons:
+            r.reasons.append(OCR)
+    if any(fields[p].needs_review() for p in paths if p.startswith("standard_table.")):
+        for p in paths:
+            if fields[p].status == DERIVED and OCR_PART_IN_REVIEW not in fields[p].reasons:
+                fields[p].reasons.append(OCR_PART_IN_REVIEW)
+
+
+def locate_pages(fields: dict[str, FieldResult], doc: Document) -> None:
+    """Paged input: each field's page (where its span starts); a value read by OCR has its confidence scaled by OCR's
+    (0.5 + 0.5 x OCR's confidence in the lines under its span) and the reason `ocr`. Its status is the checks' own."""
+    if not doc.pages and not doc.ocr_spans:
+        return
+    _flag_ocr_gaps(fields, doc)
+    for r in fields.values():
+        if r.span is None:
+            continue
+        r.page = doc.page_of(r.span[0])
+        conf = doc.ocr_confidence(*r.span)
+        if conf is not None and r.value is not None:
+            r.confidence *= 0.5 + 0.5 * max(0.0, min(conf, 1.0))
+            if OCR not in r.reasons:
+                r.reasons.append(OCR)
+
+
 def _result(doc: Document, backend: Backend, proposal: Proposal, cleaned: Cleaned | None = None) -> ReportResult:
     notes = list(doc.notes) + [n.text for n in proposal.notes]
     candidates: list[Candidate] = proposal.candidates
@@ -67,6 +125,7 @@ def _result(doc: Document, backend: Backend, proposal: Proposal, cleaned: Cleane
         fields = decide(verified if verified is not None else verify_all(candidates, doc.original))
     cleaned = cleaned or clean(doc.original)
     mark_unread(fields, cleaned)  # what the report addresses and no reader read
+    locate_pages(fields, doc)
     failed = [n for n in proposal.notes if n.model_failed]
     fatal = next((n.text for n in failed if n.fatal), None)
     return ReportResult(doc, backend.name, fields, notes, "model_failed" if failed else "done", fatal,

@@ -142,16 +142,20 @@ def test_files_in_unsupported_formats_are_error_lines_and_notes_are_not_reports(
     (d / ".git" / "HEAD.txt").write_text(REPORT, encoding="utf-8")
 
     paths, rejected = _split(list(ingest.enumerate_inputs([str(d)])))
-    assert paths == ["good.txt", "page.shtml"]
+    # PDF, Word and images have readers: taken, and these broken ones fail with their reader's line
+    assert paths == ["good.txt", "page.shtml", "report.doc", "report.docx", "report.pdf", "scan.png"]
     assert rejected == {"README": "unsupported format (no suffix)", "bundle.zip": "unsupported format (.zip)",
                         "export.csv": "unsupported format (.csv)", "page.mht": "unsupported format (.mht)",
-                        "report.doc": "unsupported format (.doc)", "report.docx": "unsupported format (.docx)",
-                        "report.pdf": "unsupported format (.pdf)", "scan.png": "unsupported format (.png)",
                         "stats.xlsx": "unsupported format (.xlsx)"}
 
     res, errors, rows = _run(tmp_path, d)
     assert res.exit_code == 1
-    assert errors == rejected
+    assert {k: v for k, v in errors.items() if k in rejected} == rejected
+    assert "libreoffice --headless --convert-to docx" in errors["report.doc"]
+    assert errors["report.docx"].startswith("not a readable .docx")
+    assert errors["report.pdf"].startswith("not a readable PDF")
+    assert errors["scan.png"].startswith(("not a readable image", "OCR needs the ocr extra"))
+    assert all("\n" not in v for v in errors.values())  # one line each
     assert sorted(rows) == ["good.txt", "page.shtml"]  # the .md note yields no values any more
     assert "reports done: 2  skipped (done before): 0  failed: 9" in res.output
 
@@ -163,9 +167,11 @@ def test_a_file_named_on_the_command_line_is_read_when_it_is_text(tmp_path):
     items = list(ingest.enumerate_inputs([str(tmp_path / "report.dat"), str(tmp_path / "scan.PDF"),
                                           str(tmp_path / "garbage.bin")]))
     paths, rejected = _split(items)
-    assert paths == ["report.dat", "garbage.bin"]  # named: read if it decodes as text
-    assert rejected == {"scan.PDF": "unsupported format (.pdf)"}
+    assert paths == ["report.dat", "scan.PDF", "garbage.bin"]  # named: read if it decodes as text, or has a reader
+    assert rejected == {}
     assert ingest.load(str(tmp_path / "report.dat")).original == REPORT
+    with pytest.raises(IngestError, match="not a readable PDF"):
+        ingest.load(str(tmp_path / "scan.PDF"))
     with pytest.raises(IngestError, match="binary"):
         ingest.load(str(tmp_path / "garbage.bin"))
 
@@ -174,19 +180,19 @@ def test_a_glob_that_matches_directories_walks_them(tmp_path):
     for y in ("2019", "2020"):
         (tmp_path / y).mkdir()
         (tmp_path / y / f"r{y}.txt").write_text(REPORT + y, encoding="utf-8")
-        (tmp_path / y / f"r{y}.pdf").write_bytes(b"%PDF")
+        (tmp_path / y / f"r{y}.xlsx").write_bytes(b"PK")
     paths, rejected = _split(list(ingest.enumerate_inputs([str(tmp_path / "20*")])))
     assert paths == ["r2019.txt", "r2020.txt"]
-    assert rejected == {"r2019.pdf": "unsupported format (.pdf)", "r2020.pdf": "unsupported format (.pdf)"}
+    assert rejected == {"r2019.xlsx": "unsupported format (.xlsx)", "r2020.xlsx": "unsupported format (.xlsx)"}
 
 
 def test_the_run_commands_take_rejected_paths_as_failures(tmp_path):
     """bulk._ids turns a Rejected into a failed outcome (both the rules and the model path go through it)."""
     from extractor.bulk import _ids
 
-    items = [SEED, ingest.Rejected("x/report.pdf", "unsupported format (.pdf)")]
+    items = [SEED, ingest.Rejected("x/report.xlsx", "unsupported format (.xlsx)")]
     outs = list(_ids(items, lambda _rid: False))
-    assert [(o.path, o.error) for o in outs] == [(SEED, None), ("x/report.pdf", "unsupported format (.pdf)")]
+    assert [(o.path, o.error) for o in outs] == [(SEED, None), ("x/report.xlsx", "unsupported format (.xlsx)")]
     assert outs[0].report_id is not None
 
 

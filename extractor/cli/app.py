@@ -285,14 +285,16 @@ def show(
     except ExtractorError as exc:
         fail(exc)
     table = Table(title=title, show_lines=False)
-    for col in ("field", "value", "status", "conf", "evidence", "reasons"):
+    paged = any(f.get("page") for f in flat.values())  # a PDF or a scan: the page of each value
+    for col in ("field", "value", "status", "conf", *(("page",) if paged else ()), "evidence", "reasons"):
         table.add_column(col, overflow="fold")
     for path, f in flat.items():
         if f.get("value") is None and not all_fields:
             continue
         ev = (f.get("evidence") or "").replace("\n", "⏎")
+        page = (str(f.get("page") or ""),) if paged else ()
         table.add_row(path, json.dumps(f.get("value"), ensure_ascii=False), f.get("status", ""),
-                      f"{f.get('confidence', 0):.2f}", ev[:80], ",".join(f.get("reasons") or []))
+                      f"{f.get('confidence', 0):.2f}", *page, ev[:80], ",".join(f.get("reasons") or []))
     Console(width=None if sys.stdout.isatty() else 200).print(table)
 
 

@@ -59,6 +59,8 @@ SOURCE_DISAGREES = _reason("source_disagrees",
                            "the report states another value elsewhere (a table against a sentence), an alternative")
 MULTIPLE_CANDIDATES = _reason("multiple_candidates", "one method read several values, the others alternatives")
 APPROXIMATE = _reason("approximate", "the evidence states the number approximately (约, 余, 近)")
+OCR = _reason("ocr", "read by OCR from a page image: the value's confidence is scaled by OCR's; a blank cell OCR saw "
+                     "is reviewed (OCR may have missed its digit)")
 
 # cross-field checks (reconcile.checks) and the template's identities (template.checks)
 SUM_OK = _reason("sum_ok", "the parts add up to the total")
@@ -90,15 +92,18 @@ TABLE_NOT_READ = _reason("table_not_read", "the field's table is in the report, 
 TABLE_MISSING = _reason("table_missing", "the field's table heading is there and its numbers are not")
 STATED_NOT_READ = _reason("stated_not_read", "a number labelled as the field, kept as a suggestion, not read")
 SECTION_NOT_READ = _reason("section_not_read", "a section on problems or measures whose list came out null")
+OCR_PART_IN_REVIEW = _reason("ocr_part_in_review",
+                              "derived from a table OCR read, one of whose cells is in review: the sum is reviewed too")
 UNREAD_REASONS = (TABLE_NOT_READ, TABLE_MISSING, STATED_NOT_READ, SECTION_NOT_READ)
 
 # A field with one of these failed a check: it is reviewed whatever its confidence.
 CHECK_FAILURES = frozenset({
     SUM_MISMATCH, PERCENT_MISMATCH, SOURCE_DISAGREES, BACKENDS_DISAGREE, MULTIPLE_CANDIDATES, EVIDENCE_NOT_AT_SPAN,
     EVIDENCE_NOT_IN_SOURCE, NUMBER_NOT_IN_EVIDENCE, TEXT_NOT_IN_EVIDENCE, AMBIGUOUS_SPLIT, IDENTITY_FAILED,
-    EVIDENCE_OFF_FIELD, NO_EVIDENCE, OTHER_WITNESS_UNVERIFIED, INSTRUCTION_IN_SOURCE, ROW_READING_ONLY})
+    EVIDENCE_OFF_FIELD, NO_EVIDENCE, OTHER_WITNESS_UNVERIFIED, INSTRUCTION_IN_SOURCE, ROW_READING_ONLY,
+    OCR_PART_IN_REVIEW})
 # A field with no value is still reviewed when one of these says why a value was not taken.
-NULL_FLAGS = frozenset({INSTRUCTION_IN_SOURCE, PRONOUN_NOT_A_NAME})
+NULL_FLAGS = frozenset({INSTRUCTION_IN_SOURCE, PRONOUN_NOT_A_NAME, OCR})
 # The failures that put a field first in the review queue (with conflicts, ambiguities and identity:).
 HARD_FAILURES = frozenset({SUM_MISMATCH, PERCENT_MISMATCH, SOURCE_DISAGREES, BACKENDS_DISAGREE, IDENTITY_FAILED,
                            OTHER_WITNESS_UNVERIFIED})
@@ -121,6 +126,7 @@ class FieldResult:
     reasons: list[str] = field(default_factory=list)
     method: str | None = None
     alternatives: list[dict[str, Any]] = field(default_factory=list)
+    page: int | None = None  # the 1-based page of the evidence (paged input: PDF, scans); None otherwise
     # the share of its total the report states for the value (占N%), as the reader of the evidence found it: what
     # the percentage check compares (not part of the record)
     share: float | None = None
@@ -128,7 +134,7 @@ class FieldResult:
     def as_dict(self) -> dict[str, Any]:
         return {"value": self.value, "evidence": self.evidence, "span": list(self.span) if self.span else None,
                 "approximate": self.approximate, "confidence": round(self.confidence, 3), "status": self.status,
-                "reasons": self.reasons, "method": self.method, "alternatives": self.alternatives}
+                "reasons": self.reasons, "method": self.method, "alternatives": self.alternatives, "page": self.page}
 
     def needs_review(self, threshold: float = REVIEW_THRESHOLD) -> bool:
         if self.value is None and self.status not in (CONFLICT, AMBIGUOUS, UNREAD):

@@ -49,6 +49,7 @@ class FieldBase(Strict):
     reasons: list[str] = Field(default_factory=list)
     method: str | None = None
     alternatives: list[Alternative] = Field(default_factory=list)
+    page: int | None = Field(None, ge=1)  # the evidence's page (PDF, scans); null for input without pages
 
 
 class IntField(FieldBase):

@@ -7,9 +7,10 @@ dropped and noted on the document, it does not refuse the report.
 
 What `enumerate_inputs` takes from a directory, and why (nothing that could be a report is skipped in silence):
 
-- report formats (`REPORT_SUFFIXES`: .txt .text .html .htm .shtml .xhtml) are read;
-- every other file is a `Rejected` path, `unsupported format (.pdf)`, until a reader exists: documents,
-  spreadsheets, images, archives, web archives (.mht), and `.csv`/`.xml` too, because a crawl export may carry
+- report formats (`REPORT_SUFFIXES`: .txt .text .html .htm .shtml .xhtml, .pdf .docx, the images .png .jpg .jpeg
+  read by OCR) are read; .doc and .wps are taken too, to give the one error line that says how to convert them;
+- every other file is a `Rejected` path, `unsupported format (.ofd)`, until a reader exists: other documents,
+  spreadsheets, other images, archives, web archives (.mht), and `.csv`/`.xml` too, because a crawl export may carry
   reports' text in its rows; a file without a suffix as well (`unsupported format (no suffix)`);
 - ignored knowingly (`IGNORED_SUFFIXES`, hidden names): files that are never a report's text but sit beside
   reports in a crawl or a labelled set: `.md` notes and READMEs (a labelling note quotes a report's numbers
@@ -34,13 +35,17 @@ from dataclasses import dataclass
 
 TEXT_SUFFIXES = {".txt", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".shtml", ".xhtml"}
-REPORT_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
+PAGED_SUFFIXES = {".pdf", ".docx"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}  # read by OCR (the `ocr` extra)
+OLD_WORD_SUFFIXES = {".doc", ".wps"}  # read only to say how to convert them (one error line)
+REPORT_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PAGED_SUFFIXES | IMAGE_SUFFIXES | OLD_WORD_SUFFIXES
 IGNORED_SUFFIXES = {".md", ".markdown", ".json", ".jsonl", ".tsv", ".log", ".css", ".js", ".map"}
 BINARY_SUFFIXES = {  # never decoded as text, even when named: a reader has to exist first
-    ".pdf", ".ofd", ".doc", ".docx", ".wps", ".rtf", ".odt", ".xls", ".xlsx", ".et", ".ods", ".ppt", ".pptx",
-    ".dps", ".odp", ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".zip", ".rar", ".7z",
+    ".ofd", ".rtf", ".odt", ".xls", ".xlsx", ".et", ".ods", ".ppt", ".pptx",
+    ".dps", ".odp", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".zip", ".rar", ".7z",
     ".tar", ".gz", ".tgz", ".bz2", ".xz", ".mht", ".mhtml"}
 MAX_BYTES = 10 * 1024 * 1024  # a real report is well under 1 MB; a larger file is a crawl dump, not a report
+MAX_BINARY_BYTES = 60 * 1024 * 1024  # a PDF, Word file or image: a scanned report of many pages is large
 
 
 @dataclass(frozen=True)

@@ -59,13 +59,14 @@ class Item:
     alternatives: list[dict[str, Any]]
     context: list[dict[str, Any]]
     decision: dict[str, Any] | None  # the latest decision, if any
+    page: int | None = None  # the page of the evidence (PDF and scanned input)
 
     @classmethod
     def of(cls, s: StoredItem) -> Item:
         d = s.decision
         shown = None if d is None else {"id": d.id, **_shown(d), "note": d.note}
         return cls(s.id, s.report_id, s.report_path, s.path, s.state, s.priority, s.value, s.status, s.confidence,
-                   s.reasons, s.evidence, s.alternatives, s.context, shown)
+                   s.reasons, s.evidence, s.alternatives, s.context, shown, s.page)
 
     @property
     def ambiguous(self) -> bool:

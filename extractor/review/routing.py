@@ -57,7 +57,7 @@ def context(original: str, r: FieldLike) -> list[dict[str, Any]]:
 
 def machine_says(original: str, r: FieldLike) -> MachineSays:
     return MachineSays(r.value, r.status, round(r.confidence, 3), r.reasons, r.evidence, r.span, r.alternatives,
-                       context(original, r))
+                       context(original, r), r.page)
 
 
 class Router:

@@ -27,7 +27,8 @@ def _v(value: Any) -> str:
 def render(con: Console, item: Item, pos: int, total: int) -> None:
     con.rule(f"[{pos}/{total}]  item {item.id}  ·  {PRIORITY_NAMES.get(item.priority, '')}")
     con.print(Text.assemble(("field   ", "dim"), (item.path, "bold")))
-    con.print(Text.assemble(("report  ", "dim"), item.report_path or item.report_id))
+    con.print(Text.assemble(("report  ", "dim"), item.report_path or item.report_id,
+                            f"   page {item.page}" if item.page else ""))
     con.print(Text.assemble(("value   ", "dim"), (_v(item.value), "bold cyan"),
                             f"   status {item.status}   confidence {item.confidence:.2f}"))
     con.print(Text.assemble(("reasons ", "dim"), ", ".join(item.reasons) or "-"))

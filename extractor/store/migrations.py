@@ -235,4 +235,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE review_items_v7 RENAME TO review_items;
     CREATE INDEX review_queue ON review_items(config_hash, state, priority, confidence);
     """,
+    # 8: the page each value was read on (PDF and scanned input; NULL for input without pages)
+    """
+    ALTER TABLE field_values ADD COLUMN page INTEGER;
+    ALTER TABLE review_items ADD COLUMN page INTEGER;
+    """,
 ]

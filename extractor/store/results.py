@@ -193,7 +193,9 @@ class Store:
             self._upsert_report(doc.id, doc.sha256, doc.path, doc.encoding, doc.media_type, now, result)
             self.seen_at(doc.id, doc.path, now)
             self.con.execute("DELETE FROM field_values WHERE report_id = ? AND config_hash = ?", (doc.id, run.config_hash))
-            self.con.executemany("INSERT INTO field_values VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", filter(None, rows))
+            self.con.executemany("INSERT INTO field_values (report_id, config_hash, run_id, path, value, evidence,"
+                                 " span_start, span_end, approximate, confidence, status, reasons, method, alternatives,"
+                                 " page) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", filter(None, rows))
             self.con.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?, NULL, ?, ?, ?)",
                              (doc.id, run.config_hash, run.id, now, result.status, result.backend, dumps(result.notes),
                               threshold))
@@ -207,7 +209,8 @@ class Store:
             return None
         span = r.span or (None, None)
         return (report_id, run.config_hash, run.id, path, dumps(r.value), r.evidence, span[0], span[1],
-                int(r.approximate), d["confidence"], r.status, dumps(r.reasons), r.method, dumps(r.alternatives))
+                int(r.approximate), d["confidence"], r.status, dumps(r.reasons), r.method, dumps(r.alternatives),
+                d.get("page"))
 
     def routed_with(self, report_id: str, cfg_hash: str) -> float | None:
         """The review threshold a stored result's items were routed with (None: not known, routed before it was kept)."""
@@ -295,7 +298,8 @@ class Store:
                 "value": loads(f["value"]), "evidence": f["evidence"],
                 "span": [f["span_start"], f["span_end"]] if f["span_start"] is not None else None,
                 "approximate": bool(f["approximate"]), "confidence": f["confidence"], "status": f["status"],
-                "reasons": loads(f["reasons"]) or [], "method": f["method"], "alternatives": loads(f["alternatives"]) or []}
+                "reasons": loads(f["reasons"]) or [], "method": f["method"], "alternatives": loads(f["alternatives"]) or [],
+                "page": f["page"]}
         return out
 
     def record(self, report_id: str, cfg_hash: str, path: str | None = None) -> dict[str, Any]:

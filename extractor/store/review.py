@@ -73,6 +73,7 @@ class StoredItem:
     alternatives: list[dict[str, Any]]
     context: list[dict[str, Any]]
     decision: Decision | None
+    page: int | None = None  # the page of the evidence (PDF and scanned input)
 
 
 @dataclass(frozen=True)
@@ -87,11 +88,12 @@ class MachineSays:
     span: tuple[int, int] | None
     alternatives: list[dict[str, Any]]
     context: list[dict[str, Any]]  # {label, before, text, after, span}: the source around each piece of evidence
+    page: int | None = None
 
     def columns(self) -> tuple[Any, ...]:
         s, e = self.span if self.span else (None, None)
         return (canon(self.value), self.status, self.confidence, _text(self.reasons), self.evidence, s, e,
-                _text(self.alternatives), _text(self.context))
+                _text(self.alternatives), _text(self.context), self.page)
 
 
 _ITEMS = "SELECT i.*, r.path AS report_path FROM review_items i LEFT JOIN reports r ON r.id = i.report_id"
@@ -131,14 +133,14 @@ class ReviewRows:
     def add(self, report_id: str, path: str, state: str, priority: int, machine: MachineSays, run_id: int,
             now: float, config_hash: str) -> None:
         self.con.execute("INSERT INTO review_items (report_id, path, state, priority, value, status, confidence, reasons,"
-                         " evidence, span_start, span_end, alternatives, context, run_id, updated, created, config_hash)"
-                         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         " evidence, span_start, span_end, alternatives, context, page, run_id, updated, created,"
+                         " config_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                          (report_id, path, state, priority, *machine.columns(), run_id, now, now, config_hash))
 
     def update(self, item_id: int, state: str, priority: int, machine: MachineSays, run_id: int, now: float) -> None:
         self.con.execute("UPDATE review_items SET state = ?, priority = ?, value = ?, status = ?, confidence = ?,"
                          " reasons = ?, evidence = ?, span_start = ?, span_end = ?, alternatives = ?, context = ?,"
-                         " run_id = ?, updated = ? WHERE id = ?", (state, priority, *machine.columns(), run_id, now, item_id))
+                         " page = ?, run_id = ?, updated = ? WHERE id = ?", (state, priority, *machine.columns(), run_id, now, item_id))
 
     # reading the queue ----------------------------------------------------------------------------
     def select(self, states: tuple[str, ...], field: str | None = None, report: str | None = None,
@@ -172,7 +174,8 @@ class ReviewRows:
         return StoredItem(row["id"], row["report_id"], row["report_path"] or "", row["path"], row["state"],
                           row["priority"], _loads(row["value"]), row["status"], row["confidence"],
                           _loads(row["reasons"]) or [], row["evidence"], _loads(row["alternatives"]) or [],
-                          _loads(row["context"]) or [], self.latest_decision(row["report_id"], row["path"]))
+                          _loads(row["context"]) or [], self.latest_decision(row["report_id"], row["path"]),
+                          row["page"])
 
     def latest_decision(self, report_id: str, path: str) -> Decision | None:
         """The latest decision on a field of the report or of another version of it (decisions follow the key)."""

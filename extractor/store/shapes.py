@@ -23,6 +23,7 @@ class FieldLike(Protocol):
     reasons: list[str]
     method: str | None
     alternatives: list[dict[str, Any]]
+    page: int | None
 
     def as_dict(self) -> dict[str, Any]: ...
 

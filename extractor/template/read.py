@@ -223,6 +223,8 @@ def _table3(ctx: Context, ct: Compact, version: str | None) -> tuple[list[Candid
     ncols = _ncols(text[head.end() if head else max(0, first.start() - 300) : first.start()])
     t4 = TABLE4_HEAD.search(text, first.end())
     end = t4.start() if t4 else min(len(text), first.start() + 20_000)
+    if version == "2021" and ROWS_2021_WORD not in text[first.start():end] and "其他处理" in text[first.start():end]:
+        rows = request_rows("2019", text)  # a 2021 report printing the 2019 table 三: one （六）其他处理 row
     labels = find_labels(ct, rows, first.start(), end)
     keys = [k for k, _s, _e in labels]
     sums = row_sums(REQUESTS, ncols)

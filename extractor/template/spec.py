@@ -64,7 +64,8 @@ _CORE = (
     Row("partially_disclosed", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", r"部分公开(?:\([^)]{0,30}\))?",
         outcome=True),
     Row("denied_state_secret", "1.属于国家秘密", r"属于国家秘密", 1, "（三）不予公开", True),
-    Row("denied_law_prohibited", "2.其他法律行政法规禁止公开", r"其他法律行政法规禁止公开", 2, outcome=True),
+    # 其他法律、行政法规禁止公开 and the misprints reports carry (其他法律行政止公开): a few words between 法律 and 止公开
+    Row("denied_law_prohibited", "2.其他法律行政法规禁止公开", r"其他法律[^\d|]{0,8}?止公开", 2, outcome=True),
     Row("denied_security_stability", "3.危及“三安全一稳定”", r"危及[^\d]{0,2}三安全一稳定[^\d(]{0,2}", 3, outcome=True),
     Row("denied_third_party", "4.保护第三方合法权益", r"保护第三方合法权益", 4, outcome=True),
     Row("denied_internal_affairs", "5.属于三类内部事务信息", r"属于三类内部事务信息", 5, outcome=True),

@@ -151,7 +151,8 @@ def find_soft_wraps(original: str) -> list[tuple[int, int, str]]:
     a sentence, and the next line does not start a heading; table rows (lines with `|`) are never joined.
     """
     lines = _lines(original)
-    lens = sorted(n for s, e in lines if (n := len(original[s:e].strip())) >= 8)
+    # the full length is the paragraphs' own: table rows (` | ` cells) are longer or shorter, and never wrapped
+    lens = sorted(n for s, e in lines if (n := len(original[s:e].strip())) >= 8 and " | " not in original[s:e])
     if len(lens) < 10:
         return []
     full = lens[int(len(lens) * 0.9)]
