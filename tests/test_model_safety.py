@@ -380,8 +380,9 @@ def test_a_database_the_old_crash_left_behind_opens_exports_and_resumes(tmp_path
     left = {"value": 999999, "evidence": "主动公开政府信息999999条", "span": [0, 5], "method": "model",
             "backend": "model", "status": "unverified", "reasons": ["evidence_not_in_source"]}
     with con:
-        con.execute("UPDATE field_values SET alternatives = ? WHERE rowid = (SELECT MIN(rowid) FROM field_values)",
-                    (json.dumps([left], ensure_ascii=False),))
+        first = con.execute("SELECT report_id, config_hash, path FROM field_values LIMIT 1").fetchone()
+        con.execute("UPDATE field_values SET alternatives = ? WHERE report_id = ? AND config_hash = ? AND path = ?",
+                    (json.dumps([left], ensure_ascii=False), *first))
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0 and "skipped (done before): 2" in again.output, again.output
     exported = CliRunner().invoke(app, ["export", str(tmp_path / "d.jsonl"), "--db", str(db)])

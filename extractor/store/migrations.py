@@ -240,4 +240,30 @@ MIGRATIONS: list[str] = [
     ALTER TABLE field_values ADD COLUMN page INTEGER;
     ALTER TABLE review_items ADD COLUMN page INTEGER;
     """,
+    # 9: field_values without a rowid: its key (report, configuration, path) was kept twice, in the rowid table and
+    # in the primary key's index (28% of the database); now the table is the index
+    """
+    CREATE TABLE field_values_v9 (
+        report_id TEXT NOT NULL,
+        config_hash TEXT NOT NULL,
+        run_id INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        value TEXT,
+        evidence TEXT,
+        span_start INTEGER,
+        span_end INTEGER,
+        approximate INTEGER NOT NULL DEFAULT 0,
+        confidence REAL NOT NULL DEFAULT 0,
+        status TEXT NOT NULL,
+        reasons TEXT,
+        method TEXT,
+        alternatives TEXT,
+        page INTEGER,
+        PRIMARY KEY (report_id, config_hash, path)
+    ) WITHOUT ROWID;
+    INSERT INTO field_values_v9 SELECT report_id, config_hash, run_id, path, value, evidence, span_start, span_end,
+        approximate, confidence, status, reasons, method, alternatives, page FROM field_values;
+    DROP TABLE field_values;
+    ALTER TABLE field_values_v9 RENAME TO field_values;
+    """,
 ]

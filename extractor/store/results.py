@@ -292,7 +292,7 @@ class Store:
     # reading back -------------------------------------------------------------------------------
     def fields(self, report_id: str, cfg_hash: str) -> dict[str, dict[str, Any]]:
         out = {}
-        for f in self.con.execute("SELECT * FROM field_values WHERE report_id = ? AND config_hash = ? ORDER BY rowid",
+        for f in self.con.execute("SELECT * FROM field_values WHERE report_id = ? AND config_hash = ? ORDER BY path",
                                   (report_id, cfg_hash)):
             out[f["path"]] = {
                 "value": loads(f["value"]), "evidence": f["evidence"],
