@@ -1,0 +1,279 @@
+"""Checks across reports: body keys and duplicates, the identities between one body's consecutive years (pure and over
+the run database), on synthetic five-year corpora with planted breaks."""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+
+import pytest
+from typer.testing import CliRunner
+
+from extractor.cli.app import app
+from extractor.core.result import REASONS, known
+from extractor.evaluation import years
+from extractor.reconcile.across import (
+    AGREE,
+    DISAGREE,
+    IN_FORCE,
+    SETTLED,
+    WITNESS_DISAGREES,
+    Cell,
+    Facts,
+    check,
+    check_all,
+    identities,
+)
+from extractor.reconcile.bodies import Identity, body_key, duplicates, name_from_title
+from extractor.template.spec import REQUESTS
+
+FWD, IN = REQUESTS.path("carried_forward", "total"), REQUESTS.path("carried_over_in", "total")
+
+
+# ---- body keys
+
+
+@pytest.mark.parametrize("names", [
+    [("平潭综合实验区", "福建"), ("平潭综合实验区管委会", "福建省"), ("平潭综合实验区管理委员会", "福建"),
+     ("平潭综合实验区党工委管委会", "福建"), ("福建省平潭综合实验区管委会", None), ("平潭綜合實驗區管委會", "福建")],
+    [("河北省教育厅", "河北"), ("河北教育厅", None), ("河北省教育廳", None), ("教育厅", "河北省")],
+    [("淮安市人民政府", None), ("淮安市政府", "江苏"), ("淮安人民政府", None), ("江苏省淮安市人民政府", None)],
+    [("桦甸市人民政府新华街道办事处", None), ("桦甸市新华街道", None), ("桦甸市新华街道办", None)],
+    [("广西柳州市政府", None), ("柳州市人民政府", "广西")],
+])
+def test_the_names_one_body_prints_meet_in_one_key(names):
+    keys = {body_key(n, 0.8, None, p).key for n, p in names}
+    assert len(keys) == 1, keys
+
+
+@pytest.mark.parametrize("a, b", [
+    (("平潭综合实验区", "福建"), ("平潭综合实验区地方税务局", "福建")),  # a department of the zone is not the zone
+    (("河北省教育厅", None), ("河北省人民政府", None)),
+    (("吉林市人民政府", None), ("吉林省人民政府", None)),  # the city, not the province of the same name
+    (("谢塘镇", "浙江"), ("谢塘镇", "安徽")),  # one town name in two provinces
+    (("石家庄市人民政府", None), ("石家庄市人民政府办公室", None)),  # the office reports on its own
+    (("北京市朝阳区人民政府", None), ("朝阳市人民政府", None)),
+])
+def test_distinct_bodies_keep_distinct_keys(a, b):
+    assert body_key(a[0], 0.8, None, a[1]).key != body_key(b[0], 0.8, None, b[1]).key
+
+
+def test_a_name_that_does_not_say_where_has_a_lower_confidence_and_the_title_is_a_fallback():
+    placed, unplaced = body_key("淮安市人民政府", 0.8), body_key("谢塘镇", 0.8)
+    assert placed.confidence > unplaced.confidence
+    assert body_key(None, 0.0) is None
+    from_title = body_key(None, 0.0, "平潭综合实验区2019年政府信息公开工作年度报告", "福建")
+    assert from_title.key == body_key("平潭综合实验区", 0.8, None, "福建").key and from_title.source == "title"
+    assert from_title.confidence < 0.6
+    assert name_from_title("2019年政府信息公开工作年度报告") is None
+
+
+def test_the_place_resolution_is_one_pluggable_step(monkeypatch):
+    from extractor.reconcile import bodies
+
+    monkeypatch.setattr(bodies, "PLACE_STEP", lambda s: "福建省" + s if s.startswith("平潭") else s)
+    assert body_key("平潭综合实验区", 0.8).key == "平潭综合实验区@福建省"
+    assert body_key("平潭综合实验区", 0.8).confidence == 0.8  # resolved by the step: a placed name
+
+
+def test_duplicates_keep_the_annual_report_then_the_fuller_copy():
+    k = body_key("淮安市人民政府", 0.8)
+    reps = [Identity("a", k, 2020, "work_summary", 90), Identity("b", k, 2020, "annual_report", 10),
+            Identity("c", k, 2020, "annual_report", 40), Identity("d", k, 2021, "annual_report", 5),
+            Identity("e", None, 2020, "annual_report", 99)]
+    assert duplicates(reps) == {"a": "c", "b": "c"}
+
+
+# ---- the identities, pure
+
+
+def _facts(rid: str, year: int, cells: dict[str, Cell], template: str = "2021") -> Facts:
+    return Facts(rid, f"/r/{rid}.txt", "body", year, template, cells)
+
+
+def _v(value, start=0):
+    return Cell(value, "verified", 0.9, str(value), (start, start + len(str(value))))
+
+
+def _amb(*readings):
+    alts = tuple({"value": v, "evidence": str(v), "span": [s, s + len(str(v))]} for v, s in readings)
+    return Cell(None, "ambiguous", 0.0, None, None, alts)
+
+
+def test_carry_agrees_disagrees_and_settles_a_cut():
+    a = _facts("a", 2021, {FWD: _v(5)})
+    carry_total = next(i for i in identities(a, a) if i.name == "carry:total")
+    assert check(carry_total, (a, _facts("b", 2022, {IN: _v(5)}))).outcome == AGREE
+    f = check(carry_total, (a, _facts("b", 2022, {IN: _v(6)})))
+    assert f.outcome == DISAGREE and [s.value for s in f.sides] == [5, 6] and not f.witness
+    settled = check(carry_total, (a, _facts("b", 2022, {IN: _amb((15, 10), (5, 11))}))).sides[1]
+    assert (settled.value, settled.span, settled.settled) == (5, (11, 12), True)
+    assert check(carry_total, (a, _facts("b", 2022, {IN: _amb((5, 10), (5, 11))}))) is None  # two readings fit
+    assert check(carry_total, (a, _facts("b", 2022, {IN: _amb((15, 10), (51, 11))}))) is None  # none fits
+    assert check(carry_total, (a, _facts("b", 2022, {}))) is None  # nothing to compare
+
+
+def test_the_documents_in_force_are_a_witness_and_settle_a_joint_cut():
+    n, t = "proactive.normative_documents", "proactive.normative_documents"
+    a = _facts("a", 2021, {f"{n}_in_force": _v(417)})
+    ok = _facts("b", 2022, {t: _v(12), f"{n}_repealed": _v(30), f"{n}_in_force": _v(399)})
+    assert check(IN_FORCE, (a, ok)).outcome == AGREE
+    recount = _facts("b", 2022, {t: _v(12), f"{n}_repealed": _v(30), f"{n}_in_force": _v(420)})
+    f = check(IN_FORCE, (a, recount))
+    assert f.outcome == WITNESS_DISAGREES and f.witness
+    # 规范性文件1230399 cut as 12|30|399 or 123|0|399 or 1|230|399 ...: only 12|30 keeps 417 + x - y = 399
+    cut = _facts("b", 2022, {t: _amb((12, 0), (123, 0), (1, 0)), f"{n}_repealed": _amb((30, 2), (0, 3), (230, 1)),
+                             f"{n}_in_force": _v(399, 4)})
+    s = check(IN_FORCE, (a, cut))
+    assert s.outcome == SETTLED and {x.path: x.value for x in s.sides if x.settled} == {t: 12, f"{n}_repealed": 30}
+    assert IN_FORCE not in identities(a, _facts("b", 2022, {}, "2019"))
+
+
+def test_a_decided_cell_counts_with_its_decided_value_and_only_consecutive_years_pair():
+    carry_total = next(i for i in identities(_facts("a", 1, {}), _facts("b", 2, {})) if i.name == "carry:total")
+    a = _facts("a", 2021, {FWD: Cell(7, "decided", 1.0, None, None, (), True)})
+    assert check(carry_total, (a, _facts("b", 2022, {IN: _v(7)}))).outcome == AGREE
+    far = check_all([_facts("a", 2019, {FWD: _v(5)}), _facts("b", 2021, {IN: _v(6)})])
+    assert far == []
+
+
+def test_every_reason_code_is_declared_with_words():
+    for code in ("across_years_agree", "across_years_disagree", "across_years_settled"):
+        assert known(code) and len(REASONS[code]) > 30
+
+
+# ---- over the run database, on synthetic bodies over five years
+
+
+def _run(tmp_path, paths, name="r"):
+    db = tmp_path / f"{name}.db"
+    res = CliRunner().invoke(app, ["run", *paths, "--out", str(tmp_path / f"{name}_out"), "--db", str(db),
+                                   "--no-progress", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    return db, res.output
+
+
+def _report_names(db) -> dict[str, str]:
+    con = sqlite3.connect(db)
+    return {rid: path.rsplit("/", 1)[-1].rsplit(".", 1)[0] for rid, path in con.execute("SELECT id, path FROM reports")}
+
+
+@pytest.fixture(scope="module")
+def five_years(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("years")
+    c = years.corpus(seed=3, bodies=4, years=5)
+    db, out = _run(tmp, years.write(c, str(tmp / "reports")))
+    return c, db, out, tmp
+
+
+def test_every_planted_break_is_found_and_none_invented(five_years):
+    c, db, out, _ = five_years
+    assert "checks across reports:" in out
+    res = CliRunner().invoke(app, ["check", "--db", str(db), "--json"])
+    assert res.exit_code == 0, res.output
+    s = json.loads(res.output)
+    assert s["pairs"] == 4 * 4 and s["duplicates"] == {}
+    found = {}
+    for f in s["findings"]:
+        if f["outcome"] in (DISAGREE, WITNESS_DISAGREES):
+            key = (f["sides"][-1]["year"], f["body"].split("@")[0])
+            found.setdefault(key, set()).add(f["identity"])
+    planted, unreadable = {}, 0
+    for p in c.planted:
+        if _readable(db, c, p):
+            planted.setdefault((p.year, p.body), set()).update(p.identities)
+        else:
+            unreadable += 1
+    assert found == planted  # every break whose cells were read is found; nothing else fails
+    assert unreadable <= 1 and sum(p.kind == years.CARRY for p in c.planted) == 4 and s["agree"] > 50
+
+
+def _readable(db, c, p) -> bool:
+    """Whether every cell a planted break is between was read (a cell left ambiguous with no fitting reading hides it)."""
+    names = {v: k for k, v in _report_names(db).items()}
+    rep = {(r.place, r.year): names[r.name] for r in c.reports}
+    if p.kind == years.CARRY:
+        cells = [(rep[p.body, p.year - 1], REQUESTS.path("carried_forward", i.split(":")[1])) for i in p.identities]
+        cells += [(rep[p.body, p.year], REQUESTS.path("carried_over_in", i.split(":")[1])) for i in p.identities]
+    else:
+        n = "proactive.normative_documents"
+        cells = [(rep[p.body, p.year - 1], f"{n}_in_force")] + [(rep[p.body, p.year], x) for x in
+                                                                 (n, f"{n}_repealed", f"{n}_in_force")]
+    con = sqlite3.connect(db)
+    return all(con.execute("SELECT value FROM field_values WHERE report_id = ? AND path = ? AND value != 'null'",
+                           c_).fetchone() for c_ in cells)
+
+
+def test_a_failure_is_a_review_item_naming_both_reports_and_a_witness_is_never_flagged(five_years):
+    c, db, _, _ = five_years
+    items = json.loads(CliRunner().invoke(app, ["review", "list", "--db", str(db), "--json", "--reason",
+                                                "across_years_disagree"]).output)
+    carry = [p for p in c.planted if p.kind == years.CARRY]
+    assert len(items) == len(carry) * 2 * 2 + len(carry) * 2  # each column and total cell, both sides; the summaries
+    for i in items:
+        assert i["priority"] == 0
+        others = [x for x in i["context"] if " report " in x["label"]]
+        assert others and others[0]["text"] and "carry:" in others[0]["label"]
+    assert not [i for i in items if "normative" in i["path"]]
+
+
+def test_ambiguous_cuts_settled_by_a_neighbour_year_are_right(tmp_path):
+    c = years.corpus(seed=11, bodies=6, years=5, carry_breaks=0, recounts=0,
+                     layouts=("run_together", "run_together", "pipes"))
+    db, out = _run(tmp_path, years.write(c, str(tmp_path / "reports")))
+    truth = c.truth()
+    names = _report_names(db)
+    con = sqlite3.connect(db)
+    settled = [(names[r], p, json.loads(v)) for r, p, v in con.execute(
+        "SELECT report_id, path, value FROM field_values WHERE reasons LIKE '%across_years_settled%'"
+        " AND path NOT IN ('requests.carried_forward', 'requests.carried_over_in')")]
+    cells = [s for s in settled if (s[0], s[1]) in truth]
+    assert cells, out  # the corpus is drawn so that some cuts are settled
+    assert f"({len(settled)} cell(s))" in out
+    for name, path, value in cells:
+        assert truth[name, path] == value, (name, path)
+    assert "0 disagree" in out
+    left = con.execute("SELECT COUNT(*) FROM field_values WHERE status = 'ambiguous' AND path LIKE '%carried%'"
+                       ).fetchone()[0]
+    print(f"settled {len(settled)}, carry cells still ambiguous {left}")
+
+
+def test_a_check_twice_changes_nothing_and_never_overrides_a_decision(five_years):
+    _, db, _, _ = five_years
+    con = sqlite3.connect(db)
+    before = con.execute("SELECT report_id, path, confidence, reasons, value FROM field_values ORDER BY 1, 2").fetchall()
+    item = json.loads(CliRunner().invoke(app, ["review", "list", "--db", str(db), "--json", "--reason",
+                                               "across_years_disagree"]).output)[0]
+    res = CliRunner().invoke(app, ["review", "decide", str(item["id"]), "--value", "0", "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    assert CliRunner().invoke(app, ["check", "--db", str(db)]).exit_code == 0
+    after = con.execute("SELECT report_id, path, confidence, reasons, value FROM field_values ORDER BY 1, 2").fetchall()
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert all(a[1] in (item["path"], item["path"].replace("standard_table.", "").replace(".total", ""))
+               or "carried" in a[1] for a, _ in changed), changed
+    state = con.execute("SELECT state FROM review_items WHERE id = ?", (item["id"],)).fetchone()[0]
+    assert state == "decided"
+    d = con.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
+    assert d == 1
+
+
+def test_a_rerun_of_the_checks_is_stable(five_years):
+    _, db, _, _ = five_years
+    con = sqlite3.connect(db)
+    CliRunner().invoke(app, ["check", "--db", str(db)])
+    one = con.execute("SELECT report_id, path, confidence, reasons FROM field_values ORDER BY 1, 2").fetchall()
+    CliRunner().invoke(app, ["check", "--db", str(db)])
+    two = con.execute("SELECT report_id, path, confidence, reasons FROM field_values ORDER BY 1, 2").fetchall()
+    assert one == two
+
+
+def test_the_generator_chains_its_years():
+    c = years.body_years(random.Random(5), 0, 2019, 5, {}, ("pipes",))
+    for a, b in zip(c.reports, c.reports[1:], strict=False):
+        assert a.tables.requests["carried_forward"] == b.tables.requests["carried_over_in"]
+        if a.version == b.version == "2021":
+            prev, (issued, repealed, now) = a.table2.cells["normative"][2], b.table2.cells["normative"]
+            assert prev + issued - repealed == now
+        if a.version == b.version == "2019":
+            assert a.table2.cells["licensing"][0] + a.table2.cells["licensing"][1] == b.table2.cells["licensing"][0]
