@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 BASE_COLUMNS = ["id", "path", "backend", "status", "fields_verified", "fields_for_review", "needs_review"]
 LOCK = ".extractor.lock"
 RUN_FILES = ("results.jsonl", "results.csv", "errors.txt")
-FORMATS = ("jsonl", "csv", "parquet")
+FORMATS = ("jsonl", "csv", "parquet", "cells")  # cells: one row per (report, field), `export_cells`
 SHOWN_NULL_STATUSES = ("conflict", "ambiguous")  # a null with one of these is a finding, not an empty field
 
 
@@ -184,14 +184,19 @@ def dataset_rows(store: Store, cfg_hash: str | None = None) -> Iterator[dict[str
 
     `values` maps each field to its final value; `status` to its status (`decided` where a person decided,
     empty for an empty field); `decided` maps each field a person decided to who, when, and the machine
-    value the decision replaced; `needs_review` lists the fields still open in the review queue; `fields`
-    is the full per-report record (machine values, evidence, status) for traceability."""
+    value the decision replaced; `needs_review` lists the fields still open in the review queue; `body_key` is who
+    issued it (`reconcile.bodies`) and `duplicate_of` the report it repeats (same body and year: a mirror, a re-post,
+    a 工作总结 beside its 年报), null for the one kept, so the dataset counts each report once; `fields` is the full
+    per-report record (machine values, evidence, status) for traceability."""
     from extractor.review.queue import OPEN_STATES
 
     by_report: dict[str, dict[str, Decision]] = {}
     for (rid, path), d in store.review.latest_decisions().items():
         by_report.setdefault(rid, {})[path] = d
+    from extractor.export_cells import Who, report_identities
+
     open_items = store.review.open_paths(OPEN_STATES)
+    who = report_identities(store, cfg_hash)
     for res in store.latest_results(cfg_hash):
         record = store.record(res.report_id, res.config_hash)
         flat = flatten(record["fields"])
@@ -203,7 +208,9 @@ def dataset_rows(store: Store, cfg_hash: str | None = None) -> Iterator[dict[str
             status[path] = "decided"
             decided[path] = {"value": d.value, "machine_value": d.machine_value, "reviewer": d.reviewer,
                              "decided_at": d.ts, "action": d.action}
+        w = who.get(record["id"], Who(None, None, None, None))
         yield {"id": record["id"], "path": record["path"], "backend": record["backend"],
+               "body_key": w.body_key, "duplicate_of": w.duplicate_of,
                "values": {p: values.get(p) for p in catalogue()}, "status": {p: status.get(p, "") for p in catalogue()},
                "decided": decided, "needs_review": catalogue_order(open_items.get(record["id"], [])),
                "fields": record["fields"]}
@@ -217,6 +224,10 @@ def export_dataset(store: Store, out: str, fmt: str, cfg_hash: str | None = None
 
     if fmt not in FORMATS:
         raise ConfigError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
+    if fmt == "cells":
+        from extractor.export_cells import export_cells
+
+        return export_cells(store, out, cfg_hash, include_cells)
     if os.path.dirname(out):
         os.makedirs(os.path.dirname(out), exist_ok=True)
     cols = paths(include_cells)
@@ -228,10 +239,11 @@ def export_dataset(store: Store, out: str, fmt: str, cfg_hash: str | None = None
                 n += 1
         return n
     flat_rows = ({"id": r["id"], "path": r["path"], "backend": r["backend"], "decided_fields": sorted(r["decided"]),
-                  "needs_review": r["needs_review"],
+                  "needs_review": r["needs_review"], "body_key": r["body_key"], "duplicate_of": r["duplicate_of"],
                   **{k: v for p in cols for k, v in ((p, r["values"][p]), (f"{p}.status", r["status"][p]))}}
                  for r in dataset_rows(store, cfg_hash))
-    header = ["id", "path", "backend", "decided_fields", "needs_review", *status_columns(cols)]
+    header = ["id", "path", "backend", "decided_fields", "needs_review", "body_key", "duplicate_of",
+              *status_columns(cols)]
     if fmt == "csv":
         with open(out, "w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
@@ -253,7 +265,8 @@ def _parquet(rows: Iterator[dict[str, Any]], out: str, cols: list[str], batch: i
         raise ConfigError("parquet export needs pyarrow: pip install 'extractor[parquet]'") from None
     types = {"int": pa.int64(), "yuan": pa.float64(), "list": pa.list_(pa.string())}
     schema = pa.schema([("id", pa.string()), ("path", pa.string()), ("backend", pa.string()),
-                        ("decided_fields", pa.list_(pa.string())), ("needs_review", pa.list_(pa.string()))]
+                        ("decided_fields", pa.list_(pa.string())), ("needs_review", pa.list_(pa.string())),
+                        ("body_key", pa.string()), ("duplicate_of", pa.string())]
                        + [f for c in cols for f in ((c, types.get(catalogue()[c].kind, pa.string())),
                                                       (f"{c}.status", pa.string()))])
     n = 0

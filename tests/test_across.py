@@ -3,7 +3,9 @@ the run database), on synthetic five-year corpora with planted breaks."""
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import random
 import sqlite3
 
@@ -11,8 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from extractor.cli.app import app
+from extractor.core.catalogue import paths
 from extractor.core.result import REASONS, known
 from extractor.evaluation import years
+from extractor.export_cells import COLUMNS
 from extractor.reconcile.across import (
     AGREE,
     DISAGREE,
@@ -27,6 +31,8 @@ from extractor.reconcile.across import (
 )
 from extractor.reconcile.bodies import Identity, body_key, duplicates, name_from_title
 from extractor.template.spec import REQUESTS
+
+from .conftest import GOLD
 
 FWD, IN = REQUESTS.path("carried_forward", "total"), REQUESTS.path("carried_over_in", "total")
 
@@ -277,3 +283,141 @@ def test_the_generator_chains_its_years():
             assert prev + issued - repealed == now
         if a.version == b.version == "2019":
             assert a.table2.cells["licensing"][0] + a.table2.cells["licensing"][1] == b.table2.cells["licensing"][0]
+
+
+# ---- the dev set's bodies over several years, and the exports
+
+DEV = os.path.join(GOLD, "dev", "reports")
+MULTI_YEAR = ("003_", "004_", "007_", "008_", "100_", "101_", "104_")
+
+
+@pytest.fixture(scope="module")
+def dev_bodies(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dev")
+    files = sorted(os.path.join(DEV, f) for f in os.listdir(DEV) if f.startswith(MULTI_YEAR))
+    db, out = _run(tmp, files)
+    return db, out, tmp
+
+
+def test_the_dev_sets_bodies_are_grouped_by_their_keys(dev_bodies):
+    db, _, tmp = dev_bodies
+    out = tmp / "cells.jsonl"
+    res = CliRunner().invoke(app, ["export", str(out), "--format", "cells", "--db", str(db)])
+    assert res.exit_code == 0 and "10 report(s)" in res.output, res.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    names = _report_names(db)
+    who = {names[r["report_id"]][:4]: (r["body_key"], r["report_year"], r["duplicate_of"]) for r in rows
+           if r["field"] == "meta.title" and not r["report_path"].endswith(".html")}
+    html = {names[r["report_id"]][:4]: (r["body_key"], r["report_year"], r["duplicate_of"]) for r in rows
+            if r["field"] == "meta.title" and r["report_path"].endswith(".html")}
+    pingtan = {who[k][0] for k in ("004_", "007_", "008_")} | {html[k][0] for k in html}
+    hebei = {who[k][0] for k in ("100_", "101_", "104_")}
+    assert len(pingtan) == 1 and len(hebei) == 1 and pingtan != hebei and who["003_"][0] not in pingtan | hebei
+    assert sorted(who[k][1] for k in ("004_", "007_", "008_")) == [2014, 2019, 2021]
+    assert sorted(who[k][1] for k in ("100_", "101_", "104_")) == [2014, 2019, 2021]
+    # each Pingtan year is there twice (the text dump and the web page): one of the two is marked, the other kept
+    for k in ("004_", "007_", "008_"):
+        assert sum(x[2] is None for x in (who[k], html[k])) == 1
+    ds = tmp / "ds.csv"
+    assert CliRunner().invoke(app, ["export", str(ds), "--db", str(db)]).exit_code == 0
+    marked = [r for r in csv.DictReader(ds.open(encoding="utf-8-sig")) if r["duplicate_of"]]
+    assert len(marked) == 3 and all(r["body_key"] for r in marked)
+
+
+def test_the_cell_export_has_a_row_per_report_and_field_in_every_container(dev_bodies):
+    import pyarrow.parquet as pq
+
+    db, _, tmp = dev_bodies
+    sizes = {}
+    for ext in ("parquet", "csv", "jsonl"):
+        out = tmp / f"c.{ext}"
+        res = CliRunner().invoke(app, ["export", str(out), "--format", "cells", "--db", str(db)])
+        assert res.exit_code == 0, res.output
+        if ext == "parquet":
+            t = pq.read_table(out)
+            assert t.column_names == list(COLUMNS)
+            rows = t.to_pylist()
+        elif ext == "csv":
+            rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+        else:
+            rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        sizes[ext] = len(rows)
+        assert len({(r["report_id"], r["field"]) for r in rows}) == len(rows) == 10 * len(paths(True))
+        got = [r for r in rows if r["field"] == "requests.received" and r["report_year"] in (2019, "2019")]
+        assert got and all(r["page"] in (None, "") for r in rows[:50])
+        assert any(str(r["value"]) == "23" and r["evidence"] and r["span_start"] not in (None, "") for r in got)
+    assert len(set(sizes.values())) == 1
+    bad = CliRunner().invoke(app, ["export", str(tmp / "c.txt"), "--format", "cells", "--db", str(db)])
+    assert bad.exit_code == 2 and ".parquet, .csv or .jsonl" in bad.output
+
+
+def test_a_decision_shows_in_the_cell_export(dev_bodies):
+    db, _, tmp = dev_bodies
+    item = json.loads(CliRunner().invoke(app, ["review", "list", "--db", str(db), "--json"]).output)[0]
+    assert CliRunner().invoke(app, ["review", "decide", str(item["id"]), "--null", "--db", str(db),
+                                    "--reviewer", "dana"]).exit_code == 0
+    out = tmp / "d.jsonl"
+    CliRunner().invoke(app, ["export", str(out), "--format", "cells", "--db", str(db)])
+    row = next(json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()
+               if json.loads(line)["report_id"] == item["report_id"] and json.loads(line)["field"] == item["path"])
+    assert (row["decision"], row["reviewer"], row["status"], row["value"]) == ("null", "dana", "decided", None)
+
+
+def _real(name: str) -> dict:
+    """A bundled report's field values and its cells that are no field, as the checks read them."""
+    from extractor.ingest import load
+    from extractor.pipeline import process
+    from extractor.rules.backend import RulesBackend
+    from extractor.rules.beyond import cells_at
+
+    path = os.path.join(DEV, name)
+    out = {k: r.value for k, r in process(load(path), RulesBackend()).fields.items()}
+    return out | {k: c.value for k, (c, _f) in cells_at(path).items()}
+
+
+PINGTAN = ("007_pingtan_zone_2014_oldstyle_spaced_table.txt", "004_pingtan_zone_2019_flattened_tables.txt",
+           "008_pingtan_zone_2021_flattened_tables_sitenoise.txt")
+HEBEI = ("104_hebei_education_dept_2014_narrative_csvrow.txt", "101_hebei_education_dept_2019_blank_cells_csvrow.txt",
+         "100_hebei_education_dept_2021_cr_separated_cells_csvrow.txt")
+
+
+def _neighbours(out, breaks: bool) -> list[str]:
+    """Synthetic neighbours of the dev set's Pingtan and Hebei reports (2015 after Pingtan's 2014 统计表, 2020 between
+    2019 and 2021, 2022 after 2021); with `breaks`, Pingtan 2015's 行政复议 历年累计 and Hebei 2022's 上年结转 of
+    natural persons are off."""
+    rng = random.Random(7)
+    p14, p19, p21 = (_real(n) for n in PINGTAN)
+    h19, h21 = (_real(n) for n in HEBEI[1:])
+    row = next(k for k in ("reconsideration_total", "litigation_total", "complaints", "fees_combined")
+               if f"legacy.{k}.cumulative" in p14) if breaks else None
+    h21_next = h21
+    if breaks:
+        h21_next = dict(h21, **{REQUESTS.path("carried_forward", "natural_person"):
+                           h21[REQUESTS.path("carried_forward", "natural_person")] + 3})
+    texts = {"pingtan_2015": years.legacy_neighbour(rng, 2015, "福建省平潭综合实验区管委会", p14, row)[0],
+             "pingtan_2020": years.standard_neighbour(rng, 2020, "福建省平潭综合实验区管委会", p19, p21)[0],
+             "pingtan_2022": years.standard_neighbour(rng, 2022, "福建省平潭综合实验区管理委员会", p21)[0],
+             "hebei_2020": years.standard_neighbour(rng, 2020, "河北省教育厅", h19, h21)[0],
+             "hebei_2022": years.standard_neighbour(rng, 2022, "河北省教育厅", h21_next)[0]}
+    paths = [os.path.join(DEV, n) for n in PINGTAN + HEBEI]
+    for name, text in texts.items():
+        p = out / f"{name}.txt"
+        p.write_text(text, encoding="utf-8")
+        paths.append(str(p))
+    return paths
+
+
+@pytest.mark.parametrize("breaks", [False, True])
+def test_the_dev_sets_bodies_with_synthetic_neighbours(tmp_path, breaks):
+    db, out = _run(tmp_path, _neighbours(tmp_path, breaks))
+    s = json.loads(CliRunner().invoke(app, ["check", "--db", str(db), "--json"]).output)
+    print(out.splitlines()[-1], s["by_identity"])
+    assert s["bodies_over_years"] == 2 and s["pairs"] == 7  # Pingtan 2014-15, 2019-20-21-22; Hebei 2019-20-21-22
+    identities = {f["identity"].split(":")[0] for f in s["findings"]} | set(s["by_identity"])
+    assert {"carry", "cumulative", "items", "in_force"} <= identities  # every kind of identity met
+    failed = {(f["identity"], f["sides"][-1]["year"]) for f in s["findings"] if f["outcome"] == DISAGREE}
+    if not breaks:
+        assert failed == set() and s["agree"] > 40
+    else:
+        row = next(f["identity"] for f in s["findings"] if f["identity"].startswith("cumulative:"))
+        assert failed == {(row, 2015), ("carry:natural_person", 2022), ("carry:total", 2022)}

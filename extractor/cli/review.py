@@ -151,7 +151,9 @@ def to_gold(out_dir: Annotated[str, typer.Argument(help="Directory for the gold 
 
 def export(
     out: Annotated[str, typer.Argument(help="Output file (.jsonl, .csv or .parquet).")],
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="jsonl, csv or parquet (default: by extension).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="jsonl, csv or parquet (default: by extension); "
+                                                                  "cells: one row per (report, field), in the "
+                                                                  "extension's container.")] = None,
     db: Db = None,
     run: Annotated[int | None, typer.Option("--run", help="The results of this run's configuration (default: the "
                                                           "latest run's).")] = None,

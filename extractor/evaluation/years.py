@@ -20,7 +20,11 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
+from extractor.template.legacy import BY_KEY, CUMULATIVE, THIS_YEAR
+from extractor.template.legacy_synth import LegacyTable, Printed
+from extractor.template.legacy_synth import render_report as render_legacy
 from extractor.template.spec import REQUESTS, TABLE2
 from extractor.template.synth import Tables, random_tables, render_report
 from extractor.template.synth_table2 import Table2, random_table2, render_table2
@@ -160,3 +164,62 @@ def write(c: Corpus, out_dir: str) -> list[str]:
             fh.write(r.text)
         paths.append(p)
     return paths
+
+
+# ---- synthetic neighbours of real reports: the year before or after, tied to what the real report states
+
+
+def _ints(cells: dict[str, Any], row: str) -> dict[str, int] | None:
+    """The drawn columns of a table 三 row as the real report states them; None unless every one is a number."""
+    out = {}
+    for c in REQUESTS.field_columns():
+        v = cells.get(REQUESTS.path(row, c))
+        if c == "total":
+            continue
+        if not isinstance(v, int) or isinstance(v, bool):
+            return None
+        out[c] = v
+    return out
+
+
+def standard_neighbour(rng: random.Random, year: int, body: str, before: dict[str, Any] | None = None,
+                       after: dict[str, Any] | None = None, layout: str = "pipes") -> tuple[str, Tables, Table2]:
+    """(text, tables, table 二) of a report of `year` whose carry-over continues `before` (the real report of
+    year-1: its field values and its cells that are no field, as `rules.beyond` names them) and leads into `after`
+    (the real report of year+1); its table 二 continues `before`'s documents in force or items."""
+    version = _version(year)
+    tables = random_tables(rng, version, density=0.3, carried_in=_ints(before or {}, "carried_forward"),
+                           carried_out=_ints(after or {}, "carried_over_in"))
+    t2 = random_table2(rng, version)
+    prev = (before or {}).get("proactive.normative_documents_in_force")
+    if version == "2021" and isinstance(prev, int):
+        issued, repealed, _ = (int(x) for x in t2.cells["normative"])
+        repealed = min(repealed, prev + issued)
+        t2.cells["normative"] = [issued, repealed, prev + issued - repealed]
+    for row in (r for r in TABLE2["2019"] if r.negative_cols and version == "2019"):
+        p, ch = (before or {}).get(f"table2.{row.key}.previous"), (before or {}).get(f"table2.{row.key}.change")
+        if isinstance(p, int) and isinstance(ch, int):
+            now = p + ch
+            t2.cells[row.key] = [now, rng.randint(-now, now + 9) if rng.random() < 0.6 else 0, *t2.cells[row.key][2:]]
+    text, _ = render_report(tables, layout, body=body, table2=render_table2(t2, layout), year=year)
+    return text, tables, t2
+
+
+def legacy_neighbour(rng: random.Random, year: int, body: str, before: dict[str, Any], break_row: str | None = None
+                     ) -> tuple[str, dict[str, int]]:
+    """(text, 历年累计 by row) of a 统计表 report of `year` after a real one whose cells `before` holds
+    (`legacy.<row>.this_year` / `.cumulative`): this year's numbers are the year before's times k (so its parts still
+    sum to their totals) and each 历年累计 is the year before's plus this year's; `break_row`: that row's 历年累计 is
+    off by a few (a planted break)."""
+    k = rng.choice([1, 2, 3])
+    t = LegacyTable(year, (THIS_YEAR, CUMULATIVE), ("本年度", "历年累计"))
+    cumulative = {}
+    for key, row in BY_KEY.items():
+        this, cum = before.get(f"legacy.{key}.{THIS_YEAR}"), before.get(f"legacy.{key}.{CUMULATIVE}")
+        if not isinstance(this, int) or not isinstance(cum, int):
+            continue
+        now = this * k
+        cumulative[key] = cum + now + (rng.randint(1, 9) if key == break_row else 0)
+        t.rows.append(Printed(key, row.variants[0] if row.variants else row.label, row.unit, [now, cumulative[key]]))
+    text, _, _ = render_legacy(t, "pipes", body=body)
+    return text, cumulative

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from extractor.rules.gazetteer import PROVINCES, cities
 from extractor.text.script import fold
@@ -152,6 +153,17 @@ class Identity:
     year: int | None
     doc_type: str | None = None
     verified: int = 0  # fields verified with a value: the fuller of two copies is kept
+
+
+def identity(report_id: str, values: Mapping[str, Any], confidence: Mapping[str, float], verified: int = 0) -> Identity:
+    """A report's identity from its meta fields (`meta.issuing_body`, `meta.title`, `meta.province`,
+    `meta.report_year`, `meta.doc_type`) and their confidences."""
+    key = body_key(values.get("meta.issuing_body"), confidence.get("meta.issuing_body", 0.0), values.get("meta.title"),
+                   values.get("meta.province"))
+    year = values.get("meta.report_year")
+    doc_type = values.get("meta.doc_type")
+    return Identity(report_id, key, year if isinstance(year, int) and not isinstance(year, bool) else None,
+                    doc_type if isinstance(doc_type, str) else None, verified)
 
 
 def _rank(r: Identity) -> tuple[int, int, str]:

@@ -33,7 +33,7 @@ from extractor.core.result import (
     FieldResult,
 )
 from extractor.reconcile.across import AGREE, DISAGREE, SETTLED, Cell, Facts, Finding, Side, Tally, check_all
-from extractor.reconcile.bodies import BodyKey, Identity, body_key, duplicates
+from extractor.reconcile.bodies import BodyKey, Identity, duplicates, identity
 from extractor.review.routing import context, priority, snippet
 from extractor.store.across import AcrossRows, StoredField, StoredMeta
 from extractor.store.review import MachineSays, ReviewRows
@@ -82,11 +82,7 @@ class Summary:
 
 
 def identity_of(m: StoredMeta) -> Identity:
-    v, c = m.values, m.confidence
-    key = body_key(v.get("meta.issuing_body"), c.get("meta.issuing_body", 0.0), v.get("meta.title"),
-                   v.get("meta.province"))
-    year = v.get("meta.report_year")
-    return Identity(m.report_id, key, year if isinstance(year, int) else None, v.get("meta.doc_type"), m.verified)
+    return identity(m.report_id, m.values, m.confidence, m.verified)
 
 
 def _cell(f: dict[str, Any], decided: dict[str, Any], path: str) -> Cell:
@@ -122,7 +118,8 @@ class Checker:
         cells = {p: _cell(f, decided, p) for p, f in fields.items()}
         for p in cells:
             self.stored[m.report_id, p] = p
-        if self.extras is not None and m.path:
+        wants = m.values.get("meta.format") == "legacy_table" or m.values.get("meta.template") == "2019"
+        if self.extras is not None and m.path and wants:  # the cells that are no field: read again
             for p, (cell, as_field) in self.extras(m.path).items():
                 if as_field and as_field in cells:
                     cell = cells[as_field]  # the stored value (and a decision) wins over the re-read cell
@@ -270,6 +267,13 @@ def _source(path: str) -> str | None:
         return None
 
 
-def run_checks(con: sqlite3.Connection, cfg_hash: str | None = None, extras: Extras | None = None) -> Summary:
+def run_checks(con: sqlite3.Connection, cfg_hash: str | None = None, extras: Extras | None = None,
+               reread: bool = True) -> Summary:
+    """The checks over the run database; `extras` reads the cells that are no field (by default the reports are read
+    again with `rules.beyond`; `reread=False`: the stored fields only)."""
+    if extras is None and reread:
+        from extractor.rules.beyond import cells_at
+
+        extras = cells_at
     return Checker(con, cfg_hash, extras).run()
 

@@ -119,9 +119,10 @@ def _drawn(grid: Grid) -> list[str]:
 
 
 def random_tables(rng: random.Random, version: str = "2021", density: float = 0.3, scale: int = 3000,
-                  carried_in: dict[str, int] | None = None) -> Tables:
+                  carried_in: dict[str, int] | None = None, carried_out: dict[str, int] | None = None) -> Tables:
     """Tables whose every row sum, outcome sum and carry identity holds. `carried_in`: the 上年结转 of each drawn
-    column (the year before's 结转下年度继续办理), for a body's reports over consecutive years."""
+    column (the year before's 结转下年度继续办理), `carried_out`: its 结转下年度继续办理 (the year after's 上年结转),
+    for a body's reports over consecutive years."""
     rows, cols = REQUESTS.row_keys(version), REQUESTS.field_columns()
     outcome_rows = [r for r in rows if r in REQUESTS.outcome_rows()]
     req = {(r, c): 0 for r in rows for c in cols}
@@ -130,9 +131,13 @@ def random_tables(rng: random.Random, version: str = "2021", density: float = 0.
             req[r, c] = _count(rng, density, scale)
         _solve(REQUESTS, version, req, "outcomes_sum_to_handled_total", c)
         forward = _count(rng, density, scale // 10 + 1)
+        if carried_out is not None:
+            forward = carried_out.get(c, 0)
         if carried_in is not None:  # given: the year's new requests make up the rest (new >= 0)
             carried = carried_in.get(c, 0)
-            forward = max(forward, carried - req["handled_total", c])
+            if carried > req["handled_total", c] + forward:  # more handled this year (a forward given stays)
+                req["disclosed", c] += carried - req["handled_total", c] - forward
+                _solve(REQUESTS, version, req, "outcomes_sum_to_handled_total", c)
         else:
             carried = rng.randint(0, req["handled_total", c] + forward) if rng.random() < density else 0  # new >= 0
         req["carried_forward", c] = forward
