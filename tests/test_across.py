@@ -30,6 +30,7 @@ from extractor.reconcile.across import (
     identities,
 )
 from extractor.reconcile.bodies import Identity, body_key, duplicates, name_from_title
+from extractor.template.legacy import BY_KEY
 from extractor.template.spec import REQUESTS
 
 from .conftest import GOLD
@@ -173,26 +174,42 @@ def five_years(tmp_path_factory):
     return c, db, out, tmp
 
 
-def test_every_planted_break_is_found_and_none_invented(five_years):
-    c, db, out, _ = five_years
-    assert "checks across reports:" in out
+def _found_and_planted(c, db):
+    """(what the checks found failing, the planted breaks whose cells were read, the planted ones hidden by a cell
+    left unread): by (later year, body)."""
     res = CliRunner().invoke(app, ["check", "--db", str(db), "--json"])
     assert res.exit_code == 0, res.output
     s = json.loads(res.output)
-    assert s["pairs"] == 4 * 4 and s["duplicates"] == {}
-    found = {}
+    found: dict = {}
     for f in s["findings"]:
         if f["outcome"] in (DISAGREE, WITNESS_DISAGREES):
-            key = (f["sides"][-1]["year"], f["body"].split("@")[0])
-            found.setdefault(key, set()).add(f["identity"])
-    planted, unreadable = {}, 0
+            found.setdefault((f["sides"][-1]["year"], f["body"].split("@")[0]), set()).add(f["identity"])
+    planted: dict = {}
+    hidden = 0
     for p in c.planted:
         if _readable(db, c, p):
             planted.setdefault((p.year, p.body), set()).update(p.identities)
         else:
-            unreadable += 1
+            hidden += 1
+    return s, found, planted, hidden
+
+
+def test_every_planted_break_is_found_and_none_invented(five_years):
+    c, db, out, _ = five_years
+    assert "checks across reports:" in out
+    s, found, planted, hidden = _found_and_planted(c, db)
+    assert s["pairs"] == 4 * 4 and s["duplicates"] == {}
     assert found == planted  # every break whose cells were read is found; nothing else fails
-    assert unreadable <= 1 and sum(p.kind == years.CARRY for p in c.planted) == 4 and s["agree"] > 50
+    assert hidden <= 1 and sum(p.kind == years.CARRY for p in c.planted) == 4 and s["agree"] > 50
+
+
+@pytest.mark.parametrize("seed", [5, 8])
+def test_planted_breaks_on_more_corpora(tmp_path, seed):
+    c = years.corpus(seed=seed, bodies=3, years=5, carry_breaks=2, recounts=1,
+                     layouts=("pipes", "run_together", "cell_per_line", "html"))
+    db, _ = _run(tmp_path, years.write(c, str(tmp_path / "reports")))
+    s, found, planted, hidden = _found_and_planted(c, db)
+    assert found == planted and hidden <= 2 and len(planted) >= 4, (found, planted)
 
 
 def _readable(db, c, p) -> bool:
@@ -421,3 +438,19 @@ def test_the_dev_sets_bodies_with_synthetic_neighbours(tmp_path, breaks):
     else:
         row = next(f["identity"] for f in s["findings"] if f["identity"].startswith("cumulative:"))
         assert failed == {(row, 2015), ("carry:natural_person", 2022), ("carry:total", 2022)}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 4])
+def test_a_statistics_table_body_over_five_years_with_a_break_in_its_cumulative_column(tmp_path, seed):
+    c = years.legacy_years(random.Random(seed), 2, 2009, 5, break_year=2012)
+    db, out = _run(tmp_path, years.write(c, str(tmp_path / "reports")))
+    s = json.loads(CliRunner().invoke(app, ["check", "--db", str(db), "--json"]).output)
+    assert s["pairs"] == 4 and s["by_identity"]["cumulative"]["agree"] > 10, s["by_identity"]
+    failed = {(f["identity"], f["sides"][-1]["year"]) for f in s["findings"] if f["outcome"] == DISAGREE}
+    (planted,) = c.planted
+    (identity,) = planted.identities
+    assert failed == {(identity, 2012)}
+    items = json.loads(CliRunner().invoke(app, ["review", "list", "--db", str(db), "--json", "--reason",
+                                                "across_years_disagree"]).output)
+    # the item is on the one field among the identity's cells: 本年度 of the later year (历年累计 is no field)
+    assert [i["path"] for i in items] == list(BY_KEY[identity.split(":")[1]].fields)

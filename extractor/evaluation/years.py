@@ -205,15 +205,30 @@ def standard_neighbour(rng: random.Random, year: int, body: str, before: dict[st
     return text, tables, t2
 
 
+def _plain(printed: set[str]) -> list[str]:
+    """The rows of a table printing `printed` that are one field, listed under no total, with no part printed."""
+    parents = {BY_KEY[k].parent for k in printed}
+    return sorted(k for k in printed if len(BY_KEY[k].fields) == 1 and BY_KEY[k].parent is None and k not in parents)
+
+
+def _legacy_cells(t: LegacyTable) -> dict[str, int]:
+    out = {}
+    for r in t.rows:
+        for col, v in zip(t.columns, r.cells, strict=True):
+            if isinstance(v, int):
+                out[f"legacy.{r.key}.{col}"] = v
+    return out
+
+
 def legacy_neighbour(rng: random.Random, year: int, body: str, before: dict[str, Any], break_row: str | None = None
                      ) -> tuple[str, dict[str, int]]:
-    """(text, 历年累计 by row) of a 统计表 report of `year` after a real one whose cells `before` holds
+    """(text, its cells as `before` names them) of a 统计表 report of `year` after a real one whose cells `before` holds
     (`legacy.<row>.this_year` / `.cumulative`): this year's numbers are the year before's times k (so its parts still
     sum to their totals) and each 历年累计 is the year before's plus this year's; `break_row`: that row's 历年累计 is
     off by a few (a planted break)."""
-    k = rng.choice([1, 2, 3])
+    k = rng.choice([1, 2])
     t = LegacyTable(year, (THIS_YEAR, CUMULATIVE), ("本年度", "历年累计"))
-    cumulative = {}
+    cumulative: dict[str, int] = {}
     for key, row in BY_KEY.items():
         this, cum = before.get(f"legacy.{key}.{THIS_YEAR}"), before.get(f"legacy.{key}.{CUMULATIVE}")
         if not isinstance(this, int) or not isinstance(cum, int):
@@ -222,4 +237,35 @@ def legacy_neighbour(rng: random.Random, year: int, body: str, before: dict[str,
         cumulative[key] = cum + now + (rng.randint(1, 9) if key == break_row else 0)
         t.rows.append(Printed(key, row.variants[0] if row.variants else row.label, row.unit, [now, cumulative[key]]))
     text, _, _ = render_legacy(t, "pipes", body=body)
-    return text, cumulative
+    return text, _legacy_cells(t)
+
+
+def legacy_years(rng: random.Random, index: int, first: int, years: int, break_year: int | None = None,
+                 seed: int = 0) -> Corpus:
+    """One body's 统计表 reports for `years` consecutive years from `first` (two number columns, no blanks), each
+    历年累计 the year before's plus this year's; in `break_year` one row with no parts under it is off (a planted
+    break the checks must find as `cumulative:<row>`)."""
+    from extractor.template.legacy_synth import random_table
+
+    place, suffixes = BODIES[index % len(BODIES)]
+    out = Corpus()
+    t = random_table(rng, ncols=2, blanks=False)
+    while not any(r.cells[1] is not None for r in t.rows):  # a 历年累计 column left empty ties no year to the next
+        t = random_table(rng, ncols=2, blanks=False)
+    t.year = first
+    before: dict[str, int] = {}
+    for year in range(first, first + years):
+        body = place + rng.choice(suffixes)
+        if year == first:
+            text = render_legacy(t, "pipes", body=body)[0]
+            before = _legacy_cells(t)
+        else:
+            row = None
+            if year == break_year:
+                row = rng.choice(_plain({k.split(".")[1] for k in before}))
+                out.planted.append(Planted(place, year, "cumulative", frozenset({f"cumulative:{row}"})))
+            text, before = legacy_neighbour(rng, year, body, before, row)
+        name = f"legacy_{seed}_{index:03d}_{year}"
+        out.reports.append(YearReport(name, text, ".txt", place, year, "legacy", "pipes", Tables("2021", {}, {}),
+                                      Table2("2021", {})))
+    return out

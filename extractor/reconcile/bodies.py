@@ -3,17 +3,19 @@
 The key is the issuing body's name normalised, so that the names one body prints over the years meet:
 
 - script: folded to simplified (and NFKC), spaces and brackets dropped (`text.script.fold`);
-- a party committee before the body (`中共…党工委`, `…党工委管委会`, `党委`): dropped, the administration stays;
-- the government suffix: `人民政府`, `政府`, `管委会`, `管理委员会`, `管理委员会办公室`... of a place's own
-  administration are the place (`平潭综合实验区管委会` = `平潭综合实验区`, `淮安市人民政府` = `淮安市`); a
-  `人民政府` inside a longer name is dropped too (`桦甸市人民政府新华街道办事处` = `桦甸市新华街道`), and a
-  `街道办事处` is the `街道`. A department (`教育厅`, `统计局`, `…政府办公室`) stays a body of its own;
-- the place part: a province or a prefecture city named short gets its suffix (`河北教育厅` = `河北省教育厅`),
-  then the gazetteer's resolution, one pluggable step (`PLACE_STEP`): `extractor.rules.places.canonical_place(name)`
-  when that module is there, else nothing.
+- a party committee before the body (`中共…`, `…党工委管委会`, `党委`): dropped, the administration stays;
+- the government suffix: `人民政府`, `政府`, `管委会`, `管理委员会` of a place's own administration are the place
+  (`平潭综合实验区管委会` = `平潭综合实验区`, `淮安市人民政府` = `淮安市`); a `人民政府` inside a longer name is dropped
+  too (`桦甸市人民政府新华街道办事处` = `桦甸市新华街道`), and a `街道办事处` is the `街道`. A department (`教育厅`, `统计局`,
+  `…政府办公室`) stays a body of its own;
+- the place part: first the gazetteer's resolution, one pluggable step (`PLACE_STEP`: a module
+  `extractor.rules.places` with `canonical_place(name) -> name`, when the package has one; else nothing); then a
+  province or a prefecture city named short gets its suffix (`河北教育厅` = `河北省教育厅`), a province before a city
+  is dropped (the city is enough: `广西柳州市` = `柳州市`), and a province before anything else is kept apart and
+  put after the name (`河北省教育厅` -> `教育厅@河北省`), so that it meets a report of 河北 that says `教育厅`.
 
-A name that does not begin with a place it resolves is ambiguous across provinces (`谢塘镇`): the province the
-report states is added to its key, and its confidence is lower. Two reports with one key and one year are one
+A name that does not begin with a place known here (`谢塘镇`, `平潭综合实验区`) gets the province the report states
+(`谢塘镇@浙江省`) and a lower confidence, lower still without one. Two reports with one key and one year are one
 report twice (a mirror, a re-post, a 年报 and its 工作总结): `duplicates` keeps one, the others point at it.
 Pure: no I/O.
 """
