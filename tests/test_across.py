@@ -135,6 +135,16 @@ def test_the_documents_in_force_are_a_witness_and_settle_a_joint_cut():
     s = check(IN_FORCE, (a, cut))
     assert s.outcome == SETTLED and {x.path: x.value for x in s.sides if x.settled} == {t: 12, f"{n}_repealed": 30}
     assert IN_FORCE not in identities(a, _facts("b", 2022, {}, "2019"))
+    # readings of one row must cut one run: 1|2 taken from 1219399 leaves 19 between them and the 399 read after
+    run = _facts("b", 2022, {t: _amb((1, 0), (12, 0)), f"{n}_repealed": _amb((2, 1), (19, 2)),
+                             f"{n}_in_force": _v(399, 4)})
+    run.text = "1219399"
+    one = Facts("a", "/r/a.txt", "body", 2021, "2021", {f"{n}_in_force": _v(290)})  # 290 + 1 - 2 = 289 ≠ 399
+    assert check(IN_FORCE, (one, run)) is None
+    fits = Facts("a", "/r/a.txt", "body", 2021, "2021", {f"{n}_in_force": _v(406)})  # 406 + 12 - 19 = 399
+    assert [x.value for x in check(IN_FORCE, (fits, run)).sides if x.settled] == [12, 19]
+    wrong = Facts("a", "/r/a.txt", "body", 2021, "2021", {f"{n}_in_force": _v(400)})  # 400 + 1 - 2: digits between
+    assert check(IN_FORCE, (wrong, run)) is None
 
 
 def test_a_decided_cell_counts_with_its_decided_value_and_only_consecutive_years_pair():
@@ -454,3 +464,35 @@ def test_a_statistics_table_body_over_five_years_with_a_break_in_its_cumulative_
                                                 "across_years_disagree"]).output)
     # the item is on the one field among the identity's cells: 本年度 of the later year (历年累计 is no field)
     assert [i["path"] for i in items] == list(BY_KEY[identity.split(":")[1]].fields)
+
+
+def test_a_carry_cut_left_ambiguous_is_settled_with_its_summary_and_its_item_closes(tmp_path):
+    c = years.corpus(seed=2, bodies=1, years=3, carry_breaks=0, recounts=0, layouts=("pipes",))
+    db, _ = _run(tmp_path, years.write(c, str(tmp_path / "reports")))
+    later = c.reports[1]
+    rid = {v: k for k, v in _report_names(db).items()}[later.name]
+    con = sqlite3.connect(db)
+    value, ev, s, e = con.execute("SELECT value, evidence, span_start, span_end FROM field_values WHERE report_id = ?"
+                                  " AND path = ?", (rid, IN)).fetchone()
+    true = json.loads(value)
+    AMB = json.dumps(["ambiguous_split"])  # noqa: N806
+    # the cell as a run-together cut would leave it: null, two readings; its summary not copied; in the queue
+    alts = [{"value": true, "evidence": ev, "span": [s, e], "method": "table", "backend": "rules", "status": None,
+             "reasons": []},
+            {"value": true * 10 + 7, "evidence": ev + "7", "span": [s, e + 1], "method": "table", "backend": "rules",
+             "status": None, "reasons": []}]
+    with con:
+        con.execute("UPDATE field_values SET value = 'null', evidence = NULL, span_start = NULL, span_end = NULL,"
+                    " status = 'ambiguous', confidence = 0, reasons = ?, alternatives = ? WHERE report_id = ? AND path = ?",
+                    (AMB, json.dumps(alts), rid, IN))
+        con.execute("DELETE FROM field_values WHERE report_id = ? AND path = 'requests.carried_over_in'", (rid,))
+        con.execute("INSERT INTO review_items (report_id, path, state, priority, value, status, confidence, reasons,"
+                    " created, updated) VALUES (?, ?, 'open', 0, 'null', 'ambiguous', 0, ?, 0, 0)", (rid, IN, AMB))
+    s = json.loads(CliRunner().invoke(app, ["check", "--db", str(db), "--json"]).output)
+    assert s["settled"] >= 1 and s["disagree"] == 0
+    for path in (IN, "requests.carried_over_in"):
+        v, status, reasons = con.execute("SELECT value, status, reasons FROM field_values WHERE report_id = ? AND"
+                                         " path = ?", (rid, path)).fetchone()
+        assert (json.loads(v), status) == (true, "verified") and "across_years_settled" in json.loads(reasons)
+    assert con.execute("SELECT state FROM review_items WHERE report_id = ? AND path = ?", (rid, IN)).fetchone()[0] \
+        == "closed"

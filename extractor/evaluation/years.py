@@ -32,6 +32,16 @@ from extractor.template.synth_table2 import Table2, random_table2, render_table2
 BODIES = (("清河县", ("人民政府", "政府")), ("临江市", ("人民政府", "政府")), ("白沙镇", ("人民政府",)),
           ("东湖区", ("人民政府", "政府")), ("南山县", ("人民政府",)), ("平原市", ("人民政府", "政府")))
 CARRY, RECOUNT = "carry", "recount"
+_MORE = "甲乙丙丁戊己庚辛壬癸"  # bodies past the list are other places: 甲清河县, 乙清河县, …
+
+
+def place_of(index: int) -> tuple[str, tuple[str, ...]]:
+    """Body `index`'s place and the suffixes its name is printed with (distinct places for distinct indexes)."""
+    place, suffixes = BODIES[index % len(BODIES)]
+    lap = index // len(BODIES)
+    if lap:
+        place = _MORE[(lap - 1) % len(_MORE)] * ((lap - 1) // len(_MORE) + 1) + place
+    return place, suffixes
 
 
 @dataclass(frozen=True)
@@ -106,7 +116,7 @@ def _carried_in(before: Tables | None) -> dict[str, int] | None:
 def body_years(rng: random.Random, index: int, first: int, years: int, breaks: dict[int, str],
                layouts: tuple[str, ...], seed: int = 0) -> Corpus:
     """One body's reports for `years` consecutive years from `first`; `breaks`: year -> carry | recount."""
-    place, suffixes = BODIES[index % len(BODIES)]
+    place, suffixes = place_of(index)
     out = Corpus()
     tables: Tables | None = None
     t2: Table2 | None = None
@@ -247,7 +257,7 @@ def legacy_years(rng: random.Random, index: int, first: int, years: int, break_y
     break the checks must find as `cumulative:<row>`)."""
     from extractor.template.legacy_synth import random_table
 
-    place, suffixes = BODIES[index % len(BODIES)]
+    place, suffixes = place_of(index)
     out = Corpus()
     t = random_table(rng, ncols=2, blanks=False)
     while not any(r.cells[1] is not None for r in t.rows):  # a 历年累计 column left empty ties no year to the next

@@ -76,6 +76,7 @@ class Facts:
     year: int
     template: str | None
     cells: Mapping[str, Cell]
+    text: str | None = None  # the original, when a cell is ambiguous: what lies between two readings of one row
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class Identity:
     terms: tuple[Term, ...]
     witness: bool  # a disagreement is counted, not flagged
     says: str  # the relation in words, for the reviewer
+    rows: tuple[tuple[int, tuple[str, ...]], ...] = ()  # cells printed one after another in a row: (offset, paths)
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,8 @@ CARRY_SUMMARY = Identity("carry:summary", (Term(0, "requests.carried_forward", 1
 _NORMATIVE = TABLE2["2021"][1].fields
 IN_FORCE = Identity("in_force", (Term(0, _NORMATIVE[2], 1), Term(1, _NORMATIVE[0], 1), Term(1, _NORMATIVE[1], -1),
                                  Term(1, _NORMATIVE[2], -1)),
-                    True, "现行有效 of N + 本年制发 of N+1 − 本年废止 of N+1 = 现行有效 of N+1")
+                    True, "现行有效 of N + 本年制发 of N+1 − 本年废止 of N+1 = 现行有效 of N+1",
+                    ((1, (_NORMATIVE[0], _NORMATIVE[1], _NORMATIVE[2])),))
 ITEM_ROWS = tuple(r.key for r in TABLE2["2019"] if r.negative_cols)  # rows with 上一年项目数量 and 本年增/减
 
 
@@ -220,6 +223,25 @@ def _disjoint(terms: Sequence[Term], combo: Sequence[Reading]) -> bool:
     return True
 
 
+def _tiles(identity: Identity, keys: Sequence[tuple[int, str]], combo: Sequence[Reading],
+           pair: tuple[Facts, Facts]) -> bool:
+    """Readings of one row's cells follow one another with no digit between them (a cut of one run of digits);
+    without the original at hand, with nothing between them."""
+    chosen = dict(zip(keys, combo, strict=True))
+    for off, paths in identity.rows:
+        rs = [chosen.get((off, p)) for p in paths]
+        if any(r is None for r in rs) or not any(r.from_alternative for r in rs if r is not None):
+            continue
+        text = pair[off].text
+        for a, b in itertools.pairwise([r for r in rs if r is not None]):
+            if a.span is None or b.span is None or a.span[1] > b.span[0]:
+                return False
+            gap = text[a.span[1]:b.span[0]] if text is not None else "?" * (b.span[0] - a.span[1])
+            if any(ch.isdigit() or (text is None and ch == "?") for ch in gap):
+                return False
+    return True
+
+
 def _holds(terms: Sequence[Term], combo: Sequence[Reading]) -> bool:
     return abs(sum(t.sign * float(r.value) for t, r in zip(terms, combo, strict=True))) < 1e-6
 
@@ -241,7 +263,8 @@ def check(identity: Identity, pair: tuple[Facts, Facts]) -> Finding | None:
     passing, tried = [], 0
     for combo in _combos(options):
         tried += 1
-        if _disjoint(uniq, combo) and _holds(identity.terms, [combo[i] for i in expand]):
+        if (_disjoint(uniq, combo) and _holds(identity.terms, [combo[i] for i in expand])
+                and _tiles(identity, keys, combo, pair)):
             passing.append(combo)
     if not tried:
         return None

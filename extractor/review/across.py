@@ -8,7 +8,8 @@ what they found, in one transaction:
 - a failure adds `across_years_disagree` to both values and opens a review item on each, first in the queue, whose
   context shows both reports' evidence (the other report's under its path and year);
 - an ambiguous cut settled by the neighbouring year becomes the reading chosen (verified at its span, reason
-  `across_years_settled`) and its item closes;
+  `across_years_settled`): settled by a check, its item closes; settled by a witness (bodies recount: a wrong
+  reading may fit), it keeps a confidence under the review threshold and stays in review, the reading shown;
 - a witness's disagreement (2021 现行有效件数, 2019 上一年项目数量) is counted and nothing is written.
 
 A field a reviewer decided counts with the decided value and is never changed, nor is its item.
@@ -40,6 +41,8 @@ from extractor.store.review import MachineSays, ReviewRows
 
 RAISE = 0.05
 SETTLED_CONFIDENCE = 0.8
+# a cut settled by a witness (bodies recount their documents in force): the reading is given, and stays in review
+WITNESS_SETTLED_CONFIDENCE = 0.6
 # a summary field that copies a table 三 cell: marked with it
 MIRRORS = {"standard_table.requests.carried_forward.total": "requests.carried_forward",
            "standard_table.requests.carried_over_in.total": "requests.carried_over_in"}
@@ -109,6 +112,7 @@ class Checker:
         self.stored: dict[tuple[str, str], str | None] = {}  # (report, identity path) -> field path stored
         self.cfg_of: dict[str, str] = {}
         self.decided: dict[str, dict[str, Any]] = {}
+        self.reread: dict[str, dict[str, tuple[Cell, str | None]]] = {}  # report -> its cells that are no field
 
     def facts(self, m: StoredMeta, key: BodyKey, year: int) -> Facts:
         fields = self.store.fields(m.report_id, m.config_hash)
@@ -120,13 +124,16 @@ class Checker:
             self.stored[m.report_id, p] = p
         wants = m.values.get("meta.format") == "legacy_table" or m.values.get("meta.template") == "2019"
         if self.extras is not None and m.path and wants:  # the cells that are no field: read again
-            for p, (cell, as_field) in self.extras(m.path).items():
+            if m.report_id not in self.reread:
+                self.reread[m.report_id] = self.extras(m.path)
+            for p, (cell, as_field) in self.reread[m.report_id].items():
                 if as_field and as_field in cells:
                     cell = cells[as_field]  # the stored value (and a decision) wins over the re-read cell
                 cells.setdefault(p, cell)
                 self.stored[m.report_id, p] = as_field if as_field in cells else None
         template = m.values.get("meta.template")
-        return Facts(m.report_id, m.path, key.key, year, template if isinstance(template, str) else None, cells)
+        text = _source(m.path) if m.path and any(c.status == "ambiguous" for c in cells.values()) else None
+        return Facts(m.report_id, m.path, key.key, year, template if isinstance(template, str) else None, cells, text)
 
     def run(self, passes: int = 3) -> Summary:
         """Check, write the findings, and check again while a pass settled a cut (a settled value may close
@@ -142,9 +149,14 @@ class Checker:
                 s.keyed += 1
                 years_of.setdefault(i.body.key, set()).add(i.year)
         s.bodies_over_years = sum(len(y) > 1 for y in years_of.values())
+        def paired(i: Identity) -> bool:  # a report with no neighbouring year has nothing to be checked against
+            ys = years_of.get(i.body.key, set()) if i.body is not None else set()
+            return i.year is not None and (i.year - 1 in ys or i.year + 1 in ys)
+
+        checked = [m for m in metas if m.report_id not in s.duplicates and paired(ids[m.report_id])]
         settled: list[Finding] = []
         for _ in range(passes):
-            facts = [self.facts(m, body, year) for m in metas if m.report_id not in s.duplicates
+            facts = [self.facts(m, body, year) for m in checked
                      for body, year in [(ids[m.report_id].body, ids[m.report_id].year)]
                      if body is not None and year is not None]
             s.tally = Tally()
@@ -171,7 +183,7 @@ class Checker:
                 if f.outcome == AGREE or (f.outcome == SETTLED and not side.settled):
                     self._mark(side, path, agree=True)
                 elif f.outcome == SETTLED:
-                    self._settle(side, path)
+                    self._settle(side, path, WITNESS_SETTLED_CONFIDENCE if f.witness else SETTLED_CONFIDENCE)
                 elif f.outcome == DISAGREE:
                     opened += self._disagree(side, path, f)
         return opened
@@ -199,15 +211,35 @@ class Checker:
             self.rows.put_field(side.report_id, cfg, path, new)
             self._route(side.report_id, path, new, [])
 
-    def _settle(self, side: Side, path: str) -> None:
+    def _settle(self, side: Side, path: str, confidence: float) -> None:
         cfg = self.cfg_of[side.report_id]
         f = self.rows.field(side.report_id, cfg, path)
+        if path in MIRRORS.values():
+            self._settle_copy(side, path, f)
+            return
         if f is None or f.value is not None or f.status != "ambiguous":
             return
         reasons = [r for r in f.reasons if r != AMBIGUOUS_SPLIT] + [ACROSS_YEARS_SETTLED, ACROSS_YEARS_AGREE]
         new = replace(f, value=side.value, evidence=side.evidence, span=side.span, status="verified",
-                      confidence=SETTLED_CONFIDENCE, reasons=reasons)
+                      confidence=confidence, reasons=reasons)
         self.rows.put_field(side.report_id, cfg, path, new)
+        self._route(side.report_id, path, new, [])
+
+    def _settle_copy(self, side: Side, path: str, f: StoredField | None) -> None:
+        """The summary a settled cell is copied into, when it has no value of its own (the table's copy was not made
+        while the cell was ambiguous)."""
+        if f is not None and f.value is not None:
+            self._mark(side, path, agree=True)
+            return
+        cell = next(k for k, v in MIRRORS.items() if v == path)
+        new = StoredField(side.value, side.evidence, side.span, SETTLED_CONFIDENCE, "verified",
+                          [f"cell:{cell[len('standard_table.'):]}", ACROSS_YEARS_SETTLED, ACROSS_YEARS_AGREE],
+                          list(f.alternatives) if f else [], "table", False)
+        cfg = self.cfg_of[side.report_id]
+        if f is None:
+            self.rows.add_field(side.report_id, cfg, path, new)
+        else:
+            self.rows.put_field(side.report_id, cfg, path, new)
         self._route(side.report_id, path, new, [])
 
     def _disagree(self, side: Side, path: str, f: Finding) -> int:

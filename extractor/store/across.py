@@ -92,6 +92,15 @@ class AcrossRows:
                          " path = ?", (dumps(f.value), f.evidence, s, e, f.confidence, f.status, dumps(f.reasons),
                                        json.dumps(f.alternatives, ensure_ascii=False), report_id, cfg_hash, path))
 
+    def add_field(self, report_id: str, cfg_hash: str, path: str, f: StoredField) -> None:
+        """A field's row where the result has none (a summary copied from a cell the checks settled)."""
+        run_id = self.run_threshold(report_id, cfg_hash)[0]
+        s, e = f.span if f.span else (None, None)
+        self.con.execute("INSERT OR IGNORE INTO field_values VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         (report_id, cfg_hash, run_id, path, dumps(f.value), f.evidence, s, e, int(f.approximate),
+                          f.confidence, f.status, dumps(f.reasons), f.method,
+                          json.dumps(f.alternatives, ensure_ascii=False)))
+
     def item(self, report_id: str, path: str) -> tuple[int, str] | None:
         """(id, state) of the field's review item, if it has one."""
         row = self.con.execute("SELECT id, state FROM review_items WHERE report_id = ? AND path = ?",
