@@ -496,3 +496,16 @@ def test_a_carry_cut_left_ambiguous_is_settled_with_its_summary_and_its_item_clo
         assert (json.loads(v), status) == (true, "verified") and "across_years_settled" in json.loads(reasons)
     assert con.execute("SELECT state FROM review_items WHERE report_id = ? AND path = ?", (rid, IN)).fetchone()[0] \
         == "closed"
+
+
+def test_the_2019_item_counts_are_not_the_decisions():
+    """What 2019 table 二's 上一年项目数量 carries over: the items (事项) with their 本年增/减, not the year's 处理决定数量.
+    On the real 2019 reports the two are different quantities in the same row (Hebei: 9 licensing items, 16
+    decisions; Pingtan prints 396 and 181), so 上一年项目数量 of N+1 is checked against items + change of N."""
+    hebei = _real(HEBEI[1])
+    assert (hebei["table2.licensing.previous"], hebei["table2.licensing.change"]) == (9, 0)
+    assert hebei["proactive.licensing_decisions"] == 16
+    assert hebei["table2.licensing.previous"] != hebei["proactive.licensing_decisions"]
+    item = next(i for i in identities(_facts("a", 2019, {}, "2019"), _facts("b", 2020, {}, "2019"))
+                if i.name == "items:licensing")
+    assert {t.path for t in item.terms} == {"table2.licensing.previous", "table2.licensing.change"}

@@ -67,8 +67,8 @@ class Summary:
         t = self.tally
         return {"reports": self.reports, "keyed": self.keyed, "bodies_over_years": self.bodies_over_years,
                 "duplicates": self.duplicates, "pairs": t.pairs, "agree": t.agree, "disagree": t.disagree,
-                "settled": t.settled, "settled_cells": self.settled_cells(), "witness_disagrees": t.witness_disagrees, "by_identity": t.by_identity,
-                "items_opened": self.items_opened,
+                "settled": t.settled, "settled_cells": self.settled_cells(), "witness_disagrees": t.witness_disagrees,
+                "by_identity": t.by_identity, "items_opened": self.items_opened,
                 "findings": [{"identity": f.identity, "outcome": f.outcome, "body": f.body, "says": f.says,
                               "sides": [{"report": x.report_id, "path": x.report_path, "year": x.year, "field": x.path,
                                          "value": x.value, "evidence": x.evidence, "span": list(x.span or []),
@@ -149,6 +149,7 @@ class Checker:
                 s.keyed += 1
                 years_of.setdefault(i.body.key, set()).add(i.year)
         s.bodies_over_years = sum(len(y) > 1 for y in years_of.values())
+
         def paired(i: Identity) -> bool:  # a report with no neighbouring year has nothing to be checked against
             ys = years_of.get(i.body.key, set()) if i.body is not None else set()
             return i.year is not None and (i.year - 1 in ys or i.year + 1 in ys)
