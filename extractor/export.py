@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 BASE_COLUMNS = ["id", "path", "backend", "status", "fields_verified", "fields_for_review", "needs_review"]
 LOCK = ".extractor.lock"
 RUN_FILES = ("results.jsonl", "results.csv", "errors.txt")
-FORMATS = ("jsonl", "csv", "parquet")
+FORMATS = ("jsonl", "csv", "parquet", "cells")  # cells: one row per (report, field), `export_cells`
 SHOWN_NULL_STATUSES = ("conflict", "ambiguous")  # a null with one of these is a finding, not an empty field
 
 
@@ -192,8 +192,11 @@ def dataset_rows(store: Store, cfg_hash: str | None = None) -> Iterator[dict[str
     `values` maps each field to its final value; `status` to its status (`decided` where a person decided,
     empty for an empty field); `decided` maps each field a person decided (on any version) to who, when, and the
     machine value the decision replaced; `needs_review` lists the fields still open in the review queue; `pages` maps
-    each field read from a paged input (PDF, scan) to the page of its evidence; `fields` is the full per-report record
-    (machine values, evidence, status) for traceability."""
+    each field read from a paged input (PDF, scan) to the page of its evidence; `body_key` is who issued it
+    (`reconcile.bodies`) and `duplicate_of` the report it repeats (same body and year: a mirror, a re-post, a 工作总结
+    beside its 年报), null for the one kept, so the dataset counts each report once; `fields` is the full per-report
+    record (machine values, evidence, status) for traceability."""
+    from extractor.export_cells import Who, report_identities
     from extractor.review.queue import OPEN_STATES
 
     by_key: dict[str, dict[str, Decision]] = {}
@@ -201,6 +204,7 @@ def dataset_rows(store: Store, cfg_hash: str | None = None) -> Iterator[dict[str
         by_key.setdefault(key, {})[path] = d
     open_items = store.review.open_paths(OPEN_STATES, cfg_hash)
     keys = store.keys()
+    who = report_identities(store, cfg_hash)
     grouped: dict[str, list[Any]] = {}
     for res in store.latest_results(cfg_hash):
         grouped.setdefault(keys.get(res.report_id, res.report_id), []).append(res)
@@ -208,8 +212,10 @@ def dataset_rows(store: Store, cfg_hash: str | None = None) -> Iterator[dict[str
         order = {rid: i for i, rid in enumerate(store.review.versions(key))}
         results = sorted(grouped[key], key=lambda r: order.get(r.report_id, len(order)))
         latest = results[-1]
-        yield _dataset_row(store.record(latest.report_id, latest.config_hash), key,
+        row = _dataset_row(store.record(latest.report_id, latest.config_hash), key,
                            [r.report_id for r in results], by_key.get(key, {}), open_items)
+        w = who.get(latest.report_id, Who(None, None, None, None))
+        yield {**row, "body_key": w.body_key, "duplicate_of": w.duplicate_of}
 
 
 def _dataset_row(record: dict[str, Any], key: str, versions: list[str], decisions: dict[str, Decision],
@@ -239,6 +245,10 @@ def export_dataset(store: Store, out: str, fmt: str, cfg_hash: str | None = None
 
     if fmt not in FORMATS:
         raise ConfigError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
+    if fmt == "cells":
+        from extractor.export_cells import export_cells
+
+        return export_cells(store, out, cfg_hash, include_cells)
     if os.path.dirname(out):
         os.makedirs(os.path.dirname(out), exist_ok=True)
     cols = paths(include_cells)
@@ -252,9 +262,11 @@ def export_dataset(store: Store, out: str, fmt: str, cfg_hash: str | None = None
     flat_rows = ({"id": r["id"], "report_key": r["report_key"], "versions": r["versions"], "path": r["path"],
                   "backend": r["backend"], "decided_fields": sorted(r["decided"]), "needs_review": r["needs_review"],
                   "pages": json.dumps(r["pages"], ensure_ascii=False) if r["pages"] else None,
+                  "body_key": r["body_key"], "duplicate_of": r["duplicate_of"],
                   **{k: v for p in cols for k, v in ((p, r["values"][p]), (f"{p}.status", r["status"][p]))}}
                  for r in dataset_rows(store, cfg_hash))
     header = ["id", "report_key", "versions", "path", "backend", "decided_fields", "needs_review", "pages",
+              "body_key", "duplicate_of",
               *status_columns(cols)]
     if fmt == "csv":
         with open(out, "w", encoding="utf-8-sig", newline="") as fh:
@@ -279,7 +291,7 @@ def _parquet(rows: Iterator[dict[str, Any]], out: str, cols: list[str], batch: i
     schema = pa.schema([("id", pa.string()), ("report_key", pa.string()), ("versions", pa.list_(pa.string())),
                         ("path", pa.string()), ("backend", pa.string()),
                         ("decided_fields", pa.list_(pa.string())), ("needs_review", pa.list_(pa.string())),
-                        ("pages", pa.string())]
+                        ("pages", pa.string()), ("body_key", pa.string()), ("duplicate_of", pa.string())]
                        + [f for c in cols for f in ((c, types.get(catalogue()[c].kind, pa.string())),
                                                       (f"{c}.status", pa.string()))])
     n = 0

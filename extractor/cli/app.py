@@ -150,6 +150,8 @@ def _run_locked(out: str, inputs: list[str], settings: Settings, db: str | None,
     typer.echo(f"reports done: {t.done}  skipped (done before): {t.skipped}  failed: {t.failed}{model_failed}  "
                f"{not_report}fields verified: {t.verified}  fields for review: {t.review}")
     typer.echo(f"results in {os.path.abspath(out)}; run {run_.id} in {db_path(db)}")
+    if status == "done":
+        _check_across(store, run_)
     if interrupted:
         typer.echo(f"interrupted after {t.done + t.skipped + t.failed} reports; run the same command again to resume",
                    err=True)
@@ -161,6 +163,16 @@ def _run_locked(out: str, inputs: list[str], settings: Settings, db: str | None,
         fail(bulk.EndpointError(f"run stopped: {fatal}; what was done is kept, the same command resumes"))
     if t.failed or t.model_failed:
         raise typer.Exit(1)
+
+
+def _check_across(store: Store, run_: Run) -> None:
+    """The checks across reports over the run's configuration, and their summary line (`extractor check`)."""
+    from extractor.review.across import run_checks
+
+    try:
+        typer.echo(run_checks(store.con, run_.config_hash).line())
+    except ExtractorError as exc:
+        typer.echo(f"error: checks across reports: {exc}", err=True)
 
 
 class _Stop:
@@ -313,13 +325,14 @@ def version() -> None:
 
 
 from extractor.cli.eval import eval_app  # noqa: E402
-from extractor.cli.review import export, review_app  # noqa: E402
+from extractor.cli.review import check, export, review_app  # noqa: E402
 from extractor.cli.serve import serve  # noqa: E402
 
 app.add_typer(eval_app, name="eval")
 app.add_typer(review_app, name="review")
 app.command()(export)
 app.command()(serve)
+app.command()(check)
 
 
 def main() -> None:  # pragma: no cover

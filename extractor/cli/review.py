@@ -162,7 +162,9 @@ def to_gold(out_dir: Annotated[str, typer.Argument(help="Directory for the gold 
 
 def export(
     out: Annotated[str, typer.Argument(help="Output file (.jsonl, .csv or .parquet).")],
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="jsonl, csv or parquet (default: by extension).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="jsonl, csv or parquet (default: by extension); "
+                                                                  "cells: one row per (report, field), in the "
+                                                                  "extension's container.")] = None,
     db: Db = None,
     run: Annotated[int | None, typer.Option("--run", help="The results of this run's configuration (default: the "
                                                           "latest run's).")] = None,
@@ -190,3 +192,30 @@ def export(
     except OSError as exc:
         fail(os_error(exc))
     typer.echo(f"{n} report(s) written to {out}")
+
+
+def check(db: Db = None,
+          run: Annotated[int | None, typer.Option("--run", help="The results of this run's configuration (default: the "
+                                                                "latest run's).")] = None,
+          as_json: AsJson = False) -> None:
+    """Check one body's reports across consecutive years (table 三's carry-over, table 二's documents in force and
+    items, the old 统计表's 历年累计): a failure is a review item naming both reports, a pass raises both values'
+    confidence, an ambiguous cut the neighbouring year settles is settled; duplicates (one body, one year) are left
+    out and listed."""
+    from extractor.review.across import run_checks
+    from extractor.store.results import Store
+
+    run_db = existing_db(db)
+    chosen = Store(run_db.con).run_info(run)
+    if chosen is None and run is not None:
+        fail(ExtractorError(f"no run {run} in {run_db.path}"))
+    s = run_checks(run_db.con, chosen.config_hash if chosen else None)
+    if as_json:
+        typer.echo(json.dumps(s.as_dict(), ensure_ascii=False, indent=1))
+        return
+    for f in s.findings:
+        if f.outcome != "agree":
+            typer.echo(f"{f.outcome}: {f.body} {f.sides[0].year}->{f.sides[-1].year} {f.message()}")
+    for dup, kept in sorted(s.duplicates.items()):
+        typer.echo(f"duplicate: {dup} repeats {kept} (same body and year; left out of the checks, marked in the export)")
+    typer.echo(s.line())

@@ -74,6 +74,17 @@ SUM_OF = _reason("sum_of:", "a derived sum: of the named fields, or of <n>_cells
 CELL = _reason("cell:", "a summary field copied from this template cell")
 BLANK_AS_ZERO = _reason("blank_as_zero:", "<n>_cells blank among the numbers of a sum, counted as 0")
 
+# checks across reports: one body's numbers in consecutive years (reconcile.across)
+ACROSS_YEARS_AGREE = _reason("across_years_agree",
+                             "an identity with the same body's report of the year before or after holds (both raised)")
+ACROSS_YEARS_DISAGREE = _reason("across_years_disagree",
+                                "an identity with the same body's report of the year before or after fails: the "
+                                "item shows both reports and both pieces of evidence (one of them is wrong, or the "
+                                "body recounted)")
+ACROSS_YEARS_SETTLED = _reason("across_years_settled",
+                               "a run-together cut with several readings: the one reading that agrees with the same "
+                               "body's report of the neighbouring year")
+
 # the readers (rules, template)
 NOT_A_REPORT = _reason("not_a_report", "on meta.doc_type = other: the text is not a disclosure report")
 PRONOUN_NOT_A_NAME = _reason("pronoun_not_a_name", "null issuing body: the report names it only as 我镇/我局")
@@ -101,12 +112,12 @@ CHECK_FAILURES = frozenset({
     SUM_MISMATCH, PERCENT_MISMATCH, SOURCE_DISAGREES, BACKENDS_DISAGREE, MULTIPLE_CANDIDATES, EVIDENCE_NOT_AT_SPAN,
     EVIDENCE_NOT_IN_SOURCE, NUMBER_NOT_IN_EVIDENCE, TEXT_NOT_IN_EVIDENCE, AMBIGUOUS_SPLIT, IDENTITY_FAILED,
     EVIDENCE_OFF_FIELD, NO_EVIDENCE, OTHER_WITNESS_UNVERIFIED, INSTRUCTION_IN_SOURCE, ROW_READING_ONLY,
-    OCR_PART_IN_REVIEW})
+    OCR_PART_IN_REVIEW, ACROSS_YEARS_DISAGREE})
 # A field with no value is still reviewed when one of these says why a value was not taken.
 NULL_FLAGS = frozenset({INSTRUCTION_IN_SOURCE, PRONOUN_NOT_A_NAME, OCR})
 # The failures that put a field first in the review queue (with conflicts, ambiguities and identity:).
 HARD_FAILURES = frozenset({SUM_MISMATCH, PERCENT_MISMATCH, SOURCE_DISAGREES, BACKENDS_DISAGREE, IDENTITY_FAILED,
-                           OTHER_WITNESS_UNVERIFIED})
+                           OTHER_WITNESS_UNVERIFIED, ACROSS_YEARS_DISAGREE})
 
 
 def known(code: str) -> bool:

@@ -14,6 +14,8 @@ an alternative, for review; a row whose cells break the arithmetic is read and f
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from extractor.core.candidates import Candidate
 from extractor.rules.common import Context
 from extractor.rules.legacy_rows import Header, RowText, header, labels, pinned, rows
@@ -116,25 +118,42 @@ def _row_witnesses(texts: list[RowText], seen: dict[str, set[float]]) -> dict[st
     return out
 
 
-def extract(ctx: Context, prose: list[Candidate] | None = None) -> list[Candidate]:
-    """Candidates from the 统计表 (`prose`: the narrative rules' candidates, the witnesses)."""
+@dataclass(frozen=True)
+class TableCells:
+    """The 统计表 as read: its rows' texts, their readings settled, its number columns and layout."""
+
+    ct: Compact
+    texts: list[RowText]
+    settled: Settled
+    columns: tuple[str, ...]
+    layout: str
+
+
+def read(ctx: Context, prose: list[Candidate] | None = None) -> TableCells | None:
+    """The 统计表's rows, every column (历年累计 too), settled by its arithmetic and the prose; None without one."""
     region = mark(ctx)
     if region is None:
-        return []
+        return None
     ct = compact(ctx.body.text, *region)
     found = labels(ct, 0, len(ct.text))
     if not found:
-        return []
+        return None
     head = header(ct, 0, found[0].start)
     is_pinned = pinned(ct, found[0].start, len(ct.text))
     texts = rows(ct, found, len(ct.text), head, is_pinned)
     layout = _layout(ct, texts, is_pinned)
     columns = _columns(head, texts, layout)
     if columns is None:
-        return []
+        return None
     options = _options(texts, columns)
     settled = settle(options, columns, _row_witnesses(texts, witnesses(prose or [])))
-    return _emit(ctx, ct, texts, settled, columns, layout)
+    return TableCells(ct, texts, settled, columns, layout)
+
+
+def extract(ctx: Context, prose: list[Candidate] | None = None) -> list[Candidate]:
+    """Candidates from the 统计表 (`prose`: the narrative rules' candidates, the witnesses)."""
+    t = read(ctx, prose)
+    return [] if t is None else _emit(ctx, t.ct, t.texts, t.settled, t.columns, t.layout)
 
 
 # ---- candidates

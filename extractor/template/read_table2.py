@@ -191,26 +191,56 @@ def _skip(ct: Compact, start: int, end: int) -> tuple[int, int]:
     return ct.view_at[start], ct.view_at[max(start, end - 1)] + 1
 
 
-def read_table2(ctx: Context, ct: Compact, version: str | None, t3_start: int, prefer: str | None) -> list[Candidate]:
-    """Candidates of table 二, between its heading and table 三 (`prefer`: the block order table 三 was read in)."""
+@dataclass
+class Table2Read:
+    found: Found
+    reads: Reads
+    witnesses: dict[str, list[Witness]]
+    unit: re.Match[str] | None
+
+
+def _read(ctx: Context, ct: Compact, version: str | None, t3_start: int, prefer: str | None) -> Table2Read | None:
     if version is None:
-        return []
+        return None
     text = ct.text
     heads = [m for m in TABLE2_HEAD.finditer(text, 0, t3_start) if TABLE2_LEAD.search(text[m.end() : m.end() + 200])]
     if not heads:
-        return []
+        return None
     start, end = heads[-1].end(), t3_start
     found = _find(ct, version, start, end)
     if not found:
-        return []
+        return None
     reads = _by_rows(ct, found, end)
     if len(reads) < len(found) * 0.6:  # a PDF stream: labels first, numbers later
         reads = _by_stream(ct, found, start, end, version, prefer)
     witnesses = find_witnesses(ctx, _skip(ct, heads[-1].start(), end)) if reads else {}
-    unit = UNIT_HEAD.search(text, start, end)
+    return Table2Read(found, reads, witnesses, UNIT_HEAD.search(text, start, end))
+
+
+def read_table2(ctx: Context, ct: Compact, version: str | None, t3_start: int, prefer: str | None) -> list[Candidate]:
+    """Candidates of table 二, between its heading and table 三 (`prefer`: the block order table 三 was read in)."""
+    t = _read(ctx, ct, version, t3_start, prefer)
+    if t is None:
+        return []
     out: list[Candidate] = []
-    for row, _s, _e in found:
-        if row.key in reads:
-            splits, how = reads[row.key]
-            out += _emit_row(ctx, ct, row, splits, how, settle(row, splits, how, witnesses), unit)
+    for row, _s, _e in t.found:
+        if row.key in t.reads:
+            splits, how = t.reads[row.key]
+            out += _emit_row(ctx, ct, row, splits, how, settle(row, splits, how, t.witnesses), t.unit)
+    return out
+
+
+def table2_cells(ctx: Context, ct: Compact, version: str | None, t3_start: int) -> dict[str, RowSplit]:
+    """Every cell of the rows of table 二 read one way only (the cells that are no field too: 2019's 上一年项目数量
+    and 本年增/减), by row key."""
+    t = _read(ctx, ct, version, t3_start, None)
+    if t is None:
+        return {}
+    out: dict[str, RowSplit] = {}
+    for row, _s, _e in t.found:
+        if row.key in t.reads:
+            splits, how = t.reads[row.key]
+            st = settle(row, splits, how, t.witnesses)
+            if len(st.standing) == 1 and st.by != "contradicted":
+                out[row.key] = st.standing[0]
     return out

@@ -118,8 +118,11 @@ def _drawn(grid: Grid) -> list[str]:
     return [c for c in grid.field_columns() if c not in solved]
 
 
-def random_tables(rng: random.Random, version: str = "2021", density: float = 0.3, scale: int = 3000) -> Tables:
-    """Tables whose every row sum, outcome sum and carry identity holds."""
+def random_tables(rng: random.Random, version: str = "2021", density: float = 0.3, scale: int = 3000,
+                  carried_in: dict[str, int] | None = None, carried_out: dict[str, int] | None = None) -> Tables:
+    """Tables whose every row sum, outcome sum and carry identity holds. `carried_in`: the 上年结转 of each drawn
+    column (the year before's 结转下年度继续办理), `carried_out`: its 结转下年度继续办理 (the year after's 上年结转),
+    for a body's reports over consecutive years."""
     rows, cols = REQUESTS.row_keys(version), REQUESTS.field_columns()
     outcome_rows = [r for r in rows if r in REQUESTS.outcome_rows()]
     req = {(r, c): 0 for r in rows for c in cols}
@@ -128,9 +131,17 @@ def random_tables(rng: random.Random, version: str = "2021", density: float = 0.
             req[r, c] = _count(rng, density, scale)
         _solve(REQUESTS, version, req, "outcomes_sum_to_handled_total", c)
         forward = _count(rng, density, scale // 10 + 1)
-        carried_in = rng.randint(0, req["handled_total", c] + forward) if rng.random() < density else 0  # new >= 0
+        if carried_out is not None:
+            forward = carried_out.get(c, 0)
+        if carried_in is not None:  # given: the year's new requests make up the rest (new >= 0)
+            carried = carried_in.get(c, 0)
+            if carried > req["handled_total", c] + forward:  # more handled this year (a forward given stays)
+                req["disclosed", c] += carried - req["handled_total", c] - forward
+                _solve(REQUESTS, version, req, "outcomes_sum_to_handled_total", c)
+        else:
+            carried = rng.randint(0, req["handled_total", c] + forward) if rng.random() < density else 0  # new >= 0
         req["carried_forward", c] = forward
-        req["carried_over_in", c] = carried_in
+        req["carried_over_in", c] = carried
         _solve(REQUESTS, version, req, "new_plus_carried_in", c)
     for r in rows:
         _solve(REQUESTS, version, req, "row_sum", r)
@@ -221,10 +232,11 @@ def _table4(t: Tables, layout: str) -> str:
 
 
 def render_report(t: Tables, layout: str, body: str = "某县人民政府", subtotal: bool = False, table2: str = "",
-                  prose: str = "") -> tuple[str, str]:
+                  prose: str = "", year: int | None = None) -> tuple[str, str]:
     """(text, suffix): a minimal standard-template report; suffix is '.html' for the html layout. `table2`: table 二
-    as rendered (`synth_table2`), before table 三; `prose`: sentences added to 总体情况."""
-    year = 2022 if t.version == "2021" else 2019
+    as rendered (`synth_table2`), before table 三; `prose`: sentences added to 总体情况; `year`: the report's year
+    (by default 2022 for the 2021 template, 2019 for the 2019 one)."""
+    year = year or (2022 if t.version == "2021" else 2019)
     intro = (f"{body}{year}年政府信息公开工作年度报告\n\n一、总体情况\n\n{year}年，{body}认真贯彻落实《中华人民共和国政府信息公开条例》。"
              f"{prose}\n\n")
     t3_head = f"三、{TABLE3_TITLE}\n\n{CARRY_NOTE}\n"
