@@ -18,6 +18,7 @@ from extractor.core.result import PREFIXES, REASONS, STATUSES
 from extractor.export import catalogue_order, dataset_rows
 from extractor.review.queue import OPEN_STATES, PRIORITY_NAMES, STATES, Item, Queue, ReviewError, states_for
 from extractor.store.results import Store
+from extractor.web.pdfpages import PdfPages, pdf_pages
 from extractor.web.source import Mark, Piece, item_marks, pieces
 
 FILTERS = ("field", "report", "reason", "state", "reviewer")
@@ -109,6 +110,14 @@ class ItemView:
     prev_id: int | None
     next_id: int | None
     meaning: str
+    pdf: PdfPages | None = None  # a PDF report's pages with the evidence boxed
+
+
+def pdf_of(con: sqlite3.Connection, report_id: str, src: Source, marks: list[Mark]) -> PdfPages | None:
+    """The page images with the marks boxed, for a PDF whose source could be read (else None: the problem says why)."""
+    if src.media_type != "pdf" or src.text is None:
+        return None
+    return pdf_pages(con, report_id, src.text, marks)
 
 
 def item_view(con: sqlite3.Connection, item_id: int, filters: dict[str, str], back: int | None = None) -> ItemView:
@@ -129,7 +138,8 @@ def item_view(con: sqlite3.Connection, item_id: int, filters: dict[str, str], ba
     readings = [{"value": a.get("value"), "by": a.get("backend") or a.get("method") or "",
                  "status": a.get("status") or "", "evidence": a.get("evidence") or ""} for a in item.alternatives]
     return ItemView(item, [(r, reason_words(r)) for r in item.reasons], src, cut, item.context, readings,
-                    pos + 1, len(ids), prev_id, next_id, kind_words(item.path))
+                    pos + 1, len(ids), prev_id, next_id, kind_words(item.path),
+                    pdf_of(con, item.report_id, src, marks))
 
 
 KINDS = {"int": "a count: a whole number", "yuan": "an amount in yuan", "text": "text", "date": "a date, YYYY-MM-DD",
@@ -164,6 +174,7 @@ class ReportView:
     pieces: list[Piece]
     decisions: list[dict[str, Any]]
     items: list[Item]
+    pdf: PdfPages | None = None
 
 
 def report_view(con: sqlite3.Connection, report_id: str, show_all: bool = False) -> ReportView | None:
@@ -194,7 +205,7 @@ def report_view(con: sqlite3.Connection, report_id: str, show_all: bool = False)
                   "reviewer": d.reviewer, "ts": d.ts, "note": d.note, "item_id": d.item_id}
                  for d in store.review.decisions_of(report_id)]
     return ReportView(report_id, record["path"], rows, src, pieces(src.text, marks) if src.text else [], decisions,
-                      list(items.values()))
+                      list(items.values()), pdf_of(con, report_id, src, marks))
 
 
 @dataclass

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from extractor.web.pages import Web
 
 REPORT_ID = re.compile(r"[0-9a-f]{8,64}")
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,4}")
 DOWNLOADS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
 
 
@@ -33,6 +34,26 @@ def routes(web: Web) -> list[Route]:
         if view is None:
             return web.page(request, "error.html", 404, message=f"no result for report {rid}")
         return web.page(request, "report.html", view=view, nav="dataset")
+
+    def page_image(request: Request) -> Response:
+        """Page N of a PDF report as a PNG: the report id is looked up in the run database, its file read by the
+        stored path while it hashes to the id, N a whole number within the document; anything else is a 404."""
+        from extractor.core.errors import IngestError
+        from extractor.ingest.pdf_boxes import page_png
+        from extractor.web.pdfpages import report_bytes
+
+        rid, number = str(request.path_params["report_id"]), str(request.path_params["number"])
+        if not REPORT_ID.fullmatch(rid) or not PAGE_NUMBER.fullmatch(number):
+            return Response("not found", status_code=404, media_type="text/plain")
+        with web.con() as con:
+            data, why = report_bytes(con, rid)
+        if data is None:
+            return Response(f"no page image: {why}", status_code=404, media_type="text/plain")
+        try:
+            png = page_png(data, int(number))
+        except IngestError as exc:
+            return Response(f"no page image: {exc}", status_code=404, media_type="text/plain")
+        return Response(png, media_type="image/png")
 
     def dataset(request: Request) -> Response:
         filters = {k: request.query_params.get(k, "").strip()[:200] for k in DATASET_FILTERS}
@@ -93,5 +114,6 @@ def routes(web: Web) -> list[Route]:
         return web.page(request, "eval.html", names=names, name=name, run=run, charts=drawn, overall=overall,
                         nav="eval")
 
-    return [Route("/report/{report_id}", report), Route("/dataset", dataset),
+    return [Route("/report/{report_id}", report), Route("/report/{report_id}/page/{number}.png", page_image),
+            Route("/dataset", dataset),
             Route("/dataset.{fmt}", download), Route("/eval", evals)]
