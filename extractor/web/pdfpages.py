@@ -91,7 +91,7 @@ def pdf_pages(con: sqlite3.Connection, report_id: str, original: str, marks: lis
     wanted: dict[int, PageImage] = {}
     notes: list[str] = []
     for m in marks:
-        for n in sorted({page_of(starts, m.start), page_of(starts, max(m.end - 1, m.start))}):
+        for n in range(page_of(starts, m.start), page_of(starts, max(m.end - 1, m.start)) + 1):
             pb = boxed[n - 1]
             if n not in wanted and len(wanted) >= MAX_PAGES:
                 continue
