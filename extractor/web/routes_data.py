@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -24,18 +25,10 @@ PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,4}")
 DOWNLOADS = {"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
 
 
-def routes(web: Web) -> list[Route]:
-    def report(request: Request) -> Response:
-        rid = str(request.path_params["report_id"])
-        if not REPORT_ID.fullmatch(rid):
-            return web.page(request, "error.html", 404, message="no such report")
-        with web.con() as con:
-            view = report_view(con, rid, show_all=request.query_params.get("all") == "1")
-        if view is None:
-            return web.page(request, "error.html", 404, message=f"no result for report {rid}")
-        return web.page(request, "report.html", view=view, nav="dataset")
+def page_image(web: Web) -> Callable[[Request], Response]:
+    """The endpoint for page N of a PDF report as a PNG."""
 
-    def page_image(request: Request) -> Response:
+    def endpoint(request: Request) -> Response:
         """Page N of a PDF report as a PNG: the report id is looked up in the run database, its file read by the
         stored path while it hashes to the id, N a whole number within the document; anything else is a 404."""
         from extractor.core.errors import IngestError
@@ -54,6 +47,20 @@ def routes(web: Web) -> list[Route]:
         except IngestError as exc:
             return Response(f"no page image: {exc}", status_code=404, media_type="text/plain")
         return Response(png, media_type="image/png")
+
+    return endpoint
+
+
+def routes(web: Web) -> list[Route]:
+    def report(request: Request) -> Response:
+        rid = str(request.path_params["report_id"])
+        if not REPORT_ID.fullmatch(rid):
+            return web.page(request, "error.html", 404, message="no such report")
+        with web.con() as con:
+            view = report_view(con, rid, show_all=request.query_params.get("all") == "1")
+        if view is None:
+            return web.page(request, "error.html", 404, message=f"no result for report {rid}")
+        return web.page(request, "report.html", view=view, nav="dataset")
 
     def dataset(request: Request) -> Response:
         filters = {k: request.query_params.get(k, "").strip()[:200] for k in DATASET_FILTERS}
@@ -114,6 +121,6 @@ def routes(web: Web) -> list[Route]:
         return web.page(request, "eval.html", names=names, name=name, run=run, charts=drawn, overall=overall,
                         nav="eval")
 
-    return [Route("/report/{report_id}", report), Route("/report/{report_id}/page/{number}.png", page_image),
+    return [Route("/report/{report_id}", report), Route("/report/{report_id}/page/{number}.png", page_image(web)),
             Route("/dataset", dataset),
             Route("/dataset.{fmt}", download), Route("/eval", evals)]
