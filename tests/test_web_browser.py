@@ -156,3 +156,24 @@ def _typed(path: str) -> str:
     from tests.test_review import _typed as typed
 
     return typed(path)[0]
+
+
+def test_a_pdf_items_page_image_loads_with_its_boxes_in_a_browser(server, page):
+    """The page image of a PDF report's item is drawn under its boxes: the PNG loads from this server under the
+    CSP (no console error), the SVG has its rectangles, and a screenshot of the item page is kept."""
+    db, base = server
+    con = connect(db)
+    item = next(i for i in Queue(con).items() if str(i.report_path or "").endswith(".pdf") and i.context)
+    con.close()
+    images, errors = [], []
+    page.on("response", lambda r: images.append((r.url, r.status)) if "/page/" in r.url else None)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base}/item/{item.id}")
+    page.wait_for_load_state("networkidle")
+    assert images and all(status == 200 for _, status in images), images
+    assert page.locator("figure.pdfpage svg rect.box").count() >= 1
+    box = page.locator("figure.pdfpage svg rect.box").first.bounding_box()
+    assert box is not None and box["width"] > 2 and box["height"] > 2  # drawn, at the page's scale
+    assert errors == []
+    page.locator("figure.pdfpage").first.scroll_into_view_if_needed()
+    _shot(page, "item-pdf")
