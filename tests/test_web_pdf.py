@@ -282,3 +282,25 @@ def test_a_span_over_two_lines_is_two_rectangles_and_a_pdf_that_renders_otherwis
         char_boxes(data, original.replace("年", "月", 1))
     with pytest.raises(IngestError):
         page_png(data, len(pages) + 1)
+
+
+@pytest.mark.skipif(not __import__("extractor.ingest.ocr", fromlist=["available"]).available(),
+                    reason="the ocr extra is not installed")
+def test_a_page_read_by_ocr_is_shown_without_boxes_and_says_so(tmp_path):
+    from .test_ingest_formats import _with_a_scanned_page
+
+    mixed = _with_a_scanned_page(PDF_120, 2, tmp_path / "mixed.pdf")  # page 3 an image, no text layer
+    with open(mixed, "rb") as fh:
+        data = fh.read()
+    doc = load(mixed)
+    pages = char_boxes(data, doc.original)
+    assert [p.ocr for p in pages] == [False, False, True, False, False]
+    assert pages[2].boxes == {} and [p.start for p in pages] == list(doc.pages)
+    assert all(len(p.boxes) > 50 for p in pages if not p.ocr)  # the text layer's pages keep their boxes
+    db, _reports = _run(str(tmp_path / "run"), [mixed])
+    html = client(db).get(f"/report/{doc.id}").text
+    figures = _figures(html)
+    assert 3 in figures and figures[3] == []  # the page image, no box on it
+    assert figures[2] and figures[4]  # the pages around it keep theirs
+    assert "page 3 (read by OCR: its words are not boxed)" in html
+    assert html.count("page 3 was read by OCR, whose word boxes are not kept: its evidence is not boxed") == 1

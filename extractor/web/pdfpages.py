@@ -90,17 +90,21 @@ def pdf_pages(con: sqlite3.Connection, report_id: str, original: str, marks: lis
     starts = tuple(p.start for p in boxed)
     wanted: dict[int, PageImage] = {}
     notes: list[str] = []
+    skipped: set[int] = set()
     for m in marks:
         for n in range(page_of(starts, m.start), page_of(starts, max(m.end - 1, m.start)) + 1):
             pb = boxed[n - 1]
             if n not in wanted and len(wanted) >= MAX_PAGES:
+                skipped.add(n)
                 continue
             img = wanted.setdefault(n, PageImage(n, pb.width, pb.height, ocr=pb.ocr))
             rects = span_rects(pb, m.start, m.end)
             img.rects.extend(_rect(r, pb.height, m) for r in rects)
-            if not rects:
-                notes.append(f"{m.label} on page {n} is not boxed: "
-                             + ("the page was read by OCR, whose word boxes are not kept" if pb.ocr
-                                else "its characters have no box on the page"))
+            if pb.ocr:
+                notes.append(f"page {n} was read by OCR, whose word boxes are not kept: its evidence is not boxed")
+            elif not rects:
+                notes.append(f"{m.label} on page {n} is not boxed: its characters have no box on the page")
+    if skipped:
+        notes.append(f"{len(skipped)} more page(s) with evidence are not drawn here (at most {MAX_PAGES} a page)")
     return PdfPages([wanted[n] for n in sorted(wanted)], list(dict.fromkeys(notes)))
 
