@@ -29,6 +29,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--no-first-run", "--disable-sync"]
 VERSIONS = ("2019", "2021")
 SEEDS = range(6)
+UNRULED = range(6, 9)  # reports printed with no cell borders: the reader's fallback, see the last test
 MARGIN = {"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"}
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium here (apt-get install chromium; .ci/run does)")
@@ -46,7 +47,8 @@ class Printed:
 def _report(rng: random.Random, version: str, seed: int) -> tuple[str, dict[str, int | float], Style]:
     t2 = random_table2(rng, version)
     t = random_tables(rng, version, density=rng.choice([0.1, 0.3, 0.8]))
-    style = Style(rng.choice([11, 14, 17, 20]), rng.choice([1, 4, 8]), rng.choice([120, 150, 180]))
+    style = Style(rng.choice([11, 14, 17, 20]), rng.choice([1, 4, 8]), rng.choice([120, 150, 180]),
+                  rules=seed not in UNRULED)
     return printed_report(t, t2, style, subtotal=seed % 2 == 1), {**t.cells(), **t2.fields()}, style
 
 
@@ -60,7 +62,7 @@ def printed(tmp_path_factory) -> list[Printed]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page()
         for version in VERSIONS:
-            for seed in SEEDS:
+            for seed in [*SEEDS, *UNRULED]:
                 html, gold, style = _report(random.Random(f"{version}-{seed}"), version, seed)
                 page.set_content(html)
                 path = str(out / f"synth_{version}_{seed}.pdf")
@@ -93,7 +95,7 @@ def _check(rules_backend, rep: Printed) -> tuple[int, int]:
 @pytest.mark.parametrize("version", VERSIONS)
 def test_printed_reports_read_back_exactly_or_left_open(rules_backend, printed, version):
     exact = total = 0
-    for rep in (r for r in printed if r.version == version):
+    for rep in (r for r in printed if r.version == version and r.style.rules):
         e, o = _check(rules_backend, rep)
         assert e > 0, (rep.seed, rep.style)
         exact, total = exact + e, total + e + o
@@ -105,10 +107,29 @@ def test_table_three_is_cut_by_a_page_break_in_some_reports(printed):
     """The property covers tables cut by a page break (a merged heading split over two pages), not only tables
     on one page: a page starts between table 三's first and last rows in several reports."""
     cut = 0
-    for rep in printed:
+    for rep in (r for r in printed if r.style.rules):
         doc = load(rep.path)
         first, last = doc.original.find("（一）予以公开"), doc.original.find("四、结转下年度继续办理")
         assert 0 < first < last, rep.path
         cut += any(first < start <= last for start in doc.pages)
-    print(f"\ntable 三 cut by a page break in {cut} of {len(printed)} reports")
+    print(f"\ntable 三 cut by a page break in {cut} of {len(SEEDS) * len(VERSIONS)} reports")
     assert cut >= 3, cut
+
+
+def test_unruled_tables_give_no_wrong_value(rules_backend, printed):
+    """The same tables printed with no cell border (no ruling for the reader to rebuild the grid from): the
+    visual-line fallback reads few cells, and leaves the rest unread in review or, where part of a table was read,
+    absent (coverage marks a table's cells unread only when none was read): not yet the property above, but what
+    it does read must be the generator's value."""
+    counts = {"exact": 0, "open": 0, "absent": 0}
+    for rep in (r for r in printed if not r.style.rules):
+        r = process(load(rep.path), rules_backend)
+        for p, v in rep.gold.items():
+            f = r.fields.get(p)
+            if f is None or f.value is None:
+                counts["absent" if f is None else "open"] += 1
+            else:
+                assert values_equal(f.value, v), (rep.version, rep.seed, rep.style, p, v, f.value, f.status)
+                counts["exact"] += 1
+    print(f"\nPDF synthetic, no cell borders: {counts}")
+    assert counts["exact"] > 0, counts  # the fallback reads some rows (measured 254 of 1,137 cells)
