@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from extractor.ingest.pdf_tables import Glyph, Segment, page_lines
 from extractor.ingest.read import load
 from extractor.pipeline import process
 from extractor.template.synth import random_tables
@@ -32,7 +33,7 @@ SEEDS = range(6)
 UNRULED = range(6, 9)  # reports printed with no cell borders: the reader's fallback, see the last test
 MARGIN = {"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"}
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium here (apt-get install chromium; .ci/run does)")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no chromium here (apt-get install chromium; .ci/run does)")
 
 
 @dataclass
@@ -92,6 +93,7 @@ def _check(rules_backend, rep: Printed) -> tuple[int, int]:
     return exact, open_
 
 
+@needs_chromium
 @pytest.mark.parametrize("version", VERSIONS)
 def test_printed_reports_read_back_exactly_or_left_open(rules_backend, printed, version):
     exact = total = 0
@@ -103,6 +105,7 @@ def test_printed_reports_read_back_exactly_or_left_open(rules_backend, printed, 
     assert exact / total >= 0.98, (exact, total)  # measured 100% (2,274 of 2,274 cells, 12 reports)
 
 
+@needs_chromium
 def test_table_three_is_cut_by_a_page_break_in_some_reports(printed):
     """The property covers tables cut by a page break (a merged heading split over two pages), not only tables
     on one page: a page starts between table 三's first and last rows in several reports."""
@@ -116,6 +119,7 @@ def test_table_three_is_cut_by_a_page_break_in_some_reports(printed):
     assert cut >= 3, cut
 
 
+@needs_chromium
 def test_unruled_tables_give_no_wrong_value(rules_backend, printed):
     """The same tables printed with no cell border (no ruling for the reader to rebuild the grid from): the
     visual-line fallback reads few cells, and leaves the rest unread in review or, where part of a table was read,
@@ -132,4 +136,23 @@ def test_unruled_tables_give_no_wrong_value(rules_backend, printed):
                 assert values_equal(f.value, v), (rep.version, rep.seed, rep.style, p, v, f.value, f.status)
                 counts["exact"] += 1
     print(f"\nPDF synthetic, no cell borders: {counts}")
-    assert counts["exact"] > 0, counts  # the fallback reads some rows (measured 254 of 1,137 cells)
+    assert counts["exact"] > 0, counts  # the fallback reads some rows (measured 259 of 1,137 cells)
+
+
+def _glyphs(text: str, left: float, bottom: float, size: float = 10.0) -> list[Glyph]:
+    out, x = [], left
+    for ch in text:
+        if ch != " ":
+            out.append(Glyph(ch, x, bottom, x + size, bottom + size))
+        x += size
+    return out
+
+
+def test_a_frame_round_lines_is_no_table_its_lines_stay_lines():
+    """Table 二 printed with only its outer border (no cell rulings, as `<table border=1>` with unruled cells
+    gives): one framed cell, whose lines must not be joined into one (`821512规范性文件`)."""
+    glyphs = _glyphs("规章    0 0 821512", 10, 80) + _glyphs("规范性文件 0 4017 1237", 10, 60)
+    frame = [Segment(5, 55, 300, 55), Segment(5, 95, 300, 95), Segment(5, 55, 5, 95), Segment(300, 55, 300, 95)]
+    assert [ln.text for ln in page_lines(glyphs, frame)] == ["规章 0 0 821512", "规范性文件 0 4017 1237"]
+    ruled = [*frame, Segment(5, 75, 300, 75), Segment(65, 55, 65, 95)]  # two rows, two columns: a table
+    assert [ln.text for ln in page_lines(glyphs, ruled)] == ["规章 | 0 0 821512", "规范性文件 | 0 4017 1237"]

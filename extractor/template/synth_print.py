@@ -90,7 +90,9 @@ def printed_report(t: Tables, t2: Table2, style: Style, subtotal: bool = False, 
     """A whole report page in HTML: title, 总体情况, tables 二, 三, 四 with their headings, the closing sections."""
     year = 2022 if t.version == "2021" else 2019
     parts = [f"<h3>{body}{year}年政府信息公开工作年度报告</h3>", "<p>一、总体情况</p>",
-             f"<p>{year}年，{body}认真贯彻落实《中华人民共和国政府信息公开条例》。</p>", render_table2(t2, "html"),
+             f"<p>本报告根据《中华人民共和国政府信息公开条例》编制，所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。"
+             f"{year}年，{body}认真贯彻落实政府信息公开工作要点，依申请公开政府信息办理规范，政府信息公开平台"
+             "建设稳步推进。</p>", render_table2(t2, "html"),
              f"<p>三、{TABLE3_TITLE}</p>", f"<p>{CARRY_NOTE}</p>", table3(t, subtotal), f"<p>四、{TABLE4_TITLE}</p>",
              table4(t), "<p>五、存在的主要问题及改进情况</p><p>一是公开内容不够全面。</p>",
              "<p>六、其他需要报告的事项</p><p>无。</p>"]
