@@ -116,7 +116,9 @@ class Grid:
 
     @property
     def ok(self) -> bool:
-        return len(self.xs) >= 2 and len(self.ys) >= 2
+        """Two cells or more: a frame ruled round a block (one cell, no ruling inside) is no table, and reading it
+        as one would join its lines into one cell (rows run together: `821512规范性文件`); its lines stay lines."""
+        return len(self.xs) >= 2 and len(self.ys) >= 2 and len(set(self.cells().values())) > 1
 
     def bbox(self) -> tuple[float, float, float, float]:
         return self.xs[0], self.ys[-1], self.xs[-1], self.ys[0]
