@@ -108,6 +108,44 @@ def model_throughput(n_reports: int, concurrency: int, latency: float, work: str
     return calls / elapsed, calls, elapsed, first - wall0, (calls - 1) / (last - first)
 
 
+def model_cli(n_reports: int, concurrency: int, latency: float, ask: str, work: str) -> dict[str, float]:
+    """The model path through `extractor run --backend openai` (results committed, files written) against the fake
+    in its own process: calls answered per second from the first answer to the last, and over the whole run (start-up
+    included), CPU-seconds of the run's process tree per call, and its peak memory."""
+    import sqlite3
+
+    src = os.path.join(work, f"model_cli_{n_reports}")
+    if not os.path.isdir(src):
+        corpus.write(src, n_reports, seed=7, with_gold=False)
+    out, db = os.path.join(work, "model_out"), os.path.join(work, "model_cli.db")
+    shutil.rmtree(out, ignore_errors=True)
+    for f in glob.glob(db + "*"):
+        os.remove(f)
+    server = subprocess.Popen([sys.executable, "-m", "tests.fake_openai", str(latency)], cwd=ROOT, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        base_url = server.stdout.readline().strip() if server.stdout else ""
+        env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "bench", "OPENAI_MODEL": "bench"}
+        cmd = [sys.executable, "-m", "extractor", "run", os.path.join(src, "reports"), "--out", out, "--db", db,
+               "--backend", "openai", "--ask", ask, "--concurrency", str(concurrency), "--no-progress"]
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
+        _, _, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - t0
+    finally:
+        server.terminate()
+        server.wait()
+    con = sqlite3.connect(db)
+    calls, first, last = con.execute("SELECT COUNT(*), MIN(ts), MAX(ts) FROM calls WHERE status = 'ok'").fetchone()
+    done = con.execute("SELECT COUNT(*) FROM results WHERE status = 'done'").fetchone()[0]
+    con.close()
+    ideal = concurrency / latency
+    steady = (calls - 1) / (last - first) if calls > 1 and last > first else 0.0
+    return {"calls": calls, "done": done, "elapsed": elapsed, "steady": steady, "share": steady / ideal,
+            "whole": calls / elapsed / ideal, "cpu_per_call_ms": (usage.ru_utime + usage.ru_stime) * 1000 / max(1, calls),
+            "rss_mb": usage.ru_maxrss / 1024}
+
+
 def chars_sent(ask: str, work: str) -> tuple[int, int, int]:
     """(characters sent, characters of the reports, calls) over the bundled reports."""
     from extractor.backends import Settings

@@ -75,6 +75,7 @@ def process(doc: Document, backend: Backend) -> ReportResult:
 
 
 async def aprocess(doc: Document, backend: Backend) -> ReportResult:
-    """The same, for backends that call a model: their calls run concurrently under their bound (the backend cleans
-    the text itself)."""
-    return _result(doc, backend, await backend.apropose(doc, None))
+    """The same, for backends that call a model: their calls run concurrently under their bound (the text cleaned
+    once, for the backend and the unread marks)."""
+    cleaned = clean(doc.original)
+    return _result(doc, backend, await backend.apropose(doc, cleaned), cleaned)
