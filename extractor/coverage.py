@@ -72,7 +72,8 @@ _T4_SUMMARIES = _summaries("appeals")
 TABLES = (
     # the heading followed by what only the table prints (第二十条, 信息内容), as the reader asks: a report's prose
     # section 主动公开政府信息情况 is no table
-    Table("table 二", re.compile(r"主动公开政府信息情况(?=[^\n]*\n?(?:[^\n]*\n){0,3}?[^\n]*(?:第二十条|信息内容))"),
+    # (on its line or the next four; written without a nested optional newline, which backtracked over every line)
+    Table("table 二", re.compile(r"主动公开政府信息情况(?=(?:[^\n]*\n){0,4}?[^\n]*(?:第二十条|信息内容))"),
           _T2_FIELDS, ()),
     Table("table 三", re.compile(r"收到和处理政府信息公开申请情况|本年新收政府信息公开申请数量"),
           ("standard_table.requests.",), _T3_SUMMARIES),

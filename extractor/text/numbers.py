@@ -8,6 +8,7 @@ Chinese numerals, 万/亿/千, thousands separators, percentages, negatives, app
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -147,11 +148,12 @@ class Parsed:
     approximate: bool
 
 
+@functools.lru_cache(maxsize=8192)
 def reparse(evidence: str, kind: str) -> Parsed | None:
     """The value an evidence string states, by the convention that evidence ends with its number.
 
     kind: 'int' (counts) or 'yuan' (money, converted to yuan). A string with no quantity but a zero word
-    (没有/未/无/零...) states 0.
+    (没有/未/无/零...) states 0. Pure, its answer immutable: kept for the evidence met again (table cells: 0, 1, …).
     """
     folded = fold(evidence)
     qs = [q for q in quantities(folded) if not q.is_percent]
