@@ -80,7 +80,7 @@ class OpenAIBackend(Backend):
         return asyncio.run(one())
 
     async def apropose(self, doc: Document, cleaned: Cleaned | None = None) -> Proposal:
-        plan = await self.offload(prepare, self.rules, self.groups, self.settings.ask, doc, cleaned, self.name)
+        plan = await self.offload(prepare, self.rules, self.groups, self.settings.ask, doc, cleaned)
         said = plan.rules
         # the report's title when the rules found one; never the file's path (a local name is not the report's)
         title = next((str(c.value) for c in said.candidates if c.path == "meta.title" and c.value), "")

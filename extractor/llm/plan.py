@@ -46,15 +46,11 @@ def open_fields(g: Group, rules: dict[str, FieldResult], ask: str) -> list[str]:
                     and not CHECK_FAILURES & set(r.reasons))]
 
 
-def prepare(rules: Backend, groups: list[Group], ask: str, doc: Document, cleaned: Cleaned | None,
-            name: str | None = None) -> Plan:
+def prepare(rules: Backend, groups: list[Group], ask: str, doc: Document, cleaned: Cleaned | None) -> Plan:
     """The rules' proposal and the calls to make: per group its passages (ask all), or one set of sentences and the
-    open fields they name (ask open). `name`: the backend the rules' candidates are named after (as the pipeline
-    would name them), before they are verified, so the verified set and the decision are the pipeline's own."""
+    open fields they name (ask open)."""
     cleaned = cleaned if cleaned is not None else clean(doc.original)
     said = rules.propose(doc, cleaned)
-    for c in said.candidates if name else ():
-        c.backend = c.backend or name
     if any(c.path == "meta.doc_type" and NOT_A_REPORT in c.reasons for c in said.candidates):
         return Plan(said, [])  # nothing to ask of a non-report
     settled = settled_regions(said.candidates)
