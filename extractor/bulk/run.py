@@ -15,7 +15,8 @@ def outcomes(paths: Iterable[object], backend: Backend, settings: Settings, db: 
     """Every input's outcome: `backend` (built from `settings` by the caller) does the work in this process or is
     warmed here for the workers, which build their own from `settings`; shards log their calls in `db`."""
     if backend.calls_model:
-        from extractor.bulk.shards import sharded  # asyncio and the shards' machinery: only for a model's calls
+        # asyncio and the shards' machinery: imported only for a model's calls
+        from extractor.bulk.shards import sharded
 
         return sharded(paths, settings, db, is_done, workers, warm=backend.warm)
     return deterministic(paths, settings, is_done, workers, backend)
