@@ -227,3 +227,24 @@ def test_the_http_client_keeps_as_many_connections_as_calls_in_flight(tmp_path):
                     await t.aclose()
 
             assert asyncio.run(limits()) == (n, n)
+
+
+def test_a_response_model_with_async_validators_is_still_refused_every_time(tmp_path):
+    checks = pytest.importorskip("instructor.v2.validation.async_validators")
+    with FakeOpenAI(lambda body, fields: {}) as fake:
+        _transport(fake, str(tmp_path / "d.db"))  # installs the check that walks a model once
+    assert getattr(checks.reject_async_validators, "extractor_once", False)
+
+    class Bad(BaseModel):
+        n: int | None = None
+
+    def later(cls: type, value: object) -> object:
+        return value
+
+    setattr(later, checks.ASYNC_VALIDATOR_KEY, {"fields": ("n",)})
+    Bad.later = later  # type: ignore[attr-defined]
+    for _ in range(2):
+        with pytest.raises(ValueError, match="async validators"):
+            checks.reject_async_validators(Bad)
+    checks.reject_async_validators(_Answer)
+    checks.reject_async_validators(_Answer)  # passed once: not walked again, and still passes
