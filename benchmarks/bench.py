@@ -19,11 +19,13 @@ from __future__ import annotations
 import argparse
 import glob
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -75,58 +77,95 @@ def gazetteer_figures() -> tuple[float, float]:
     return cold, (time.perf_counter() - t0) / n * 1e6
 
 
-def run_cli(inputs: str, workers: int, work: str) -> tuple[float, int, float]:
-    """(seconds, reports done, peak RSS in MB) of `extractor run` in a child process."""
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, in MB (Linux /proc; 0 elsewhere)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for d in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as fh:
+                stat = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(stat[1]), []).append(int(d))
+        rss[int(d)] = int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
+    todo, total = [pid], 0
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo += children.get(p, [])
+    return total / 2**20
+
+
+def wait_tree(proc: subprocess.Popen[Any]) -> tuple[float, float]:
+    """Wait for a child: (wall seconds, peak memory of it and its descendants together in MB, sampled every 50 ms)."""
+    t0, peak = time.perf_counter(), 0.0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss_mb(proc.pid))
+        time.sleep(0.05)
+    return time.perf_counter() - t0, peak
+
+
+def run_cli(inputs: str, workers: int, work: str) -> tuple[float, int, float, float]:
+    """(seconds, reports done, peak memory of the process tree in MB, CPU seconds) of `extractor run` in a child
+    process."""
     out, db = os.path.join(work, "out"), os.path.join(work, "run.db")
     shutil.rmtree(out, ignore_errors=True)
     for f in glob.glob(db + "*"):
         os.remove(f)
     cmd = [sys.executable, "-m", "extractor", "run", inputs, "--out", out, "--db", db, "--backend", "rules",
            "--workers", str(workers), "--no-progress"]
-    t0 = time.perf_counter()
+    cpu0 = _children_cpu()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, text=True)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - t0
+    elapsed, rss = wait_tree(proc)
     text = proc.stdout.read() if proc.stdout else ""
     done = int(text.split("reports done: ")[1].split()[0]) if "reports done: " in text else -1
-    return elapsed, done, usage.ru_maxrss / 1024
+    return elapsed, done, rss, _children_cpu() - cpu0
 
 
-def model_throughput(n_reports: int, concurrency: int, latency: float, work: str) -> tuple[float, ...]:
-    """(calls per second, calls, elapsed, seconds to the first answer, calls per second from the first answer to the
-    last) of the model path as `extractor run` drives it
-    (reports sharded over the cores, each shard's calls concurrent) against the fake with a fixed latency. The clock
-    covers everything: warming up, starting the shards, the last report's calls."""
-    from extractor.backends import Settings
-    from extractor.bulk.shards import sharded
-    from extractor.llm.settings import ModelSettings
-    from extractor.store.db import connect
+def _children_cpu() -> float:
+    u = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return u.ru_utime + u.ru_stime
 
-    src = os.path.join(work, "model_corpus")
-    corpus.write(src, n_reports, seed=7, with_gold=False)
-    paths = sorted(glob.glob(os.path.join(src, "reports", "*")))
-    db = os.path.join(work, "model.db")
-    con = connect(db)
-    # the fake server in its own process, as a real endpoint would be: it does not share this process's GIL
+
+def model_cli(n_reports: int, concurrency: int, latency: float, ask: str, work: str) -> dict[str, float]:
+    """The model path through `extractor run --backend openai` (results committed, files written) against the fake
+    in its own process: calls answered per second from the first answer to the last, and over the whole run (start-up
+    included), CPU-seconds of the run's process tree per call, and its peak memory."""
+    import sqlite3
+
+    src = os.path.join(work, f"model_cli_{n_reports}")
+    if not os.path.isdir(src):
+        corpus.write(src, n_reports, seed=7, with_gold=False)
+    out, db = os.path.join(work, "model_out"), os.path.join(work, "model_cli.db")
+    shutil.rmtree(out, ignore_errors=True)
+    for f in glob.glob(db + "*"):
+        os.remove(f)
     server = subprocess.Popen([sys.executable, "-m", "tests.fake_openai", str(latency)], cwd=ROOT, text=True,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         base_url = server.stdout.readline().strip() if server.stdout else ""
-        settings = Settings("openai", ModelSettings(model="bench", base_url=base_url, api_key="bench",
-                                                    concurrency=concurrency, timeout=30.0, ask="all"))
-        warm = backends.create(settings).warm  # what `extractor run` does before it forks the shards
-        t0, wall0 = time.perf_counter(), time.time()
-        outcomes = sharded(paths, settings, db, lambda _rid: False, default_workers(), warm=warm)
-        errors = [o.error for o in outcomes if o.error]
-        failed = len(errors)
-        elapsed = time.perf_counter() - t0
+        env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "bench", "OPENAI_MODEL": "bench"}
+        cmd = [sys.executable, "-m", "extractor", "run", os.path.join(src, "reports"), "--out", out, "--db", db,
+               "--backend", "openai", "--ask", ask, "--concurrency", str(concurrency), "--no-progress"]
+        cpu0 = _children_cpu()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
+        elapsed, rss = wait_tree(proc)
+        cpu = _children_cpu() - cpu0
     finally:
         server.terminate()
         server.wait()
+    con = sqlite3.connect(db)
     calls, first, last = con.execute("SELECT COUNT(*), MIN(ts), MAX(ts) FROM calls WHERE status = 'ok'").fetchone()
-    if failed:
-        print(f"  ({failed} reports failed, e.g. {errors[0]})")
-    return calls / elapsed, calls, elapsed, first - wall0, (calls - 1) / (last - first)
+    done = con.execute("SELECT COUNT(*) FROM results WHERE status = 'done'").fetchone()[0]
+    con.close()
+    ideal = concurrency / latency
+    steady = (calls - 1) / (last - first) if calls > 1 and last > first else 0.0
+    return {"calls": calls, "done": done, "elapsed": elapsed, "steady": steady, "share": steady / ideal,
+            "whole": calls / elapsed / ideal, "cpu_per_call_ms": cpu * 1000 / max(1, calls),
+            "cpu_per_report_ms": cpu * 1000 / max(1, done), "rss_mb": rss}
 
 
 def chars_sent(ask: str, work: str, reports: list[str] | None = None) -> tuple[int, int, int]:
@@ -205,18 +244,30 @@ def main() -> int:
         cold, lookup = gazetteer_figures()
         line("gazetteer: index built at first use, fresh process", f"{cold:.2f} s", "once per process")
         line("gazetteer: a body's place looked up", f"{lookup:.0f} µs", "target ≤ a few ms")
+        print("CPU-ms per report, by stage (process_time, median of 3 passes; stable where wall time is not)")
+        from benchmarks.stages import STAGES, per_report_ms
+
+        synth = os.path.join(work, "stages_corpus")
+        corpus.write(synth, 100 if a.quick else 300, seed=1, with_gold=False)
+        for label, paths in ((f"bundled ({len(BUNDLED)})", BUNDLED),
+                             ("synthetic", sorted(glob.glob(os.path.join(synth, "reports", "*"))))):
+            ms = per_report_ms(paths)
+            line(f"{label}: end to end, one worker", f"{ms['total']:.2f} ms", "target ≤ 4 ms")
+            line("  " + "  ".join(f"{s} {ms[s]:.2f}" for s in STAGES[:4]), "")
+            line("  " + "  ".join(f"{s} {ms[s]:.2f}" for s in STAGES[4:]), "")
         sizes = {}
         for n in (small, large):
             d = os.path.join(work, f"corpus_{n}")
             t0 = time.perf_counter()
             corpus.write(d, n, seed=1, with_gold=False)
             gen = time.perf_counter() - t0
-            elapsed, done, rss = run_cli(os.path.join(d, "reports"), cores, work)
+            elapsed, done, rss, cpu_s = run_cli(os.path.join(d, "reports"), cores, work)
             sizes[n] = rss
             line(f"synthetic corpus of {n:,} generated", f"{gen:.1f} s")
             line(f"`extractor run` on {n:,} synthetic, {cores} worker(s), end to end", f"{done / elapsed:.1f} rep/s",
                  f"{done / elapsed / cores:.1f} rep/s/core; {done} done in {elapsed:.1f} s")
-            line(f"peak memory at {n:,} reports", f"{rss:.0f} MB")
+            line("  CPU per report, the whole process tree", f"{cpu_s * 1000 / max(1, done):.2f} ms")
+            line(f"peak memory at {n:,} reports (the process tree)", f"{rss:.0f} MB")
             shutil.rmtree(d)
         ratio = sizes[large] / sizes[small]
         line(f"peak memory {large:,} / {small:,}", f"{ratio:.2f}x", "target ≤ 1.5x")
@@ -228,14 +279,17 @@ def main() -> int:
         secs = ocr_seconds_per_page()
         line("OCR of a table page at 150 dpi", "no ocr extra" if secs is None else f"{secs:.1f} s/page",
              "CPU seconds (onnxruntime may use more than one core)")
-        print("model path (loopback fake, fixed latency)")
-        latency, conc = 0.5, 32
-        cps, calls, el, start, steady = model_throughput(100 if a.quick else 500, conc, latency, work)
-        ideal = conc / latency
-        line(f"calls/s at concurrency {conc}, latency {latency * 1000:.0f} ms, {cores} shard(s)", f"{steady:.1f} calls/s",
-             f"{steady / ideal:.1%} of ideal {ideal:.0f}/s, first to last answer; target ≥ 90%")
-        line("  the same over the whole run, start-up included", f"{cps:.1f} calls/s",
-             f"{cps / ideal:.1%} ({calls:.0f} calls in {el:.1f} s, first answer after {start:.1f} s)")
+        print("model path: `extractor run --backend openai` against the loopback fake (own process, fixed latency)")
+        for ask, conc, latency, target in (("open", 32, 0.2, 0.95), ("open", 128, 1.0, 0.90), ("all", 32, 0.2, 0.95),
+                                           ("all", 128, 0.2, None), ("all", 128, 1.0, 0.90)):
+            r = model_cli(100 if a.quick else 300, conc, latency, ask, work)
+            ideal = conc / latency
+            line(f"--ask {ask}, concurrency {conc}, latency {latency * 1000:.0f} ms, {cores} shard(s)",
+                 f"{r['share']:.1%} of ideal", f"{r['steady']:.1f} of {ideal:.0f} calls/s, first to last answer"
+                 + (f"; target ≥ {target:.0%}" if target else ""))
+            line("  over the whole run; CPU per call and per report (process tree); memory",
+                 f"{r['whole']:.1%}", f"{r['calls']:.0f} calls, {r['done']:.0f} reports in {r['elapsed']:.1f} s; "
+                 f"{r['cpu_per_call_ms']:.1f} / {r['cpu_per_report_ms']:.1f} ms; {r['rss_mb']:.0f} MB")
         line("characters sent, rules backend (bundled reports)", "0.0%", "0 calls per report: it asks nothing")
         dev = [p for p in BUNDLED if os.sep + "dev" + os.sep in p]
         for ask, label, paths in (("open", "bundled", BUNDLED), ("open", "dev", dev), ("all", "bundled", BUNDLED)):

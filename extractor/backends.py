@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from extractor.core.candidates import Candidate
 from extractor.core.document import Document
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from extractor.store.db import CallLog
 
 ENTRY_POINTS = "extractor.backends"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,11 @@ class Backend:
 
     async def apropose(self, doc: Document, cleaned: Cleaned | None = None) -> Proposal:
         return self.propose(doc, cleaned if cleaned is not None else clean(doc.original))
+
+    async def offload(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)`, CPU work of a report (cleaning, the rules, reconcile) on the model path: a backend whose event
+        loop waits on calls runs it off the loop's thread (`OpenAIBackend`); by default, here."""
+        return fn(*args)
 
     async def aclose(self) -> None:
         """Close what this event loop opened (a model backend's connections)."""

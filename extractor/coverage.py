@@ -73,7 +73,8 @@ _T4_SUMMARIES = _summaries("appeals")
 TABLES = (
     # the heading followed by what only the table prints (第二十条, 信息内容), as the reader asks: a report's prose
     # section 主动公开政府信息情况 is no table
-    Table("table 二", re.compile(r"主动公开政府信息情况(?=[^\n]*\n?(?:[^\n]*\n){0,3}?[^\n]*(?:第二十条|信息内容))"),
+    # (on its line or the next four; written without a nested optional newline, which backtracked over every line)
+    Table("table 二", re.compile(r"主动公开政府信息情况(?=(?:[^\n]*\n){0,4}?[^\n]*(?:第二十条|信息内容))"),
           _T2_FIELDS, ()),
     Table("table 三", re.compile(r"收到和处理政府信息公开申请情况|本年新收政府信息公开申请数量"),
           ("standard_table.requests.",), _T3_SUMMARIES),
@@ -151,14 +152,16 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _MONEY = re.compile(r"(?:万|亿|千)?元")
 
 
-def _fits(path: str, kind: str, unit: str | None, sentence: str) -> bool:
+def _unit_fits(path: str, kind: str, unit: str | None) -> bool:
     if kind == "yuan":
-        ok = unit is not None and bool(_MONEY.fullmatch(unit))
-    else:
-        units = next((u for prefix, u in _UNITS if path.startswith(prefix)), None)
-        ok = unit is not None and units is not None and re.fullmatch(units, unit) is not None
+        return unit is not None and bool(_MONEY.fullmatch(unit))
+    units = next((u for prefix, u in _UNITS if path.startswith(prefix)), None)
+    return unit is not None and units is not None and re.fullmatch(units, unit) is not None
+
+
+def _fits(path: str, kind: str, unit: str | None, sentence: str) -> bool:
     subject = next((rx for prefix, rx in _SUBJECTS if path.startswith(prefix)), None)
-    return ok and (subject is None or bool(subject.search(sentence)))
+    return _unit_fits(path, kind, unit) and (subject is None or bool(subject.search(sentence)))
 
 
 def _used_spans(results: dict[str, FieldResult]) -> list[tuple[int, int]]:
@@ -171,8 +174,12 @@ def _stated(results: dict[str, FieldResult], cleaned: Cleaned) -> None:
     text = view.text
     used = _used_spans(results)
     kinds = {p: s.kind for p, s in catalogue().items() if s.kind in ("int", "yuan")}
+    open_ = [p for p in kinds if _null(results.get(p))]
+    fitting: dict[str | None, bool] = {}  # per unit: whether it fits a field still null (else no label is read)
     for q in quantities(text):
-        if q.is_percent:
+        if q.unit not in fitting:
+            fitting[q.unit] = any(_unit_fits(p, kinds[p], q.unit) for p in open_)
+        if q.is_percent or not fitting[q.unit]:
             continue
         s = sentence_start(text, q.start)
         context = text[s:q.end]

@@ -138,6 +138,8 @@ def process(doc: Document, backend: Backend) -> ReportResult:
 
 
 async def aprocess(doc: Document, backend: Backend) -> ReportResult:
-    """The same, for backends that call a model: their calls run concurrently under their bound (the backend cleans
-    the text itself)."""
-    return _result(doc, backend, await backend.apropose(doc, None))
+    """The same, for backends that call a model: their calls run concurrently under their bound (the text cleaned
+    once, for the backend and the unread marks; the CPU work off the event loop where the backend says so)."""
+    cleaned = await backend.offload(clean, doc.original)
+    proposal = await backend.apropose(doc, cleaned)
+    return await backend.offload(_result, doc, backend, proposal, cleaned)

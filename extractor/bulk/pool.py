@@ -74,6 +74,13 @@ def deterministic(paths: Iterable[object], settings: Settings, is_done: Callable
     def new_pool() -> ProcessPoolExecutor:
         return ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(settings, os.getpid()))
 
+    import multiprocessing
+
+    if multiprocessing.get_start_method() == "fork":  # the record's schema (40 ms) built once, inherited by each worker
+        from extractor.core.schema import report_model
+
+        report_model()
+
     pool = new_pool()
     window: deque[tuple[Outcome, Future[Outcome] | None]] = deque()
     try:

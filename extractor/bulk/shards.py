@@ -17,12 +17,15 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from extractor import backends
 from extractor.backends import Backend, Settings
 from extractor.bulk import POLL, Outcome, ids, message, with_id
 from extractor.llm.settings import ModelSettings
+
+if TYPE_CHECKING:
+    from extractor.llm.logwriter import LogWriter
 
 
 def shard_settings(settings: ModelSettings, shards: int) -> list[ModelSettings]:
@@ -120,14 +123,15 @@ def _shard_main(settings: Settings, db: str, inbox: Any, out: Connection, parent
     import threading
     from queue import SimpleQueue
 
-    from extractor.store.db import CallLog, connect
+    from extractor.llm.logwriter import LogWriter
 
     for conn in inherited:  # the parent's reading ends, copied by fork
         conn.close()
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork: just end
-    backend = backends.create(settings, CallLog(connect(db)))
+    log = LogWriter(db)  # the call rows written off the loop, in batches
+    backend = backends.create(settings, log)
     outbox: SimpleQueue[Outcome | None] = SimpleQueue()
 
     def send() -> None:  # the loop never blocks on a full pipe: a thread sends, in order, until told to stop
@@ -140,13 +144,15 @@ def _shard_main(settings: Settings, db: str, inbox: Any, out: Connection, parent
     sender = threading.Thread(target=send, daemon=True)
     sender.start()
     try:
-        asyncio.run(_shard_loop(backend, inbox, outbox.put, parent))
+        asyncio.run(_shard_loop(backend, inbox, outbox.put, parent, log))
     finally:
         outbox.put(None)
         sender.join()
+        log.close()
 
 
-async def _shard_loop(backend: Backend, inbox: Any, put: Callable[[Outcome], None], parent: int) -> None:
+async def _shard_loop(backend: Backend, inbox: Any, put: Callable[[Outcome], None], parent: int,
+                      log: LogWriter | None = None) -> None:
     from extractor.ingest import load
     from extractor.pipeline import aprocess
 
@@ -156,7 +162,10 @@ async def _shard_loop(backend: Backend, inbox: Any, put: Callable[[Outcome], Non
     async def one(path: str, rid: str) -> None:
         try:
             # the record is built in the main process: here its CPU would delay this loop's answers (-2% calls/s)
-            put(with_id(Outcome(path, result=await aprocess(load(path), backend)), rid))
+            result = await aprocess(load(path), backend)
+            if log is not None:  # a report handed back has its calls in the log
+                await log.flushed()
+            put(with_id(Outcome(path, result=result), rid))
         except Exception as exc:
             put(Outcome(path, rid, error=message(exc)))
 

@@ -12,11 +12,14 @@ from extractor.core.errors import IngestError
 _GENRE_TERMS = ("政府", "信息", "公开", "公開", "报告", "報告", "申请", "申請", "工作", "年度")
 
 
+_CONTROL = bytes(b for b in range(256) if b < 9 or 13 < b < 32)  # control bytes no text holds (not \t\n\v\f\r)
+
+
 def _looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if b"\x00" in sample:
         return True
-    ctrl = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    ctrl = len(sample) - len(sample.translate(None, _CONTROL))  # counted in C, not a Python loop over 8 KB
     return ctrl > len(sample) * 0.05
 
 

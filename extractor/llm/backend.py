@@ -12,7 +12,11 @@ fails leaves the report with the rules' values and a note saying which call fail
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import functools
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from extractor.backends import Backend, Echo, Note, Proposal, Reports, Settings
 from extractor.core.candidates import Candidate
@@ -36,6 +40,8 @@ from extractor.rules.common import stated_share
 from extractor.store.db import CallLog
 from extractor.text.clean import Cleaned
 
+T = TypeVar("T")
+
 
 class OpenAIBackend(Backend):
     """Rules plus a model behind any OpenAI-compatible endpoint."""
@@ -52,6 +58,7 @@ class OpenAIBackend(Backend):
         self.groups = groups or GROUPS
         self.calls_done = 0
         self.chars_sent = 0  # prompt characters of every call asked (cached or not): what the design sends
+        self._cpu: tuple[int, ThreadPoolExecutor] | None = None  # (pid, executor) of the reports' CPU work
 
     @classmethod
     def build(cls, settings: Settings, log: CallLog | None) -> OpenAIBackend:
@@ -77,7 +84,7 @@ class OpenAIBackend(Backend):
         return asyncio.run(one())
 
     async def apropose(self, doc: Document, cleaned: Cleaned | None = None) -> Proposal:
-        plan = prepare(self.rules, self.groups, self.settings.ask, doc, cleaned)
+        plan = await self.offload(prepare, self.rules, self.groups, self.settings.ask, doc, cleaned)
         said = plan.rules
         # the report's title when the rules found one; never the file's path (a local name is not the report's)
         title = next((str(c.value) for c in said.candidates if c.path == "meta.title" and c.value), "")
@@ -90,6 +97,13 @@ class OpenAIBackend(Backend):
         if added and said.verified is not None:  # the model added witnesses: verified alone, then both decided
             out.verified, out.decided = said.verified.add(added), None
         return out
+
+    async def offload(self, fn: Callable[..., T], *args: Any) -> T:
+        """On one thread of this process's own, in order: the rules of a report (20 ms of CPU and more) would
+        otherwise hold the event loop, and every answer in flight would wait for them."""
+        if self._cpu is None or self._cpu[0] != os.getpid():  # a forked shard makes its own
+            self._cpu = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="extractor-cpu"))
+        return await asyncio.get_running_loop().run_in_executor(self._cpu[1], functools.partial(fn, *args))
 
     async def aclose(self) -> None:
         await self.transport.aclose()

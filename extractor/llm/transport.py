@@ -64,6 +64,31 @@ def _quiet_instructor() -> None:
                 lg.addFilter(quiet)
 
 
+def _check_models_once() -> None:
+    """instructor walks a response model's whole type tree on every call, refusing async validators (a millisecond of
+    CPU a call, a tenth of the client's). Our response models are built once per field set (`answers.fields_model`)
+    and never change: a model that passed is not walked again (one that fails still fails every time). Where this
+    instructor has no such check, nothing is changed."""
+    try:
+        from instructor.v2.validation import async_validators as checks
+    except ImportError:  # pragma: no cover - another instructor
+        return
+    walk = getattr(checks, "reject_async_validators", None)
+    if walk is None or getattr(walk, "extractor_once", False):
+        return
+    passed: set[type] = set()
+
+    def once(response_model: Any) -> None:
+        if isinstance(response_model, type) and response_model in passed:
+            return
+        walk(response_model)
+        if isinstance(response_model, type):
+            passed.add(response_model)
+
+    once.extractor_once = True  # type: ignore[attr-defined]
+    checks.reject_async_validators = once
+
+
 def _running_loop() -> asyncio.AbstractEventLoop | None:
     try:
         return asyncio.get_running_loop()
@@ -132,10 +157,12 @@ class Transport:
         self.http_requests = 0
         self.defer = defer  # a batch's collector: calls the cache cannot answer are handed to it instead of sent
         self._capture: Any = None
+        self._inflight: dict[str, asyncio.Future[dict[str, Any]]] = {}  # cache key -> the answer of the call making it
         self.answered = 0  # calls answered by the server (not the cache) in this process
         self.unreachable = 0  # calls that could not connect while none had been answered
         register(settings.api_key)
         install_logging()
+        _check_models_once()
         if not logging.getLogger().handlers:  # unless logging is configured: every attempt is in the call log, not stderr
             logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
@@ -146,6 +173,7 @@ class Transport:
         if loop is not self._loop:
             self._loop, self._client, self._sem = loop, None, None
             self._limiter.lock = None
+            self._inflight = {}
         if self._client is None:
             async def count(_request: httpx.Request) -> None:
                 self.http_requests += 1
@@ -153,7 +181,11 @@ class Transport:
                 if box is not None:
                     box[0] += 1
 
-            http = self._http = httpx.AsyncClient(timeout=self.s.timeout, event_hooks={"request": [count]})
+            # as many connections, all kept alive, as calls may be in flight (this shard's share of --concurrency):
+            # not the library's 100 and 20, which cap the calls above 100 and reconnect above 20
+            n = max(1, self.s.concurrency)
+            limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+            http = self._http = httpx.AsyncClient(timeout=self.s.timeout, limits=limits, event_hooks={"request": [count]})
             raw = openai.AsyncOpenAI(api_key=self.s.api_key or "not-needed", base_url=self.s.base_url, max_retries=0,
                                      timeout=self.s.timeout, http_client=http)
             self._client = instructor.from_openai(raw, mode=MODES[self.s.mode])
@@ -240,6 +272,36 @@ class Transport:
         if self.defer is not None:
             self.defer(rec, model, await self.request_body(system, user, model))
             raise CallFailed(f"model call {prompt.name} deferred to a batch")
+        self._instructor()  # this loop's client, bound and calls in flight
+        leader = self._inflight.get(key)
+        if leader is not None:  # the same call is being made: its answer, as the cache would give it once it is in
+            try:
+                answer = await asyncio.shield(leader)
+            except CallFailed:
+                pass  # it failed: this one is made on its own, with its own attempts
+            else:
+                rec.status, rec.response = "cache_hit", answer
+                if self.log is not None:
+                    self.log.record(rec)
+                return model.model_validate(answer)
+        mine: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._inflight.setdefault(key, mine)
+        try:
+            obj = await self._send(prompt, system, user, model, rec)
+        except BaseException as exc:
+            mine.set_exception(exc if isinstance(exc, CallFailed) else CallFailed(str(exc)))
+            mine.exception()  # retrieved: a call nobody waited on is no error
+            raise
+        else:
+            assert rec.response is not None
+            mine.set_result(rec.response)
+            return obj
+        finally:
+            if self._inflight.get(key) is mine:
+                del self._inflight[key]
+
+    async def _send(self, prompt: Prompt, system: str, user: str, model: type[BaseModel], rec: CallRecord) -> BaseModel:
+        """The call over HTTP, with retries and re-asks; logged, whatever the outcome."""
         box = [0]
         token = _HTTP_REQUESTS.set(box)
         t0 = time.perf_counter()

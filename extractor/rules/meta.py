@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from extractor.core import result
@@ -17,6 +19,9 @@ from extractor.text.script import detect_script
 
 TITLE_TAIL = r"(?P<y>(?:19|20)\d{2})\s*年度?\s*(?:政府|政务)?(?:信息|政务)?公开(?:工作)?(?:年度)?(?:报告|工作报告|年报|工作总结|总结)"
 TITLE_RE = re.compile(r"(?P<body>[\u4e00-\u9fffA-Za-z0-9()]{0,40}?)\s*" + TITLE_TAIL)
+_TAIL_RE = re.compile(TITLE_TAIL)
+# A run of the characters a TITLE_RE match can hold (its body's, spaces, digits): no match crosses anything else
+_TITLE_RUN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9()\s\d]+")
 YEAR_FIRST_TITLE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*年度?\s*(?P<body>[\u4e00-\u9fff()]{2,30}?)\s*"
                               r"(?:政府|政务)?(?:信息|政务)公开(?:工作)?(?:年度)?(?:报告|工作报告|年报|工作总结|总结)")
 LEAD_JUNK = re.compile(r"^(?:.*?(?:现将|现|特向社会|特|予以|向社会|关于|印发|报送|报来|公布|发布|的|中文名:?))+")
@@ -93,11 +98,26 @@ def _cand(view: View, path: str, value: object, start: int, end: int, note: str,
     return Candidate(path=path, value=value, evidence=evidence, span=span, method=method, confidence=conf, note=note)
 
 
+def title_finditer(text: str) -> Iterator[re.Match[str]]:
+    """`TITLE_RE.finditer(text)`, the same matches, with its lazy body tried only in the runs of characters a match
+    can hold that hold a match's year and 公开…报告, not at every position of the text."""
+    tails = [t.start() for t in _TAIL_RE.finditer(text)]
+    runs = [(r.start(), r.end()) for r in _TITLE_RUN.finditer(text)]
+    starts = [s for s, _ in runs]
+    done = -1
+    for t in tails:
+        k = bisect.bisect_right(starts, t) - 1
+        if k <= done:
+            continue
+        done = k
+        yield from TITLE_RE.finditer(text, *runs[k])
+
+
 def _title_matches(text: str) -> list[tuple[int, int, str, int]]:
     """(title start, body start, body, end) of every title-shaped phrase: body first (某镇2013年…报告) or year first
     (2013年度某镇政府信息公开工作年度报告), the body then a name, never a pronoun."""
     out = []
-    for m in TITLE_RE.finditer(text):
+    for m in title_finditer(text):
         body, bstart = m.group("body"), m.start("body")
         junk = LEAD_JUNK.match(body)
         if junk:

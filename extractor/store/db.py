@@ -182,15 +182,19 @@ class CallLog:
         return json.loads(row["response"]) if row and row["response"] else None
 
     def record(self, c: CallRecord) -> None:
+        self.record_many([(time.time(), c)])
+
+    def record_many(self, calls: list[tuple[float, CallRecord]]) -> None:
+        """Calls made at the times given, in one transaction (a writer that batches them: `llm.logwriter`)."""
         with self.con:
-            self.con.execute(
+            self.con.executemany(
                 "INSERT INTO calls (ts, report_id, model, mode, prompt_name, prompt_version, prompt_hash, input_hash,"
                 " cache_key, request, response, tokens_in, tokens_out, latency_ms, status, attempts, error)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (time.time(), c.report_id, c.model, c.mode, c.prompt_name, c.prompt_version, c.prompt_hash, c.input_hash,
-                 c.cache_key, json.dumps(c.request, ensure_ascii=False) if c.request is not None else None,
-                 json.dumps(c.response, ensure_ascii=False) if c.response is not None else None,
-                 c.tokens_in, c.tokens_out, c.latency_ms, c.status, c.attempts, c.error))
+                [(ts, c.report_id, c.model, c.mode, c.prompt_name, c.prompt_version, c.prompt_hash, c.input_hash,
+                  c.cache_key, json.dumps(c.request, ensure_ascii=False) if c.request is not None else None,
+                  json.dumps(c.response, ensure_ascii=False) if c.response is not None else None,
+                  c.tokens_in, c.tokens_out, c.latency_ms, c.status, c.attempts, c.error) for ts, c in calls])
 
     def totals(self) -> CallTotals:
         row = self.con.execute(

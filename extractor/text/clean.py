@@ -13,7 +13,7 @@ import re
 from array import array
 from dataclasses import dataclass, field
 
-from extractor.text.script import fold_char
+from extractor.text.script import fold
 from extractor.text.spans import evidence_at, fold_onto, view_span
 
 # Whole lines that are site chrome, crawler headers, download-site notices or wiki footers.
@@ -86,7 +86,7 @@ def _lines(original: str) -> list[tuple[int, int]]:
 
 
 def _fold(s: str) -> str:
-    return "".join(map(fold_char, s))
+    return fold(s)
 
 
 def find_chrome(original: str) -> list[tuple[int, int, str]]:

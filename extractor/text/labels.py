@@ -13,6 +13,7 @@ Pure: no I/O. Used by reconcile for a model's values, which only the source may 
 
 from __future__ import annotations
 
+import functools
 import re
 
 from extractor.text.numbers import quantities
@@ -129,18 +130,25 @@ def _terms(table2: bool) -> dict[str, tuple[str, ...]]:
     return {**LABEL_TERMS, **TABLE2_TERMS} if table2 else LABEL_TERMS
 
 
+@functools.cache
+def _term_list(table2: bool) -> tuple[tuple[str, str, int, bool], ...]:
+    """(field, term, its length, whether a negation before it counts) of every label term, in `_terms` order."""
+    return tuple((path, t, len(t), not t.startswith(("不", "无", "未")))
+                 for path, terms in _terms(table2).items() for t in terms if t)
+
+
 def _hits(text: str, negated_too: bool = False, table2: bool = False) -> list[tuple[str, int, int]]:
     """(field, start, end) of every label term in the text (not negated ones, unless asked; `table2`: with table
-    二's terms)."""
-    text = GENRE.sub(lambda m: "□" * len(m.group()), text)
+    二's terms): each term's occurrences left to right, not overlapping one another."""
+    if "公开" in text:
+        text = GENRE.sub(lambda m: "□" * len(m.group()), text)
     out = []
-    for path, terms in _terms(table2).items():
-        for t in terms:
-            for m in re.finditer(re.escape(t), text):
-                if not negated_too and not t.startswith(("不", "无", "未")) \
-                        and NEGATION.search(text[max(0, m.start() - 2):m.start()]):
-                    continue
-                out.append((path, m.start(), m.end()))
+    for path, t, n, negatable in _term_list(table2):
+        i = text.find(t)
+        while i >= 0:
+            if negated_too or not negatable or not NEGATION.search(text[max(0, i - 2):i]):
+                out.append((path, i, i + n))
+            i = text.find(t, i + n)
     return out
 
 

@@ -8,6 +8,7 @@ Chinese numerals, 万/亿/千, thousands separators, percentages, negatives, app
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -71,13 +72,6 @@ def parse_cn_numeral(s: str) -> int | None:
     return total + section + (digit or 0)
 
 
-def _number(m: re.Match[str]) -> Decimal | None:
-    if m.group("ar"):
-        return Decimal(m.group("ar").replace(",", ""))
-    n = parse_cn_numeral(m.group("cn"))
-    return None if n is None else Decimal(n)
-
-
 def _normal(d: Decimal) -> int | float:
     return int(d) if d == d.to_integral_value() else float(d)
 
@@ -86,19 +80,18 @@ def quantities(text: str) -> list[Quantity]:
     """Every quantity in folded text, skipping years, dates, ordinals and list enumerators."""
     out: list[Quantity] = []
     for m in QUANTITY_RE.finditer(text):
-        num_start = m.start("ar") if m.group("ar") else m.start("cn")
-        unit = m.group("unit")
-        if m.group("cn"):
-            cn = m.group("cn")
+        pre, neg, ar, cn, mult, approx_mark, unit = m.groups()  # each group read once: this loop runs per number
+        num_start = m.start("ar") if ar else m.start("cn")
+        if cn:
             # A Chinese numeral counts only with a counter after it (not 一是, 统一, 进一步).
             if not unit or unit == "%" or cn in ("万", "亿", "千", "百", "十"):
                 continue
-        if m.group("ar"):
-            after = text[m.end("ar") :]
-            raw = m.group("ar")
-            if _YEAR_AFTER.match(after) and not m.group("mult"):
+        if ar:
+            end_ar = m.end("ar")
+            after = text[end_ar : end_ar + 2]  # what the checks below read of the text after the number
+            if not mult and _YEAR_AFTER.match(text, end_ar):
                 continue  # 2011年, 3月, 24日
-            if raw.isdigit() and len(raw) == 8 and raw.startswith(("19", "20")) and not unit:
+            if ar.isdigit() and len(ar) == 8 and ar.startswith(("19", "20")) and not unit:
                 continue  # 20190124 style dates
             if after[:1] in ("、", ".") and not after[1:2].isdigit() and not unit:
                 continue  # list enumerators 1、 1.
@@ -107,15 +100,18 @@ def quantities(text: str) -> list[Quantity]:
                 continue
             if before in ("(", "（") and after[:1] in (")", "）"):
                 continue
-        n = _number(m)
+            n: Decimal | None = Decimal(ar.replace(",", ""))
+        else:
+            parsed = parse_cn_numeral(cn)
+            n = None if parsed is None else Decimal(parsed)
         if n is None:
             continue
-        if m.group("mult"):
-            n *= {"万": 10_000, "亿": 100_000_000, "千": 1000}[m.group("mult").strip()]
-        if m.group("neg"):
+        if mult:
+            n *= {"万": 10_000, "亿": 100_000_000, "千": 1000}[mult.strip()]
+        if neg:
             n = -n
-        approx = bool(m.group("pre") or m.group("approx") or unit == "余")
-        start = m.start("pre") if m.group("pre") else (m.start("neg") if m.group("neg") else num_start)
+        approx = bool(pre or approx_mark or unit == "余")
+        start = m.start("pre") if pre else (m.start("neg") if neg else num_start)
         out.append(Quantity(_normal(n), start, m.end(), approx, None if unit == "余" else unit, m.group(0)))
     return out
 
@@ -147,11 +143,12 @@ class Parsed:
     approximate: bool
 
 
+@functools.lru_cache(maxsize=8192)
 def reparse(evidence: str, kind: str) -> Parsed | None:
     """The value an evidence string states, by the convention that evidence ends with its number.
 
     kind: 'int' (counts) or 'yuan' (money, converted to yuan). A string with no quantity but a zero word
-    (没有/未/无/零...) states 0.
+    (没有/未/无/零...) states 0. Pure, its answer immutable: kept for the evidence met again (table cells: 0, 1, …).
     """
     folded = fold(evidence)
     qs = [q for q in quantities(folded) if not q.is_percent]

@@ -48,8 +48,19 @@ def fold_char(ch: str) -> str:
     return "".join(t2s.get(c, c) for c in out)
 
 
+class _FoldTable(dict[int, str]):
+    """`fold_char` as a `str.translate` table, filled as characters are met (the loop runs in C)."""
+
+    def __missing__(self, code: int) -> str:
+        out = self[code] = fold_char(chr(code))
+        return out
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
-    return "".join(fold_char(c) for c in text)
+    return text.translate(_FOLD)
 
 
 def to_simplified(text: str) -> str:

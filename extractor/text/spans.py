@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from extractor.text.numbers import quantities, reparse, values_equal
-from extractor.text.script import fold_char
+from extractor.text.script import fold, fold_char
 
 Span = tuple[int, int]  # original offsets [start, end)
 
@@ -35,12 +35,13 @@ class Evidence:
 
 def fold_onto(original: str, a: int, b: int, parts: list[str], offsets: array[int]) -> None:
     """Fold original[a:b] onto a view; a character may fold to several (NFKC), each mapping back to it."""
-    folded_chars = list(map(fold_char, original[a:b]))
-    parts.append("".join(folded_chars))
-    lengths = list(map(len, folded_chars))
-    if min(lengths) == 1 == max(lengths):  # the common case: one character each
+    text = fold(original[a:b])
+    parts.append(text)
+    if len(text) == b - a:  # the common case: one character each (no character folds to none: NFKC never empties one)
         offsets.extend(range(a, b))
         return
+    folded_chars = list(map(fold_char, original[a:b]))
+    lengths = list(map(len, folded_chars))
     for k, n in enumerate(lengths):
         offsets.extend([a + k] * n)
 

@@ -1,0 +1,128 @@
+"""CPU-milliseconds per report, stage by stage, of the rules path (`make bench` prints them; also runnable alone).
+
+Each stage is timed with `time.process_time` (CPU of this process, not the wall clock: stable on a shared machine)
+over the same reports, and the median of `repeats` passes is kept. The stages are the ones a report goes through in
+`extractor run`: decode (`ingest.load`), clean, sections, the rules (their own share: sections and cleaning excluded),
+reconcile (verify, decide, the unread marks), the record (built and validated against the schema), pickling back to
+the main process (and unpickling there), and the main process's commit and file writes (`bulk.sink.Sink.take`).
+
+    python benchmarks/stages.py [PATHS...]     # default: the bundled reports and 300 synthetic ones
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pickle
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+STAGES = ("decode", "clean", "sections", "rules", "reconcile", "record", "pickle", "commit+write")
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    c0 = time.process_time()
+    out = fn()
+    return time.process_time() - c0, out
+
+
+def one_pass(paths: list[str], work: str) -> dict[str, float]:
+    """CPU seconds per stage over `paths` (one pass)."""
+    from extractor import backends
+    from extractor.bulk import Outcome
+    from extractor.bulk.sink import Sink
+    from extractor.coverage import mark_unread
+    from extractor.export import Writer
+    from extractor.ingest import load
+    from extractor.pipeline import ReportResult
+    from extractor.reconcile import decide, verify_all
+    from extractor.review.routing import routed_store
+    from extractor.rules.common import Context
+    from extractor.store.db import connect
+    from extractor.store.results import engine_config
+    from extractor.text.clean import clean
+    from extractor.text.sections import find_sections
+
+    rules = backends.create("rules")
+    for f in glob.glob(os.path.join(work, "stages.db*")):
+        os.remove(f)
+    store = routed_store(connect(os.path.join(work, "stages.db")), 0.8)
+    run = store.start_run(engine_config(rules))
+    writer = Writer(os.path.join(work, "stages_out"), threshold=0.8)
+    sink = Sink(store, run, writer)
+    cpu = dict.fromkeys(STAGES, 0.0)
+    orig_sections = Context.__dict__["sections"]
+    for p in paths:
+        t, doc = _timed(lambda: load(p))  # noqa: B023
+        cpu["decode"] += t
+        t, cleaned = _timed(lambda: clean(doc.original))  # noqa: B023
+        cpu["clean"] += t
+        t, secs = _timed(lambda: find_sections(cleaned.body.text))  # noqa: B023
+        cpu["sections"] += t
+        # the rules, with the sections already found (their own share only)
+        Context.sections = property(lambda self, s=secs: s)  # type: ignore[method-assign,assignment]
+        try:
+            t, proposal = _timed(lambda: rules.propose(doc, cleaned))  # noqa: B023
+        finally:
+            Context.sections = orig_sections  # type: ignore[method-assign]
+        cpu["rules"] += t
+
+        def reconcile() -> ReportResult:
+            for c in proposal.candidates:  # noqa: B023
+                c.backend = c.backend or rules.name
+            fields = decide(verify_all(proposal.candidates, doc.original))  # noqa: B023
+            mark_unread(fields, cleaned)  # noqa: B023
+            return ReportResult(doc, rules.name, fields, list(doc.notes) + [n.text for n in proposal.notes])  # noqa: B023
+
+        t, result = _timed(reconcile)
+        cpu["reconcile"] += t
+        t, record = _timed(lambda: result.record())  # noqa: B023
+        cpu["record"] += t
+        t, back = _timed(lambda: pickle.loads(pickle.dumps(Outcome(p, result=result, record=record))))  # noqa: B023
+        cpu["pickle"] += t
+        t, _ = _timed(lambda: sink.take(back))  # noqa: B023
+        cpu["commit+write"] += t
+    writer.close(complete=True)
+    store.con.close()
+    return cpu
+
+
+def per_report_ms(paths: list[str], repeats: int = 3) -> dict[str, float]:
+    """Median over `repeats` passes of each stage's CPU-ms per report (a warm-up pass first), and their total."""
+    work = tempfile.mkdtemp(prefix="extractor-stages-")
+    one_pass(paths[:20], work)  # imports, compiled patterns, the schema
+    passes = [one_pass(paths, work) for _ in range(repeats)]
+    out = {s: statistics.median(p[s] for p in passes) * 1000 / len(paths) for s in STAGES}
+    out["total"] = statistics.median(sum(p.values()) for p in passes) * 1000 / len(paths)
+    return out
+
+
+def print_table(label: str, ms: dict[str, float]) -> None:
+    print(f"  {label}: " + "  ".join(f"{s} {ms[s]:.2f}" for s in (*STAGES, "total")) + "  (CPU-ms per report)")
+
+
+def main() -> int:
+    from extractor.evaluation import corpus
+
+    paths = sys.argv[1:]
+    if paths:
+        print_table(f"{len(paths)} reports", per_report_ms(paths))
+        return 0
+    bundled = sorted(glob.glob(os.path.join(ROOT, "gold", "*", "reports", "*.txt")))
+    print_table(f"bundled ({len(bundled)})", per_report_ms(bundled))
+    src = tempfile.mkdtemp(prefix="extractor-stages-corpus-")
+    corpus.write(src, 300, seed=1, with_gold=False)
+    print_table("synthetic (300)", per_report_ms(sorted(glob.glob(os.path.join(src, "reports", "*")))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
