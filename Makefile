@@ -25,6 +25,7 @@ test: install
 
 bench: install
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/storage.py --n 10000
 
 synth: install
 	$(PY) eval/synth.py out/synth --n 300 --seed 1
