@@ -6,7 +6,9 @@ address the field. Two signs that it does, both read from the text alone (no sam
 - **a table no reader read**: the heading of a template table (二, 三, 四) or of the old 统计表 is in the body, and
   no cell of that table was read. Its null cells, and the null summary fields it carries, are `unread` with the
   reason `table_not_read` when the table's region holds numbers, `table_missing` when it holds none (the table was
-  an image, or lost in the scrape);
+  an image, or lost in the scrape); and when the rules read table 三 or 四 only in part, every cell of a row the
+  table's version prints that no reader read (no value, no blank cell, no reading: its label lost or worded as
+  no reader knows) is `unread` with the reason `row_not_read`;
 - **a number labelled as the field**: a quantity in the body whose label names the field (the same label reading
   that judges a model's quotes, `labels.owners`), and that is no other field's evidence. The field is `unread`
   with the reason `stated_not_read`, and the number is kept as an alternative: a reviewer's suggestion, never
@@ -28,6 +30,7 @@ from extractor.core.catalogue import catalogue
 from extractor.core.result import (
     MODEL_ROW,
     NOT_A_REPORT,
+    ROW_NOT_READ,
     SECTION_NOT_READ,
     STATED_NOT_READ,
     TABLE_MISSING,
@@ -36,7 +39,8 @@ from extractor.core.result import (
     FieldResult,
 )
 from extractor.core.schema import alternative
-from extractor.template.spec import SUMMARIES, TABLE2
+from extractor.template.grid import Grid
+from extractor.template.spec import APPEALS, REQUESTS, SUMMARIES, TABLE2
 from extractor.text.clean import Cleaned, View
 from extractor.text.labels import SUBJECT, label, owners, sentence_end, sentence_start
 from extractor.text.numbers import money_multiplier, quantities
@@ -118,10 +122,12 @@ def _tables(results: dict[str, FieldResult], cleaned: Cleaned) -> None:
     cats = catalogue()
     for table, start in found:
         paths = [p for p in cats if p.startswith(table.cells)]
+        a, b = _region(view, start, starts)
         if any(not _null(results.get(p)) and results[p].value is not None and results[p].method != MODEL_ROW
                for p in paths):
-            continue  # the rules read the table: its null cells are blank cells (a model's rows leave the rest unread)
-        a, b = _region(view, start, starts)
+            _rows_not_read(results, table, view.span(a, b))  # read: its blank cells are read; a row missed is not
+            continue
+
         reason = TABLE_NOT_READ if _DIGIT.search(view.text[a:b]) else TABLE_MISSING
         span = view.span(a, b)
         for p in paths + list(table.summaries):
@@ -134,6 +140,26 @@ def _tables(results: dict[str, FieldResult], cleaned: Cleaned) -> None:
         reason = TABLE_NOT_READ if _DIGIT.search(view.text[a:b]) else TABLE_MISSING
         for p in _LEGACY_FIELDS:
             _mark(results, p, reason, view.span(a, b))
+
+
+_GRIDS: dict[str, Grid] = {"table 三": REQUESTS, "table 四": APPEALS}
+
+
+def _rows_not_read(results: dict[str, FieldResult], table: Table, span: tuple[int, int]) -> None:
+    """A template table the rules read in part: every cell of a row its version prints that no reader read (no
+    value, no blank cell, no reading) is `unread` (`row_not_read`), not a plain null: the table addresses it. The
+    version is the one whose rows hold every row that was read (`Grid.version_of`)."""
+    grid = _GRIDS.get(table.name)
+    if grid is None:
+        return
+    cols = grid.field_columns()
+    read = [r.key for r in grid.rows() if any(not _null(results.get(grid.path(r.key, c))) for c in cols)]
+    if not read:
+        return
+    for row in grid.rows(grid.version_of(read)):
+        if row.key not in read:
+            for c in cols:
+                _mark(results, grid.path(row.key, c), ROW_NOT_READ, span)
 
 
 # What a number must look like to be a field's: a unit of the field's kind, in a sentence about the field's subject

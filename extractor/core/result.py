@@ -101,11 +101,12 @@ ROW_READING_ONLY = _reason("row_reading_only", "a model's reading of a row, one 
 # coverage: a null field the report addresses (status unread)
 TABLE_NOT_READ = _reason("table_not_read", "the field's table is in the report, with numbers, and no reader read it")
 TABLE_MISSING = _reason("table_missing", "the field's table heading is there and its numbers are not")
+ROW_NOT_READ = _reason("row_not_read", "a row of a table read in part: the template prints it and no reader read it")
 STATED_NOT_READ = _reason("stated_not_read", "a number labelled as the field, kept as a suggestion, not read")
 SECTION_NOT_READ = _reason("section_not_read", "a section on problems or measures whose list came out null")
 OCR_PART_IN_REVIEW = _reason("ocr_part_in_review",
                               "derived from a table OCR read, one of whose cells is in review: the sum is reviewed too")
-UNREAD_REASONS = (TABLE_NOT_READ, TABLE_MISSING, STATED_NOT_READ, SECTION_NOT_READ)
+UNREAD_REASONS = (TABLE_NOT_READ, TABLE_MISSING, ROW_NOT_READ, STATED_NOT_READ, SECTION_NOT_READ)
 
 # A field with one of these failed a check: it is reviewed whatever its confidence.
 CHECK_FAILURES = frozenset({
