@@ -42,8 +42,8 @@ def test_every_reason_a_record_carries_is_listed_in_the_core(bundled_results, ru
 
 
 def test_the_stages_codes_are_the_cores():
-    assert (coverage.UNREAD, coverage.TABLE_NOT_READ, coverage.TABLE_MISSING, coverage.STATED_NOT_READ,
-            coverage.SECTION_NOT_READ) == (R.UNREAD, *R.UNREAD_REASONS)
+    assert (coverage.UNREAD, coverage.TABLE_NOT_READ, coverage.TABLE_MISSING, coverage.ROW_NOT_READ,
+            coverage.STATED_NOT_READ, coverage.SECTION_NOT_READ) == (R.UNREAD, *R.UNREAD_REASONS)
     assert (meta.NOT_A_REPORT, meta.PRONOUN_NOT_A_NAME) == (R.NOT_A_REPORT, R.PRONOUN_NOT_A_NAME)
     assert emit.BLANK_CELL == R.BLANK_CELL  # the template keeps its name for it
     assert R.CHECK_FAILURES <= set(R.REASONS) and R.NULL_FLAGS <= set(R.REASONS) and R.HARD_FAILURES <= set(R.REASONS)
