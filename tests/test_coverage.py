@@ -9,7 +9,14 @@ import re
 
 import pytest
 
-from extractor.coverage import ROW_NOT_READ, SECTION_NOT_READ, STATED_NOT_READ, TABLE_MISSING, TABLE_NOT_READ, UNREAD
+from extractor.coverage import (
+    ROW_NOT_READ,
+    SECTION_NOT_READ,
+    STATED_NOT_READ,
+    TABLE_MISSING,
+    TABLE_NOT_READ,
+    UNREAD,
+)
 from extractor.ingest import from_text
 from extractor.pipeline import process
 from extractor.template.spec import REQUESTS

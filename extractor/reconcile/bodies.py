@@ -97,9 +97,9 @@ def place_step(name: str) -> str:
     chain = gazetteer.leading_names(name)
     end = next((e for _, e, us in reversed(chain) if any(u.id in ids for u in us)), None)
     unit = max(place.units, key=lambda u: u.last)
-    latest = _latest_names().get(unit.id, unit.name)
     if end is None or unit.level != "county":
         return name
+    latest = _latest_names().get(unit.id, unit.name)
     city = gazetteer.prefecture_name(place.prefecture_id) if place.prefecture_id else None
     head = "" if city is None else (city + "市" if gazetteer.units(city + "市") else city)
     return head + latest + name[end:]

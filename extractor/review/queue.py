@@ -23,6 +23,7 @@ from typing import Any
 from extractor.core.catalogue import ENUMS, catalogue
 from extractor.core.errors import ExtractorError
 from extractor.core.schema import field_model
+from extractor.store.results import run_info
 from extractor.store.review import DecidedMeanwhile, Decision, ReviewRows, StoredItem
 
 OPEN_STATES = ("open", "reopened")
@@ -109,7 +110,8 @@ class Queue:
         run: every item)."""
         self.con = con
         self.rows = ReviewRows(con)
-        self.run = self.rows.run_config(run)
+        info = run_info(con, run)
+        self.run = None if info is None else (info.id, info.config_hash)  # (run id, configuration hash)
         if run is not None and self.run is None:
             raise ReviewError(f"no run {run} in this database")
         self.config_hash = None if self.run is None else self.run[1]

@@ -126,6 +126,15 @@ def _same_report(now: dict[str, Any], before: dict[str, Any]) -> bool:
     return any(now.get(p) is not None and now.get(p) == before.get(p) for p in ("meta.issuing_body", "meta.title"))
 
 
+def run_info(con: sqlite3.Connection, run_id: int | None = None) -> RunInfo | None:
+    """Run `run_id`, or the latest run; None if there is no such run (what export and the review queue are of)."""
+    if run_id is None:
+        row = con.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    else:
+        row = con.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+    return None if row is None else RunInfo(row["id"], row["backend"], row["model"], row["config_hash"])
+
+
 class Store:
     """Writes and reads results over one connection (used from one thread).
 
@@ -171,11 +180,7 @@ class Store:
 
     def run_info(self, run_id: int | None = None) -> RunInfo | None:
         """Run `run_id`, or the latest run; None if there is no such run."""
-        if run_id is None:
-            row = self.con.execute("SELECT * FROM runs ORDER BY id DESC LIMIT 1").fetchone()
-        else:
-            row = self.con.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return None if row is None else RunInfo(row["id"], row["backend"], row["model"], row["config_hash"])
+        return run_info(self.con, run_id)
 
     # results ------------------------------------------------------------------------------------
     def done(self, report_id: str, run: Run) -> bool:

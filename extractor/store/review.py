@@ -105,12 +105,6 @@ class ReviewRows:
     def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
 
-    def run_config(self, run_id: int | None = None) -> tuple[int, str] | None:
-        """(run id, configuration hash) of run `run_id`, or of the latest run; None if there is no such run."""
-        row = (self.con.execute("SELECT id, config_hash FROM runs ORDER BY id DESC LIMIT 1").fetchone() if run_id is None
-               else self.con.execute("SELECT id, config_hash FROM runs WHERE id = ?", (run_id,)).fetchone())
-        return None if row is None else (int(row[0]), str(row[1]))
-
     # routing (inside the caller's transaction) --------------------------------------------------------
     def item_ids(self, report_id: str, config_hash: str) -> dict[str, int]:
         """The report's items under a configuration: field path -> item id."""
@@ -118,9 +112,11 @@ class ReviewRows:
             "SELECT id, path FROM review_items WHERE report_id = ? AND config_hash = ?", (report_id, config_hash))}
 
     def versions(self, report_id: str) -> list[str]:
-        """The report ids that share this report's stable key (its versions and copies): decisions follow the key."""
+        """The report ids that share this report's stable key (its versions and copies), first seen first: decisions
+        follow the key, and the export takes the last of them as the report's latest version."""
         ids = [r[0] for r in self.con.execute(
-            "SELECT id FROM reports WHERE report_key = (SELECT report_key FROM reports WHERE id = ?)", (report_id,))]
+            "SELECT id FROM reports WHERE report_key = (SELECT report_key FROM reports WHERE id = ?)"
+            " ORDER BY first_seen, id", (report_id,))]
         return ids or [report_id]
 
     def replaced(self, report_id: str) -> dict[str, Any]:

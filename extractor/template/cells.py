@@ -94,7 +94,10 @@ def token_cell(t: Token) -> CellValue:
     return CellValue(_value(t.text), t.start, t.end) if t.text else CellValue(None, t.start, t.end)
 
 
-def _cell_ok(s: str) -> bool:
+def cell_ok(s: str) -> bool:
+    """Whether `s` can be one cell of the template: an optional minus (the caller decides which columns may carry
+    one), then digits without a leading zero (0 and 0.x allowed), at most MAX_CELL_DIGITS before a decimal point.
+    The row cutter and the check of a model's row readings both ask it."""
     body = s[1:] if s.startswith("-") else s
     if not body or not body[0].isdigit():
         return False
@@ -116,7 +119,7 @@ def split_row(tokens: list[Token], n: int, sums: Sequence[Sum] = (), max_solutio
     if len(tokens) == n:  # one cell per token: nothing to split (decimals and commas are safe here)
         cells = tuple(token_cell(t) for t in tokens)
         signs_ok = all(not t.text.startswith("-") or i in negative_cols for i, t in enumerate(tokens))
-        if signs_ok and all(t.pinned or not t.text or _cell_ok(t.text.replace(",", "")) for t in tokens) \
+        if signs_ok and all(t.pinned or not t.text or cell_ok(t.text.replace(",", "")) for t in tokens) \
                 and sums_ok(cells, sums):
             return [cells]
         return []
@@ -131,7 +134,7 @@ def split_row(tokens: list[Token], n: int, sums: Sequence[Sum] = (), max_solutio
     if budget_ok and not last.pinned and len(tokens) < n:
         for L in range(1, min(len(last.text), MAX_CELL_DIGITS) + 1):
             piece = last.text[len(last.text) - L :]
-            if not _cell_ok(piece):
+            if not cell_ok(piece):
                 continue
             value = _value(piece)
             search.tail_cell = CellValue(value, last.end - L, last.end)
@@ -204,7 +207,7 @@ class _Search:
             chars_later = sum(len(t.text) for t in later)
         for L in lengths:
             piece = rest[:L]
-            if not _cell_ok(piece) or (piece.startswith("-") and k not in self.negative_cols):
+            if not cell_ok(piece) or (piece.startswith("-") and k not in self.negative_cols):
                 continue
             left_here = len(rest) - L
             cells_after = n_cells - k - 1

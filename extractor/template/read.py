@@ -64,7 +64,8 @@ def template_version(text: str) -> str | None:
 
 
 @cache
-def _pattern(row: Row) -> re.Pattern[str]:
+def row_pattern(row: Row) -> re.Pattern[str]:
+    """A row's label as the report prints it: its wording, after its item number when it has one (（一）, 1.)."""
     item = "" if row.item is None else rf"(?:\(?{row.item}\)?\s?[.、]\s?)?"
     return re.compile(item + row.pattern)
 
@@ -72,7 +73,7 @@ def _pattern(row: Row) -> re.Pattern[str]:
 def request_rows(version: str | None, text: str) -> list[tuple[str, re.Pattern[str]]]:
     """Table 三's rows of the version (unknown: the 2021 rows when the text has their wording)."""
     v = version or ("2021" if ROWS_2021_WORD in text else "2019")
-    return [(r.key, _pattern(r)) for r in REQUESTS.rows(v)]
+    return [(r.key, row_pattern(r)) for r in REQUESTS.rows(v)]
 
 
 def request_identities(rows: list[str], ncols: int) -> list[Identity]:

@@ -25,14 +25,14 @@ from extractor.template.cells import (
     Sum,
     Token,
     TooManySplits,
-    _cell_ok,
+    cell_ok,
     resolve,
     split_row,
     sums_ok,
     tokenize,
 )
 from extractor.template.compact import Compact, compact, find_labels, value_run
-from extractor.template.read import _pattern, flat_row_sums, request_identities, row_sums
+from extractor.template.read import flat_row_sums, request_identities, row_pattern, row_sums
 from extractor.template.spec import APPEALS, REQUESTS, TABLE2, TABLE4_HEADER_WORDS
 from extractor.text.spans import folded
 
@@ -81,7 +81,7 @@ def units(table: str, version: str, ncols: int = 7) -> list[RowUnit]:
         paths = tuple(REQUESTS.path("{row}", c) if REQUESTS.column(c).field else None for c in layout)
         return [RowUnit("requests", r.key, (r.heading + r.label) if r.heading else r.label, cols,
                         tuple(p.replace("{row}", r.key) if p else None for p in paths), tuple(row_sums(REQUESTS, ncols)),
-                        frozenset(), _pattern(r))
+                        frozenset(), row_pattern(r))
                 for r in REQUESTS.rows(version)]
     cols = tuple(f"{r.label}·{c.label}" for r in APPEALS.rows() for c in APPEALS.columns)
     paths4 = tuple(APPEALS.path(r.key, c.key) for r in APPEALS.rows() for c in APPEALS.columns)
@@ -205,7 +205,7 @@ def fit(tokens: Sequence[Token], numbers: Sequence[int | float | None], unit: Ro
             i = len(cells)
             n = numbers[i] if i < len(numbers) else None
             s = _shown(n) if n is not None else ""
-            if not s or not t.text.startswith(s, pos) or not _cell_ok(s) or (s.startswith("-") and i not in unit.negative):
+            if not s or not t.text.startswith(s, pos) or not cell_ok(s) or (s.startswith("-") and i not in unit.negative):
                 return None
             cells.append(CellValue(n, t.start + pos, t.start + pos + len(s)))
             pos += len(s)
