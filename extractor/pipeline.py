@@ -16,6 +16,7 @@ from extractor.backends import Backend, Proposal
 from extractor.core.candidates import Candidate
 from extractor.core.catalogue import catalogue
 from extractor.core.document import Document
+from extractor.core.record import compact
 from extractor.core.result import (
     AMBIGUOUS,
     DERIVED,
@@ -54,13 +55,18 @@ class ReportResult:
     def review_items(self, threshold: float = REVIEW_THRESHOLD) -> list[FieldResult]:
         return [r for r in self.fields.values() if r.needs_review(threshold)]
 
+    def header(self) -> dict[str, Any]:
+        return {"id": self.doc.id, "path": self.doc.path, "sha256": self.doc.sha256, "encoding": self.doc.encoding,
+                "backend": self.backend, "extractor_version": __version__, "status": self.status, "notes": self.notes}
+
     def record(self) -> dict[str, Any]:
-        """The per-report JSON, validated against the strict schema."""
+        """The full per-report record (every field), validated against the strict schema."""
         flat = {p: r.as_dict() for p, r in self.catalogued().items()}
-        data = {"id": self.doc.id, "path": self.doc.path, "sha256": self.doc.sha256, "encoding": self.doc.encoding,
-                "backend": self.backend, "extractor_version": __version__, "status": self.status, "notes": self.notes,
-                "fields": nest(flat)}
-        return report_model().model_validate(data).model_dump(mode="json")
+        return report_model().model_validate({**self.header(), "fields": nest(flat)}).model_dump(mode="json")
+
+    def compact(self) -> dict[str, Any]:
+        """The record as a run writes it (`core.record`): its empty fields left out, each other one validated."""
+        return compact(self.header(), {p: r.as_dict() for p, r in self.catalogued().items()})
 
 
 def _ocr_table_paths(fields: dict[str, FieldResult], doc: Document) -> set[str]:

@@ -21,6 +21,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from extractor.cli.app import app
+from extractor.core.record import expand
 from extractor.review.queue import Queue, ReviewError, parse_value
 from extractor.store.db import MIGRATIONS, connect
 
@@ -402,7 +403,8 @@ def test_the_run_csv_says_each_fields_status_and_which_need_review(tmp_path):
     res = _invoke("run", os.path.join(SEED, "reports"), os.path.join(DEV, "reports"), "--out", str(out), "--db",
                   str(db), "--no-progress", "--workers", "1")
     assert res.exit_code == 0, res.output
-    records = {r["id"]: r for r in map(json.loads, (out / "results.jsonl").read_text(encoding="utf-8").splitlines())}
+    lines = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
+    records = {r["id"]: expand(r) for r in map(json.loads, lines)}  # the run writes compact records
     flagged = _statuses_agree_with_records(out / "results.csv", records)
     with open(out / "results.csv", encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))

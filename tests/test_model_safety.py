@@ -132,14 +132,14 @@ def test_rules_table_and_sentence_that_disagree_make_a_valid_record(rules_backen
 def test_a_record_that_fails_validation_is_one_error_line_and_commits_nothing(tmp_path, monkeypatch):
     reports = bundled_reports()
     bad = os.path.basename(reports[2])
-    real = ReportResult.record
+    real = ReportResult.compact  # the record a run writes
 
     def record(self):
         if os.path.basename(self.doc.path) == bad:
             raise ValueError("planted invalid record")
         return real(self)
 
-    monkeypatch.setattr(ReportResult, "record", record)
+    monkeypatch.setattr(ReportResult, "compact", record)
     db = tmp_path / "run.db"
     args = ["run", *reports, "--out", str(tmp_path / "out"), "--db", str(db), "--no-progress", "--workers", "1"]
     res = CliRunner().invoke(app, args)
@@ -154,7 +154,7 @@ def test_a_record_that_fails_validation_is_one_error_line_and_commits_nothing(tm
     exported = CliRunner().invoke(app, ["export", str(tmp_path / "d.jsonl"), "--db", str(db)])
     assert exported.exit_code == 0, exported.output
     assert len((tmp_path / "d.jsonl").read_text(encoding="utf-8").splitlines()) == len(reports) - 1
-    monkeypatch.setattr(ReportResult, "record", real)
+    monkeypatch.setattr(ReportResult, "compact", real)
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0 and f"reports done: 1  skipped (done before): {len(reports) - 1}" in again.output
 

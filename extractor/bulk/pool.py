@@ -1,7 +1,7 @@
 """The deterministic path: reports in input order, in this process or across a pool of worker processes.
 
 Each worker builds its backend once, from the run's settings, through the registry (`backends.create`); the
-record of each report is built and validated in the worker that made it.
+(compact) record of each report is built and validated in the worker that made it.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _work(path: str) -> Outcome:
     assert _worker_backend is not None
     try:
         result = process(load(path), _worker_backend)
-        return Outcome(path, result=result, record=result.record())
+        return Outcome(path, result=result, record=result.compact())
     except Exception as exc:
         return Outcome(path, error=message(exc))
 
@@ -76,10 +76,12 @@ def deterministic(paths: Iterable[object], settings: Settings, is_done: Callable
 
     import multiprocessing
 
-    if multiprocessing.get_start_method() == "fork":  # the record's schema (40 ms) built once, inherited by each worker
-        from extractor.core.schema import report_model
+    if multiprocessing.get_start_method() == "fork":  # the fields' models built once, inherited by each worker
+        from extractor.core.catalogue import catalogue
+        from extractor.core.schema import field_model
 
-        report_model()
+        for p in catalogue():
+            field_model(p)
 
     pool = new_pool()
     window: deque[tuple[Outcome, Future[Outcome] | None]] = deque()

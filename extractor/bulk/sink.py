@@ -4,12 +4,14 @@ transaction), its files written, the run's tally kept."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from extractor.bulk import EndpointError, Outcome, message
-from extractor.core.result import NOT_A_REPORT
+from extractor.core.result import NOT_A_REPORT, FieldResult
+
+RESUME_BATCH = 256  # reports done before read back per query on a resumed run
 
 if TYPE_CHECKING:
     from extractor.export import Writer
@@ -36,19 +38,26 @@ class Sink:
         self.tally = Tally()
         self.on_error = on_error
         self.on_each = on_each
+        self._resumed: list[Outcome] = []  # reports done before, held to be read back together
 
     def take(self, o: Outcome) -> None:
         """One outcome, one line of the run: a result validated, committed and written, or an error line, never half
         of one. A full disk or a database that cannot be written stops the run (raised); a result whose model
-        endpoint refuses every call is committed, then `EndpointError` is raised."""
+        endpoint refuses every call is committed, then `EndpointError` is raised. A report done before is held and
+        read back with the next ones in bulk (`RESUME_BATCH`), in input order: `finish` writes the last of them."""
+        if o.skipped:
+            self._resumed.append(o)
+            if len(self._resumed) >= RESUME_BATCH:
+                self._resume()
+            return
+        self._resume()
         t = self.tally
         record = None
         if o.error is None:
             try:
-                record = self._record(o)
-                if not o.skipped:
-                    assert o.result is not None
-                    self.store.save(self.run, o.result)  # one transaction: nothing of it if anything fails
+                assert o.result is not None
+                record = o.record if o.record is not None else o.result.compact()
+                self.store.save(self.run, o.result)  # one transaction: nothing of it if anything fails
             except (OSError, sqlite3.OperationalError):
                 raise
             except Exception as exc:  # this report is an error line; the run goes on
@@ -56,35 +65,67 @@ class Sink:
         if record is None:
             self._fail(o)
         else:
-            if o.skipped:
-                t.skipped += 1
-            else:
-                assert o.result is not None
-                t.done += 1
-                t.model_failed += o.result.status == "model_failed"
-            doc_type = record["fields"]["meta"]["doc_type"]
-            t.not_report += NOT_A_REPORT in doc_type["reasons"]
-            fields = None if o.result is None else o.result.catalogued().values()
-            verified, review = self.writer.write(record, fields)
-            t.verified += verified
-            t.review += review
+            assert o.result is not None
+            t.done += 1
+            t.model_failed += o.result.status == "model_failed"
+            self._write(record, o.result.catalogued().values())
         if self.on_each:
             self.on_each()
         if o.result is not None and o.result.fatal:
             raise EndpointError(o.result.fatal)
 
-    def _record(self, o: Outcome) -> dict[str, Any]:
-        """The validated record of an outcome that is not an error (a skipped one read back from the store)."""
-        if o.skipped:
-            assert o.report_id is not None
-            with self.store.con:
-                self.store.seen_at(o.report_id, o.path)
-            record = self.store.record(o.report_id, self.run.config_hash, o.path)
-            if self.store.routed_with(o.report_id, self.run.config_hash) != self.store.threshold:
-                self.store.reroute(self.run, record, o.path)  # a new --review-threshold: the queue follows it
-            return record
-        assert o.result is not None
-        return o.record if o.record is not None else o.result.record()
+    def finish(self) -> None:
+        """Write the reports done before that are still held (the end of the inputs)."""
+        self._resume()
+
+    def _write(self, record: dict[str, Any], fields: Iterable[FieldResult] | None) -> None:
+        t = self.tally
+        doc_type = record["fields"]["meta"].get("doc_type") or {}
+        t.not_report += NOT_A_REPORT in doc_type.get("reasons", ())
+        verified, review = self.writer.write(record, fields)
+        t.verified += verified
+        t.review += review
+
+    def _resume(self) -> None:
+        """The held reports done before: their input paths noted (one transaction), their records read back in
+        bulk, each written in input order (a report whose stored result no longer validates is an error line)."""
+        held, self._resumed = self._resumed, []
+        if not held:
+            return
+        with self.store.con:
+            for o in held:
+                self.store.seen_at(o.report_id or "", o.path)
+        try:
+            records = self.store.records([(o.report_id or "", o.path) for o in held], self.run.config_hash)
+            failed = [""] * len(held)
+        except (OSError, sqlite3.OperationalError):
+            raise
+        except Exception:  # one stored result does not validate: read one by one, to fail only that one
+            records, failed = self._one_by_one(held)
+        for o, record, why in zip(held, records, failed, strict=True):
+            if record is None:
+                self._fail(Outcome(o.path, o.report_id, error=why or "no stored result under this configuration"))
+            else:
+                if self.store.routed_with(o.report_id or "", self.run.config_hash) != self.store.threshold:
+                    self.store.reroute(self.run, record, o.path)  # a new --review-threshold: the queue follows it
+                self.tally.skipped += 1
+                self._write(record, None)
+            if self.on_each:
+                self.on_each()
+
+    def _one_by_one(self, held: list[Outcome]) -> tuple[list[dict[str, Any] | None], list[str]]:
+        records: list[dict[str, Any] | None] = []
+        failed = []
+        for o in held:
+            try:
+                records += self.store.records([(o.report_id or "", o.path)], self.run.config_hash)
+                failed.append("")
+            except (OSError, sqlite3.OperationalError):
+                raise
+            except Exception as exc:
+                records.append(None)
+                failed.append(message(exc))
+        return records, failed
 
     def _fail(self, o: Outcome) -> None:
         assert o.error is not None

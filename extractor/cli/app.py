@@ -115,8 +115,10 @@ def _run_locked(out: str, inputs: list[str], settings: Settings, db: str | None,
     run_ = store.start_run(cfg)
     stop = _Stop()
 
+    done_before = set() if force else store.done_ids(run_.config_hash)  # one query, not one per input
+
     def is_done(rid: str) -> bool:
-        return not force and store.done(rid, run_)
+        return rid in done_before
 
     if settings.batch is not None:
         _prefetch(backend, settings.batch, store, run_, out, inputs, is_done)
@@ -132,7 +134,10 @@ def _run_locked(out: str, inputs: list[str], settings: Settings, db: str | None,
             sink.on_each = advance
             for o in route(enumerate_inputs(inputs), backend, settings, db_path(db), is_done, workers):
                 sink.take(o)
+                if not force and o.result is not None and o.result.status == "done":
+                    done_before.add(o.result.doc.id)  # the same content again later in the inputs is skipped
                 stop.check()
+            sink.finish()
         status = "done"
     except bulk.EndpointError as exc:  # no model call can succeed: stop at once, say so, keep what was committed
         status, fatal = "failed", exc
@@ -297,8 +302,10 @@ def show(
 
     try:
         if file.endswith(".json"):
+            from extractor.core.record import expand
+
             with open(file, encoding="utf-8") as fh:
-                record = json.load(fh)
+                record = expand(json.load(fh))  # a run writes compact records: --all lists the empty fields too
             flat = flatten(record["fields"])
             title = record["path"]
         else:

@@ -266,4 +266,81 @@ MIGRATIONS: list[str] = [
     DROP TABLE field_values;
     ALTER TABLE field_values_v9 RENAME TO field_values;
     """,
+    # 10: field values keyed by small integers: a result's id and a field's id (`field_names`), not the report id,
+    # configuration hash and path text repeated on every row (three quarters of each row). A result keeps its id for
+    # life (it is updated, never replaced), and new results take the next id, so a run appends at the table's end
+    # instead of splitting pages at random report ids. `field_values` stays, as a view with the old columns that can
+    # be read and written as before (its triggers write the tables); an empty list is kept as NULL.
+    """
+    CREATE TABLE results_v10 (
+        id INTEGER PRIMARY KEY,
+        report_id TEXT NOT NULL,
+        config_hash TEXT NOT NULL,
+        run_id INTEGER NOT NULL,
+        ts REAL NOT NULL,
+        status TEXT NOT NULL,
+        error TEXT,
+        backend TEXT,
+        notes TEXT,
+        routed_threshold REAL,
+        UNIQUE (report_id, config_hash)
+    );
+    INSERT INTO results_v10 (report_id, config_hash, run_id, ts, status, error, backend, notes, routed_threshold)
+        SELECT report_id, config_hash, run_id, ts, status, error, backend, notes, routed_threshold FROM results
+        ORDER BY ts, report_id;
+    CREATE TABLE field_names (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE
+    );
+    INSERT INTO field_names (path) SELECT DISTINCT path FROM field_values ORDER BY path;
+    CREATE TABLE field_data (
+        result INTEGER NOT NULL,       -- results.id
+        field INTEGER NOT NULL,        -- field_names.id
+        value TEXT,                    -- JSON
+        evidence TEXT,
+        span_start INTEGER,
+        span_end INTEGER,
+        approximate INTEGER NOT NULL DEFAULT 0,
+        confidence REAL NOT NULL DEFAULT 0,
+        status TEXT NOT NULL,
+        reasons TEXT,                  -- JSON list, NULL for none
+        method TEXT,
+        alternatives TEXT,             -- JSON list, NULL for none
+        page INTEGER,
+        PRIMARY KEY (result, field)
+    ) WITHOUT ROWID;
+    INSERT INTO field_data SELECT r.id, n.id, v.value, v.evidence, v.span_start, v.span_end, v.approximate,
+        v.confidence, v.status, NULLIF(v.reasons, '[]'), v.method, NULLIF(v.alternatives, '[]'), v.page
+        FROM field_values v JOIN results_v10 r ON r.report_id = v.report_id AND r.config_hash = v.config_hash
+        JOIN field_names n ON n.path = v.path;
+    DROP TABLE field_values;
+    DROP TABLE results;
+    ALTER TABLE results_v10 RENAME TO results;
+    CREATE VIEW field_values AS
+        SELECT r.report_id AS report_id, r.config_hash AS config_hash, r.run_id AS run_id, n.path AS path, d.value AS
+        value, d.evidence AS evidence, d.span_start AS span_start, d.span_end AS span_end, d.approximate AS
+        approximate, d.confidence AS confidence, d.status AS status, COALESCE(d.reasons, '[]') AS reasons, d.method AS
+        method, COALESCE(d.alternatives, '[]') AS alternatives, d.page AS page
+        FROM field_data d JOIN results r ON r.id = d.result JOIN field_names n ON n.id = d.field;
+    CREATE TRIGGER field_values_insert INSTEAD OF INSERT ON field_values BEGIN
+        INSERT OR IGNORE INTO field_names (path) VALUES (NEW.path);
+        INSERT INTO field_data VALUES ((SELECT id FROM results WHERE report_id = NEW.report_id AND config_hash =
+            NEW.config_hash), (SELECT id FROM field_names WHERE path = NEW.path), NEW.value, NEW.evidence,
+            NEW.span_start, NEW.span_end, COALESCE(NEW.approximate, 0), COALESCE(NEW.confidence, 0), NEW.status,
+            NULLIF(NEW.reasons, '[]'), NEW.method, NULLIF(NEW.alternatives, '[]'), NEW.page);
+    END;
+    CREATE TRIGGER field_values_update INSTEAD OF UPDATE ON field_values BEGIN
+        UPDATE field_data SET value = NEW.value, evidence = NEW.evidence, span_start = NEW.span_start,
+            span_end = NEW.span_end, approximate = NEW.approximate, confidence = NEW.confidence, status = NEW.status,
+            reasons = NULLIF(NEW.reasons, '[]'), method = NEW.method, alternatives = NULLIF(NEW.alternatives, '[]'),
+            page = NEW.page
+        WHERE result = (SELECT id FROM results WHERE report_id = OLD.report_id AND config_hash = OLD.config_hash)
+            AND field = (SELECT id FROM field_names WHERE path = OLD.path);
+    END;
+    CREATE TRIGGER field_values_delete INSTEAD OF DELETE ON field_values BEGIN
+        DELETE FROM field_data
+        WHERE result = (SELECT id FROM results WHERE report_id = OLD.report_id AND config_hash = OLD.config_hash)
+            AND field = (SELECT id FROM field_names WHERE path = OLD.path);
+    END;
+    """,
 ]

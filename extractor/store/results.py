@@ -23,7 +23,6 @@ from typing import Any
 
 from extractor import __version__
 from extractor.core.result import EMPTY
-from extractor.core.schema import nest, report_model
 from extractor.store.review import ReviewRows, Routing
 from extractor.store.shapes import FieldLike, ResultLike
 
@@ -147,6 +146,7 @@ class Store:
         self.threshold = threshold
         self.routing = routing
         self.review = ReviewRows(con)
+        self._fids: dict[str, int] | None = None  # field path -> id in field_names (`_field_ids`)
 
     def _router(self) -> tuple[Routing, float]:
         if self.routing is None or self.threshold is None:
@@ -183,39 +183,61 @@ class Store:
         return run_info(self.con, run_id)
 
     # results ------------------------------------------------------------------------------------
-    def done(self, report_id: str, run: Run) -> bool:
-        row = self.con.execute("SELECT 1 FROM results WHERE report_id = ? AND config_hash = ? AND status = 'done'",
-                               (report_id, run.config_hash)).fetchone()
-        return row is not None
-
     def save(self, run: Run, result: ResultLike) -> None:
         """One report's result, its field values and its review routing, in one transaction."""
         routing, threshold = self._router()
         doc = result.doc
         now = time.time()
-        rows = [self._value_row(doc.id, run, path, r) for path, r in result.catalogued().items()]
+        ids = self._field_ids()
         with self.con:
             self._upsert_report(doc.id, doc.sha256, doc.path, doc.encoding, doc.media_type, now, result)
             self.seen_at(doc.id, doc.path, now)
-            self.con.execute("DELETE FROM field_values WHERE report_id = ? AND config_hash = ?", (doc.id, run.config_hash))
-            self.con.executemany("INSERT INTO field_values (report_id, config_hash, run_id, path, value, evidence,"
-                                 " span_start, span_end, approximate, confidence, status, reasons, method, alternatives,"
-                                 " page) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", filter(None, rows))
-            self.con.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?, NULL, ?, ?, ?)",
-                             (doc.id, run.config_hash, run.id, now, result.status, result.backend, dumps(result.notes),
-                              threshold))
+            rid = self._put_result(doc.id, run, now, result.status, None, result.backend, dumps(result.notes),
+                                   threshold)
+            rows = [self._value_row(rid, ids[path], r) for path, r in result.catalogued().items()]
+            self.con.executemany("INSERT INTO field_data VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", filter(None, rows))
             routing.route(self.review, run.id, result, threshold, now, run.config_hash)
 
+    def _put_result(self, report_id: str, run: Run, now: float, status: str, error: str | None, backend: str | None,
+                    notes: str, threshold: float | None) -> int:
+        """The result row of a report under the run's configuration, written over the last one (its id kept), and
+        its field values cleared; its id."""
+        self.con.execute(
+            "INSERT INTO results (report_id, config_hash, run_id, ts, status, error, backend, notes, routed_threshold)"
+            " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(report_id, config_hash) DO UPDATE SET run_id = excluded.run_id,"
+            " ts = excluded.ts, status = excluded.status, error = excluded.error, backend = excluded.backend,"
+            " notes = excluded.notes, routed_threshold = excluded.routed_threshold",
+            (report_id, run.config_hash, run.id, now, status, error, backend, notes, threshold))
+        rid = int(self.con.execute("SELECT id FROM results WHERE report_id = ? AND config_hash = ?",
+                                   (report_id, run.config_hash)).fetchone()[0])
+        self.con.execute("DELETE FROM field_data WHERE result = ?", (rid,))
+        return rid
+
+    def _field_ids(self) -> dict[str, int]:
+        """Every catalogue path's id in `field_names`, the missing ones added in a transaction of their own first (an
+        id handed out in a transaction that is then rolled back could be given to another path)."""
+        if self._fids is None:
+            from extractor.core.catalogue import catalogue
+
+            have = dict(self.con.execute("SELECT path, id FROM field_names").fetchall())
+            missing = [(p,) for p in catalogue() if p not in have]
+            if missing:
+                with self.con:
+                    self.con.executemany("INSERT OR IGNORE INTO field_names (path) VALUES (?)", missing)
+                have = dict(self.con.execute("SELECT path, id FROM field_names").fetchall())
+            self._fids = have
+        return self._fids
+
     @staticmethod
-    def _value_row(report_id: str, run: Run, path: str, r: FieldLike) -> tuple[Any, ...] | None:
-        """A field's row in field_values, or None for an empty field (not stored: a missing row reads back as one)."""
+    def _value_row(result_id: int, field_id: int, r: FieldLike) -> tuple[Any, ...] | None:
+        """A field's row in field_data, or None for an empty field (not stored: a missing row reads back as one)."""
         d = r.as_dict()
         if d == EMPTY:
             return None
         span = r.span or (None, None)
-        return (report_id, run.config_hash, run.id, path, dumps(r.value), r.evidence, span[0], span[1],
-                int(r.approximate), d["confidence"], r.status, dumps(r.reasons), r.method, dumps(r.alternatives),
-                d.get("page"))
+        return (result_id, field_id, dumps(r.value), r.evidence, span[0], span[1], int(r.approximate),
+                d["confidence"], r.status, dumps(r.reasons) if r.reasons else None, r.method,
+                dumps(r.alternatives) if r.alternatives else None, d.get("page"))
 
     def routed_with(self, report_id: str, cfg_hash: str) -> float | None:
         """The review threshold a stored result's items were routed with (None: not known, routed before it was kept)."""
@@ -235,11 +257,11 @@ class Store:
                              (threshold, record["id"], run.config_hash))
 
     def save_failure(self, run: Run, path: str, report_id: str | None, error: str) -> None:
+        """A report that failed under the run's configuration: its result says so and holds no values."""
         if report_id is None:
             return  # unreadable: nothing to key it by; the run's error line is its record
         with self.con:
-            self.con.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?, 'failed', ?, ?, '[]', NULL)",
-                             (report_id, run.config_hash, run.id, time.time(), error, run.config.get("backend")))
+            self._put_result(report_id, run, time.time(), "failed", error, run.config.get("backend"), "[]", None)
 
     def _upsert_report(self, rid: str, sha: str, path: str, encoding: str, media: str, now: float,
                        result: ResultLike) -> None:
@@ -295,29 +317,62 @@ class Store:
                          " last_seen = excluded.last_seen", (report_id, os.path.abspath(path), now, now))
 
     # reading back -------------------------------------------------------------------------------
+    def done_ids(self, cfg_hash: str) -> set[str]:
+        """Every report done under a configuration, in one query (what a resumed run skips)."""
+        return {r[0] for r in self.con.execute("SELECT report_id FROM results WHERE config_hash = ? AND status = 'done'",
+                                               (cfg_hash,))}
+
     def fields(self, report_id: str, cfg_hash: str) -> dict[str, dict[str, Any]]:
-        out = {}
-        for f in self.con.execute("SELECT * FROM field_values WHERE report_id = ? AND config_hash = ? ORDER BY path",
-                                  (report_id, cfg_hash)):
-            out[f["path"]] = {
-                "value": loads(f["value"]), "evidence": f["evidence"],
-                "span": [f["span_start"], f["span_end"]] if f["span_start"] is not None else None,
-                "approximate": bool(f["approximate"]), "confidence": f["confidence"], "status": f["status"],
-                "reasons": loads(f["reasons"]) or [], "method": f["method"], "alternatives": loads(f["alternatives"]) or [],
-                "page": f["page"]}
+        """A stored result's fields that are not empty, as {path: field as a dict}."""
+        return self._fields_of([report_id], cfg_hash).get(report_id, {})
+
+    def _fields_of(self, report_ids: list[str], cfg_hash: str) -> dict[str, dict[str, dict[str, Any]]]:
+        """The non-empty fields of several reports' results under a configuration, in one query."""
+        out: dict[str, dict[str, dict[str, Any]]] = {rid: {} for rid in report_ids}
+        marks = ",".join("?" * len(report_ids))
+        for f in self.con.execute(
+                "SELECT r.report_id, n.path, d.value, d.evidence, d.span_start, d.span_end, d.approximate, d.confidence,"
+                " d.status, d.reasons, d.method, d.alternatives, d.page FROM results r JOIN field_data d ON d.result ="
+                f" r.id JOIN field_names n ON n.id = d.field WHERE r.config_hash = ? AND r.report_id IN ({marks})"
+                " ORDER BY r.report_id, n.path", (cfg_hash, *report_ids)):
+            out[f[0]][f[1]] = {
+                "value": loads(f[2]), "evidence": f[3], "span": [f[4], f[5]] if f[4] is not None else None,
+                "approximate": bool(f[6]), "confidence": f[7], "status": f[8], "reasons": loads(f[9]) or [],
+                "method": f[10], "alternatives": loads(f[11]) or [], "page": f[12]}
+        return out
+
+    def records(self, keys: list[tuple[str, str]], cfg_hash: str) -> list[dict[str, Any] | None]:
+        """The compact records (`core.record`) of stored results, read in bulk: `keys` is (report id, the input path
+        that holds it now) of up to a few hundred reports (one id may come under two paths); in their order, None
+        where there is no stored result. Two queries, whatever their number."""
+        from extractor.core.record import compact
+
+        ids = sorted({rid for rid, _ in keys})
+        marks = ",".join("?" * len(ids))
+        heads = {r["report_id"]: r for r in self.con.execute(
+            "SELECT r.report_id, r.backend, r.status, r.notes, p.sha256, p.encoding FROM results r JOIN reports p ON"
+            f" p.id = r.report_id WHERE r.config_hash = ? AND r.report_id IN ({marks})", (cfg_hash, *ids))}
+        fields = self._fields_of(ids, cfg_hash)
+        out: list[dict[str, Any] | None] = []
+        for rid, path in keys:
+            h = heads.get(rid)
+            out.append(None if h is None else compact(
+                {"id": rid, "path": path, "sha256": h["sha256"], "encoding": h["encoding"], "backend": h["backend"],
+                 "extractor_version": __version__, "status": h["status"], "notes": loads(h["notes"]) or []},
+                fields[rid]))
         return out
 
     def record(self, report_id: str, cfg_hash: str, path: str | None = None) -> dict[str, Any]:
-        """The per-report JSON of a stored result: the same record the run wrote when it made it (for the input
-        `path` that holds it now, by default where it was last read)."""
-        rep = self.con.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
-        res = self.con.execute("SELECT * FROM results WHERE report_id = ? AND config_hash = ?",
-                               (report_id, cfg_hash)).fetchone()
-        data = {"id": report_id, "path": path or rep["path"], "sha256": rep["sha256"], "encoding": rep["encoding"],
-                "backend": res["backend"], "extractor_version": __version__, "status": res["status"],
-                "notes": loads(res["notes"]) or [],
-                "fields": nest(self.fields(report_id, cfg_hash))}
-        return report_model().model_validate(data).model_dump(mode="json")
+        """The full record of a stored result (every field; `core.record.expand` of the compact one the run wrote),
+        for the input `path` that holds it now, by default where it was last read."""
+        from extractor.core.record import expand
+
+        if path is None:
+            path = self.con.execute("SELECT path FROM reports WHERE id = ?", (report_id,)).fetchone()["path"]
+        (record,) = self.records([(report_id, path)], cfg_hash)
+        if record is None:
+            raise KeyError(f"no result of report {report_id} under configuration {cfg_hash}")
+        return expand(record)
 
     def version(self) -> tuple[float, int, int]:
         """Changes whenever a result or a decision is written (the latest result's time, the latest decision's id,
