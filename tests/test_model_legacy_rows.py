@@ -150,3 +150,46 @@ def test_legacy_rows_read_wrongly_never_come_out_verified(adversary, damaged):
              if f.method == MODEL_ROW and f.status == "verified" and f.value is not None and gold.get(p) != f.value]
     assert wrong == []
     assert any("row readings refused" in n for r, _ in results for n in r.notes)
+
+
+def test_any_answer_about_a_legacy_row_is_judged_without_error(damaged):
+    """Random numbers and quotes (pieces of the table, other rows, made up) for every open row: judged or refused, no
+    exception, nothing verified that the table does not print."""
+    from extractor import backends
+    from extractor.llm.legacy_rows import open_legacy
+    from extractor.reconcile import merge
+    from extractor.text.clean import clean
+
+    class Ans:
+        def __init__(self, numbers, quote):
+            self.numbers, self.quote, self.chunk = numbers, quote, "T1"
+
+    rng = random.Random(11)
+    rules = backends.create("rules")
+    verified = 0
+    for text, gold, _r in damaged:
+        doc = from_text(text, "t.txt")
+        cleaned = clean(doc.original)
+        said = rules.propose(doc, cleaned)
+        t, _region = open_legacy(cleaned, merge(said.candidates, doc.original), said.candidates, "T1")
+        if t is None:
+            continue
+        body = t.chunk.text
+        for _ in range(30):
+            answers = {}
+            for u in t.rows:
+                a, b = sorted(rng.sample(range(len(body) + 1), 2))
+                at = body.find(u.label)
+                quote = rng.choice([body[a:b], body[a:a + 40], "", f"{u.label} | 1 | 2",
+                                    body[at:at + rng.randint(len(u.label), len(u.label) + 30)] if at >= 0 else ""])
+                n = rng.choice([u.ncells, u.ncells - 1, u.ncells + 1])
+                nums = [rng.choice([0, 1, 7, -3, None, 10**12, 2.5, float("nan")]) for _ in range(n)]
+                if at >= 0 and rng.random() < 0.4:
+                    nums = [gold.get(p) if p else rng.choice([0, 1, None]) for p in u.paths]
+                answers[f"row__{u.table}__{u.key}"] = Ans(nums, quote)
+            cells, _refused = t.read(doc.original, answers, "fuzz")
+            for c in cells:
+                if not c.reasons and c.value is not None:
+                    assert c.value == gold.get(c.path), (c.path, c.value)
+                    verified += 1
+    assert verified > 0
