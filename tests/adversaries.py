@@ -176,6 +176,9 @@ class GoldReader:
         if text is None:
             return None
         _, table, key = attr.split("__", 2)
+        if table == "legacy":
+            got = legacy_reading(text, key, columns(user_text(body), attr), labels)
+            return None if got is None else (tid or "", got[0], got[1])
         version = template_version(original) or ("2021" if "逾期不补正" in original else "2019")
         every = units(table, version, 8 if "小计" in text else 7)
         unit = next((u for u in every if u.key == key), None)
@@ -213,6 +216,62 @@ class GoldReader:
         with self.lock:
             self.rows_answered += 1
         return {"numbers": got[2], "quote": got[1], "chunk": got[0]}
+
+
+def columns(user: str, attr: str) -> list[str]:
+    """The number columns the prompt gives a row (its own, or its table's)."""
+    own = re.search(rf"^{attr}：(T\d+) [^\n]*（列：([^）]*)）$", user, re.M)
+    if own:
+        return own.group(2).split(" | ")
+    tid = dict(ROWS_RE.findall(user)).get(attr)
+    m = re.search(rf"^{tid} 各行的列：(.*)$", user, re.M)
+    return m.group(1).split(" | ") if m else []
+
+
+def legacy_reading(text: str, key: str, cols: list[str], labels: dict[str, Any]) -> tuple[str, list[Any]] | None:
+    """(quote, numbers) of a 统计表 row as a careful reader gives it: the row from its label to its last digit, its
+    numbers the cut of the digits whose cell of the year is the labelled value (the most even cut where several)."""
+    from extractor.rules.legacy_rows import UNIT, header, pinned, rows
+    from extractor.rules.legacy_rows import labels as find
+    from extractor.template.compact import compact
+    from extractor.template.legacy import BY_KEY
+    from extractor.template.legacy_cells import Piece, readings
+    from extractor.text.spans import folded
+
+    ftext, offsets = folded(text)
+    ct = compact(ftext)
+    found = find(ct, 0, len(ct.text))
+    i = next((k for k, f in enumerate(found) if f.row.key == key and not f.duplicate), None)
+    if i is None or "本年度" not in cols:
+        return None
+    f = found[i]
+    stop = found[i + 1].start if i + 1 < len(found) else len(ct.text)
+    ordinal = re.search(r"(?<=[\s|])\d{1,2}\s?[.、)]\s*$", ct.text[f.end:stop])  # the next row's, set apart
+    stop = f.end + ordinal.start() if ordinal else stop
+    digits = [f.end + m.end() for m in re.finditer(r"\d", ct.text[f.end:stop])]
+    if not digits:
+        return None
+    this, n = cols.index("本年度"), len(cols)
+    cum = None if n == 1 else 1 - this
+    row = next(r for r in rows(ct, found, len(ct.text), header(ct, 0, found[0].start), pinned(ct, 0, len(ct.text)))
+               if r.found.start == f.start)
+    options = [r for v in row.variants for r in readings(v, n, this, cum, traceless_blanks=not row.pinned)
+               if not row.pinned or len(v) == n]
+    if not options:  # cells the rules' reader cannot cut: every number after the unit, a `|` cell one number
+        pos = re.compile(r"[\s|]*").match(ct.text, f.end).end()
+        u = UNIT.match(ct.text, pos, stop)
+        pos = u.end() if u and not u.group(0).isdigit() else pos
+        piped = "|" in ct.text[f.end:stop]
+        pieces = [Piece(m.group(), pos + m.start(), pos + m.end(), whole=piped) for m in re.finditer(r"\d+", ct.text[pos:stop])]
+        options = readings(pieces, n, this, cum)
+    field = BY_KEY[key].fields[0] if BY_KEY[key].fields else None
+    want = labels.get(field) if field else None
+    fits = [r for r in options if want is None or r[this].value == want] or options
+    if not fits:
+        return None
+    best = min(fits, key=lambda r: max(len(str(c.value)) for c in r))
+    quote = text[offsets[ct.view_at[f.start]]:offsets[ct.view_at[digits[-1] - 1]] + 1]
+    return quote, [c.value for c in best]
 
 
 def user_text(body: dict[str, Any]) -> str:

@@ -138,6 +138,41 @@ def test_open_mode_asks_once_per_report_about_what_the_rules_left_open(oracle, t
         assert backend.chars_sent <= 0.4 * sent  # the bulk-conversion target: at most 40% of the input
 
 
+def test_open_mode_sends_at_most_40_percent_of_the_dev_reports_too(tmp_path):
+    dev = [p for p in bundled_reports() if os.sep + "dev" + os.sep in p]
+    with FakeOpenAI(lambda body, fields: {}) as fake:
+        backend, _ = backend_for(fake, str(tmp_path / "d.db"))
+        size = 0
+        for p in dev:
+            doc = load(p)
+            size += len(doc.original)
+            process(doc, backend)
+    assert dev and backend.chars_sent <= 0.4 * size
+
+
+def test_a_count_is_not_a_date_an_ordinal_or_a_document_number():
+    from extractor.llm.passages import states_count
+
+    for text in ("2019年印发", "2013年12月31日止", "1、加强组织领导", "（14）推进其他信息公开", "岚综管办便函〔2021〕39号",
+                 "电话：0591-23165370", "规划（2021-2035）", "本报告由六个部分组成", "http://www.penglai.gov.cn"):
+        assert not states_count(text), text
+    for text in ("主动公开政府信息2543条", "没有收到申请", "召开新闻发布会2场", "共计减免金额219062.78元", "设立3个查阅点",
+                 "其中现场咨询1600人次", "2.04%"):
+        assert states_count(text), text
+
+
+def test_a_long_sentence_is_cut_to_the_clauses_that_can_state_a_numeric_field():
+    from extractor.llm.passages import Chunk, clauses_for
+
+    lead = "今年，围绕中心工作，不断拓展重点领域信息公开的广度与深度，"
+    text = lead + "召开新闻发布会，共计12场，发布各类信息2000余条。"
+    c = Chunk("C1", 100, 100 + len(text), text, text)
+    [(part, named)] = clauses_for(c, ["proactive.press_conferences"], {})
+    assert part.text == "召开新闻发布会，共计12场，" and named == {"proactive.press_conferences"}
+    assert text[part.start - 100:part.end - 100] == part.text  # original offsets: the quote is located in it
+    assert clauses_for(c, ["capacity.trainings"], {}) == []  # no clause names it: nothing sent, it is not asked
+
+
 def test_planted_errors_never_come_out_verified(oracle, tmp_path, rules_backend):
     doc = load(SEED0)
     rules = process(doc, rules_backend)

@@ -96,6 +96,8 @@ BLANK_CELL = _reason("blank_cell", "a null cell the table prints empty: read, an
 MODEL_ROW = "model_row"  # the method of a cell a model read as part of a row
 ROW_READING_ONLY = _reason("row_reading_only", "a model's reading of a row, one of several its digits and the "
                            "identities allow: no second witness agrees, so it is a suggestion for review")
+CELLS_NOT_READ = _reason("cells_not_read", "a 统计表 row whose label is there and whose cells do not read as the "
+                                           "table's number columns")
 # (a row reading the checks refuse gives no value at all: the cells stay as the rules left them, with a note)
 
 # coverage: a null field the report addresses (status unread)

@@ -29,7 +29,7 @@ from extractor.llm.passages import Chunk
 from extractor.llm.plan import OPEN_PROMPT, prepare
 from extractor.llm.prompts import Prompt, load_prompt
 from extractor.llm.quotes import evidence_of, plausible
-from extractor.llm.rows import ROW_PREFIX, OpenTable
+from extractor.llm.rows import ROW_PREFIX, RowTable
 from extractor.llm.rows import attr as row_attr
 from extractor.llm.rows import candidates as row_candidates
 from extractor.llm.rows import render as render_rows
@@ -131,7 +131,7 @@ class OpenAIBackend(Backend):
         return route.wait(batch.poll, once=not batch.wait)
 
     async def _ask(self, doc: Document, prompt: Prompt, chunks: list[Chunk], title: str, todo: list[str],
-                   tables: list[OpenTable] | None = None) -> Proposal:
+                   tables: list[RowTable] | None = None) -> Proposal:
         tables = tables or []
         fields = "、".join(p.replace(".", "__") for p in todo)  # what each means is in the schema: not sent twice
         body = "\n\n".join(f"[{c.id}]\n{c.text}\n[/{c.id}]" for c in chunks)

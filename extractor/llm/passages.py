@@ -2,7 +2,7 @@
 
 Never the whole report, never the template tables the rules read cell by cell, never a passage twice; per group
 (ask all) the passages that name one of its fields, or (ask open) the sentences that name an open field and state a
-number or a zero.
+count or a zero, cut to the clauses that can state it when only numeric fields want the sentence.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from extractor.core.candidates import Candidate
 from extractor.llm.groups import Group, sentence_terms
 from extractor.text.clean import Cleaned
+from extractor.text.spans import folded
 
 MAX_CHUNK = 500
 MAX_CHARS_PER_GROUP = 6000
@@ -80,12 +81,62 @@ def _in_settled(c: Chunk, settled: list[Region]) -> bool:
 
 
 STATES_A_VALUE = re.compile(r"\d|零|没有|未|无|[一二三四五六七八九十两]+\s*(?:条|件|次|人|个|篇|期|场|项|名|元|家)")
+# numbers that count nothing a field counts: a date or a year, a heading's or a list's ordinal, a document number,
+# a telephone number, a web address, the report's own outline (六个部分)
+NOT_A_COUNT = re.compile(
+    r"https?://\S+|www\.\S+|\d{3,4}-\d{7,8}|〔\d{4}〕\s*\d*\s*号?|\d{4}\s*[-–—至]\s*\d{2,4}\s*(?:年度?|学年)?"
+    r"|\d{4}\s*[年./-]\s*(?:\d{1,2}\s*[月./-]\s*(?:\d{1,2}\s*日?)?)?|\d{2,4}\s*年度?|\d{1,2}\s*月份?|\d{1,2}\s*日"
+    r"|[（(]\s*\d{1,2}\s*[)）]|(?<![\d.])\d{1,2}\s?[、.．)](?!\d)|[一二三四五六七八九十]+个部分")
+_CLAUSE = re.compile(r"[^，,；;：:]+[，,；;：:]?")
+NUMERIC = ("int", "yuan")
+
+
+def states_count(folded: str) -> bool:
+    """Whether a passage states a count or a zero (not only dates, ordinals and the like)."""
+    return bool(STATES_A_VALUE.search(NOT_A_COUNT.sub(" ", folded)))
+
+
+def _named(text: str, fields: list[str], group_terms: dict[str, tuple[str, ...]]) -> set[str]:
+    return {p for p in fields if any(t in text for t in sentence_terms(p, group_terms.get(p, ())))}
+
+
+def clauses_for(c: Chunk, fields: list[str], group_terms: dict[str, tuple[str, ...]]) -> list[tuple[Chunk, set[str]]]:
+    """The parts of a sentence that can state a numeric field: each run of clauses where a clause names the field
+    and it or the next one states a count (the rest of a long sentence is not sent); the fields each part names."""
+    parts = [(m.start(), m.end(), folded(m.group(0))[0]) for m in _CLAUSE.finditer(c.text)]
+    named = [_named(f, fields, group_terms) for _s, _e, f in parts]
+    counts = [states_count(f) for _s, _e, f in parts]
+    keep = [False] * len(parts)
+    for i, hits in enumerate(named):
+        if hits and counts[i]:
+            keep[i] = True
+        elif hits and i + 1 < len(parts) and counts[i + 1]:
+            keep[i] = keep[i + 1] = True
+    out: list[tuple[Chunk, set[str]]] = []
+    i = 0
+    while i < len(parts):
+        if not keep[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(parts) and keep[j + 1]:
+            j += 1
+        s, e = parts[i][0], parts[j][1]
+        text = c.text[s:e]
+        out.append((Chunk(c.id, c.start + s, c.start + e, text, folded(text)[0]), set().union(*named[i:j + 1])))
+        i = j + 1
+    return out
 
 
 def sentences_for(sentences: list[Chunk], settled: list[Region], fields: list[str],
                   group_terms: dict[str, tuple[str, ...]]) -> Passages:
-    """Each sentence that names an open field and states a number or a zero, once, outside the tables the rules
-    settled; and the open fields that such a sentence names (the others are not asked)."""
+    """Each sentence that names an open field and states a value, once, outside the tables the rules settled; and the
+    open fields that such a sentence names (the others are not asked). A sentence only numeric fields want is cut to
+    the clauses that can state them (`clauses_for`); one a text or list field wants goes whole."""
+    from extractor.core.catalogue import spec
+
+    numeric = [p for p in fields if spec(p).kind in NUMERIC]
+    others = [p for p in fields if spec(p).kind not in NUMERIC]
     picked: list[Chunk] = []
     named: set[str] = set()
     seen: set[str] = set()
@@ -93,12 +144,15 @@ def sentences_for(sentences: list[Chunk], settled: list[Region], fields: list[st
     for c in sentences:
         if c.folded in seen or _in_settled(c, settled) or not STATES_A_VALUE.search(c.folded):
             continue
-        hits = {p for p in fields if any(t in c.folded for t in sentence_terms(p, group_terms.get(p, ())))}
-        if hits and size + len(c.text) <= MAX_CHARS_PER_GROUP:
-            seen.add(c.folded)
-            picked.append(c)
-            named |= hits
-            size += len(c.text)
+        hits = _named(c.folded, others, group_terms)
+        parts = [(c, hits | _named(c.folded, numeric, group_terms))] if hits else \
+            clauses_for(c, numeric, group_terms)
+        for part, got in parts:
+            if got and size + len(part.text) <= MAX_CHARS_PER_GROUP:
+                seen.add(c.folded)
+                picked.append(part)
+                named |= got
+                size += len(part.text)
     return Passages([Chunk(f"C{i + 1}", c.start, c.end, c.text, c.folded) for i, c in enumerate(picked)],
                     [p for p in fields if p in named])
 

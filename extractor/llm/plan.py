@@ -1,9 +1,10 @@
 """What to ask a model about one report: the rules' proposal first, then the calls to make.
 
 `ask="all"`: every group with its own prompt and the passages that name its fields. `ask="open"`: one call about
-the fields and template table rows the rules did not settle (the rules' candidates verified and decided to know
+the fields and table rows (template tables, the old 统计表) the rules did not settle (the rules' candidates verified and decided to know
 which, each step once: the proposal carries both, so the model's answers are added to the verified set), with the
-sentences that name the fields and the text of each table with open rows, once (`rows`).
+sentences (or clauses) that name the fields and the text of each table with open rows, once (`rows`,
+`legacy_rows`); a table the rules read is never sent sentence by sentence.
 A text that is not a report is asked nothing.
 """
 
@@ -15,8 +16,9 @@ from extractor.backends import Backend, Proposal
 from extractor.core.document import Document
 from extractor.core.result import CHECK_FAILURES, DERIVED, NOT_A_REPORT, VERIFIED, FieldResult
 from extractor.llm.groups import Group
+from extractor.llm.legacy_rows import open_legacy
 from extractor.llm.passages import Chunk, chunks_of, relevant, sentences_for, settled_regions
-from extractor.llm.rows import OpenTable, open_tables
+from extractor.llm.rows import RowTable, open_tables
 from extractor.reconcile import decide, verify_all
 from extractor.text.clean import Cleaned, clean
 
@@ -30,7 +32,7 @@ class Ask:
     prompt: str
     chunks: list[Chunk]
     fields: list[str]
-    tables: list[OpenTable] = field(default_factory=list)  # tables with open rows, asked with the fields
+    tables: list[RowTable] = field(default_factory=list)  # tables with open rows, asked with the fields
 
 
 @dataclass
@@ -65,9 +67,11 @@ def prepare(rules: Backend, groups: list[Group], ask: str, doc: Document, cleane
     said.decided = decide(said.verified)
     todo = [p for g in groups for p in open_fields(g, said.decided, ask)]
     group_terms = {p: g.terms for g in groups for p in g.fields}
-    tables = open_tables(cleaned, said.decided)
-    # a table sent whole is not sent again sentence by sentence
-    skip = settled + [(t.chunk.start, t.chunk.end) for t in tables]
+    tables: list[RowTable] = list(open_tables(cleaned, said.decided))
+    legacy, legacy_region = open_legacy(cleaned, said.decided, said.candidates, f"T{len(tables) + 1}")
+    tables += [legacy] if legacy is not None else []
+    # a table sent whole is not sent again sentence by sentence, nor a 统计表 the rules read
+    skip = settled + [(t.chunk.start, t.chunk.end) for t in tables] + ([legacy_region] if legacy_region else [])
     sent = sentences_for(chunks_of(cleaned, sentences=True), skip, todo, group_terms)
     fields = sent.fields if sent.chunks else []
     return Plan(said, [Ask(OPEN_PROMPT, sent.chunks if fields else [], fields, tables)] if fields or tables else [])

@@ -12,8 +12,9 @@ reading it verifies is `verified`, one witness among several readings is a sugge
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from extractor.core.candidates import Candidate
 from extractor.core.result import (
@@ -71,6 +72,9 @@ class OpenTable:
     settled: dict[str, RowSplit]  # the rows the rules read whole
     printed: list[str]  # the rows the table prints (their labels found, or read)
 
+    def read(self, original: str, answers: dict[str, Any], note: str) -> tuple[list[Candidate], list[str]]:
+        return _read_template(self, original, answers, note)
+
 
 ROW_PREFIX = "row__"
 
@@ -102,7 +106,7 @@ def _region(view: View, table: str, heads: dict[str, list[re.Match[str]]]) -> tu
     return best
 
 
-def _settled(r: FieldResult | None) -> bool:
+def settled_result(r: FieldResult | None) -> bool:
     return r is not None and ((r.value is not None and r.status in (VERIFIED, DERIVED)) or BLANK_CELL in r.reasons)
 
 
@@ -130,7 +134,7 @@ def _open_table(view: View, table: str, version: str, ncols: int, results: dict[
         if not cells:
             continue
         known[u.key] = {i: k for i, r in cells.items() if (k := _known(r)) is not None}
-        if all(_settled(r) for r in cells.values()):
+        if all(settled_result(r) for r in cells.values()):
             settled[u.key] = tuple(CellValue(r.value if (r := cells.get(i)) is not None else None, None, None)
                                    for i in range(u.ncells))
             continue
@@ -173,7 +177,7 @@ def open_tables(cleaned: Cleaned, results: dict[str, FieldResult]) -> list[OpenT
 HOW_TO_READ = "表格行：numbers 按列序填该行每格的数（空格填null，连写的数按列拆开），quote 照抄该行（行名和全部数字），chunk 填表号。"
 
 
-def render(tables: list[OpenTable]) -> str:
+def render(tables: Sequence[RowTable]) -> str:
     """What the prompt's {tables} says: how to read a row, the tables' text (each once), the rows asked with their
     columns; nothing when no row is asked."""
     if not tables:
@@ -190,38 +194,67 @@ def render(tables: list[OpenTable]) -> str:
     return f"{HOW_TO_READ}\n{body}\n" + "\n".join(lines)
 
 
-def candidates(original: str, tables: list[OpenTable], answers: dict[str, Any], note: str) -> tuple[list[Candidate],
-                                                                                                    list[str]]:
+class RowTable(Protocol):
+    """A table asked as rows (a template table, the old 统计表): its text, the rows asked, and how a reading of them
+    is judged."""
+
+    chunk: Chunk
+    rows: list[RowUnit]
+
+    def read(self, original: str, answers: dict[str, Any], note: str) -> tuple[list[Candidate], list[str]]: ...
+
+
+def candidates(original: str, tables: Sequence[RowTable], answers: dict[str, Any], note: str
+               ) -> tuple[list[Candidate], list[str]]:
     """The cells of the model's row readings, as the checks judge them; and the rows refused, with why."""
     out: list[Candidate] = []
     refused: list[str] = []
     for t in tables:
-        got: list[Reading] = []
-        for u in t.rows:
-            ans = answers.get(attr(u))
-            if ans is None or ans.numbers is None:
-                continue
-            q = locate(original, ans.quote or "", (t.chunk.start, t.chunk.end)) if ans.quote else None
-            if q is None or q.span is None or not at_span(original, q.text, q.span):
-                refused.append(f"{u.table} {u.key} (the quote is not in the table's text)")
-                continue
-            quoted = read_quote(original, q.span, u, t.every, (t.chunk.start, t.chunk.end))
-            cells = fit(quoted.tokens, ans.numbers, u) if not quoted.refused else None
-            if cells is None:
-                why = quoted.refused or "the numbers are not the quoted row's cells in order"
-                refused.append(f"{u.table} {u.key} ({why})")
-                continue
-            got.append(Reading(u, cells, readings(quoted.tokens, u)))
-        for j in judge(got, t.known, t.settled, t.printed):
-            if j.refused:
-                refused.append(f"{j.unit.table} {j.unit.key} ({j.refused})")
-            else:
-                out += _cells(original, j, t.known.get(j.unit.key, {}), note)
+        cells, why = t.read(original, answers, note)
+        out += cells
+        refused += why
     return out, refused
 
 
-def _cells(original: str, j: Judged, known: Known, note: str) -> list[Candidate]:
-    """Candidates for the open cells of a judged reading (a cell the rules read is theirs)."""
+def quoted_span(original: str, quote: str | None, chunk: Chunk) -> tuple[int, int] | None:
+    """Where a row's quote is in the table's text sent (None: nowhere, or not at its span)."""
+    q = locate(original, quote or "", (chunk.start, chunk.end)) if quote else None
+    if q is None or q.span is None or not at_span(original, q.text, q.span):
+        return None
+    return q.span
+
+
+def _read_template(t: OpenTable, original: str, answers: dict[str, Any], note: str
+                   ) -> tuple[list[Candidate], list[str]]:
+    out: list[Candidate] = []
+    refused: list[str] = []
+    got: list[Reading] = []
+    for u in t.rows:
+        ans = answers.get(attr(u))
+        if ans is None or ans.numbers is None:
+            continue
+        span = quoted_span(original, ans.quote, t.chunk)
+        if span is None:
+            refused.append(f"{u.table} {u.key} (the quote is not in the table's text)")
+            continue
+        quoted = read_quote(original, span, u, t.every, (t.chunk.start, t.chunk.end))
+        cells = fit(quoted.tokens, ans.numbers, u) if not quoted.refused else None
+        if cells is None:
+            why = quoted.refused or "the numbers are not the quoted row's cells in order"
+            refused.append(f"{u.table} {u.key} ({why})")
+            continue
+        got.append(Reading(u, cells, readings(quoted.tokens, u)))
+    for j in judge(got, t.known, t.settled, t.printed):
+        if j.refused:
+            refused.append(f"{j.unit.table} {j.unit.key} ({j.refused})")
+        else:
+            out += row_cells(original, j, t.known.get(j.unit.key, {}), note)
+    return out, refused
+
+
+def row_cells(original: str, j: Judged, known: Known, note: str) -> list[Candidate]:
+    """Candidates for the open cells of a judged reading (a cell the rules read is theirs); `j.cells` in original
+    offsets."""
     out = []
     for i, (path, cell) in enumerate(zip(j.unit.paths, j.cells, strict=True)):
         if path is None or path.endswith("_yuan") or len(known.get(i, ())) == 1:

@@ -52,6 +52,10 @@ def _pick(path: str, cands: list[Checked]) -> FieldResult:
         r.alternatives = [a for c in unsettled for a in c.alternatives]
         return r
     r = _pick_valued(path, cands)
+    if r.method == R.MODEL_ROW and r.status == R.VERIFIED:
+        # a reader that could not cut a row's cells says nothing against a reading of them the checks verified
+        unsettled = [c for c in unsettled if c.alternatives or R.CELLS_NOT_READ not in c.reasons]
+        reasons = list(dict.fromkeys(x for c in unsettled for x in c.reasons))
     if unsettled:
         r.reasons.extend(x for x in reasons if x not in r.reasons)
         r.alternatives.extend(a for c in unsettled for a in c.alternatives)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from extractor.core.candidates import Candidate
+from extractor.core.result import CELLS_NOT_READ
 from extractor.rules.common import Context
 from extractor.rules.legacy_rows import Header, RowText, header, labels, pinned, rows
 from extractor.template.cells import CellValue
@@ -29,7 +30,6 @@ from extractor.text.numbers import reparse, values_equal
 CONFIDENCE = {"read": 0.95, "arithmetic": 0.9, "witness": 0.85}
 WITNESS_METHODS = ("sentence", "zero_statement")
 UNREAD_ROW = "ambiguous_split"  # a row whose cells could not be read is reviewed like one with several readings
-CELLS_NOT_READ = "cells_not_read"
 
 
 def find_region(ctx: Context) -> tuple[int, int] | None:
@@ -105,7 +105,7 @@ def _value(text: str) -> int | float | None:
     return float(s) if "." in s else int(s)
 
 
-def _row_witnesses(texts: list[RowText], seen: dict[str, set[float]]) -> dict[str, set[float]]:
+def row_witnesses(texts: list[RowText], seen: dict[str, set[float]]) -> dict[str, set[float]]:
     """row -> the prose's numbers for its field, in the row's unit (only a row whose cell is that field: not a row
     joining two categories, not 电子邮件 when the table has a 网上 row too)."""
     present = {t.found.row.key for t in texts}
@@ -146,7 +146,7 @@ def read(ctx: Context, prose: list[Candidate] | None = None) -> TableCells | Non
     if columns is None:
         return None
     options = _options(texts, columns)
-    settled = settle(options, columns, _row_witnesses(texts, witnesses(prose or [])))
+    settled = settle(options, columns, row_witnesses(texts, witnesses(prose or [])))
     return TableCells(ct, texts, settled, columns, layout)
 
 
