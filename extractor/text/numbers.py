@@ -26,6 +26,7 @@ ZERO_WORDS = ("没有", "为零", "不存在", "暂不", "未", "无", "零")
 _AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN = r"[零〇○一二两三四五六七八九十百千万亿]+"
 QUANTITY_RE = re.compile(
+    r"(?=[将大近约逾超\s\-\d" + _CN[1:-2] + r"])"  # what a quantity starts with, first: most positions fail at once
     r"(?P<pre>将近|大约|近|约|逾|超过)?\s*"
     r"(?P<neg>(?<![\d\w.])-)?"
     r"(?:(?P<ar>" + _AR + r")|(?P<cn>" + _CN + r"))"
