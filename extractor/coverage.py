@@ -202,11 +202,13 @@ def _stated(results: dict[str, FieldResult], cleaned: Cleaned) -> None:
     kinds = {p: s.kind for p, s in catalogue().items() if s.kind in ("int", "yuan")}
     open_ = [p for p in kinds if _null(results.get(p))]
     fitting: dict[str | None, bool] = {}  # per unit: whether it fits a field still null (else no label is read)
-    for q in quantities(text):
-        if q.unit not in fitting:
-            fitting[q.unit] = any(_unit_fits(p, kinds[p], q.unit) for p in open_)
-        if q.is_percent or not fitting[q.unit]:
-            continue
+
+    def wanted(unit: str | None) -> bool:
+        if unit not in fitting:
+            fitting[unit] = unit != "%" and any(_unit_fits(p, kinds[p], unit) for p in open_)
+        return fitting[unit]
+
+    for q in quantities(text, wanted):  # a number whose unit fits no field still null is not even parsed
         s = sentence_start(text, q.start)
         context = text[s:q.end]
         lab, has_number = label(context)

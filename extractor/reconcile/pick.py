@@ -97,7 +97,8 @@ def _pick_one(path: str, cands: list[Checked]) -> FieldResult:
         size = -float(c.value) if path == "proactive.total" and isinstance(c.value, (int, float)) else 0.0
         return (METHOD_RANK.get(c.method, 9), size, c.span[0] if c.span else 0)
 
-    ok.sort(key=key)
+    if len(ok) > 1:  # most fields have one candidate: nothing to order
+        ok.sort(key=key)
     best, status, reasons = ok[0].candidate, ok[0].status, ok[0].reasons
     r = FieldResult(path, best.value, best.evidence, best.span, best.approximate, best.confidence, status,
                     list(dict.fromkeys(best.reasons + reasons)), best.method, share=best.share)

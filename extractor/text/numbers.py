@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -77,11 +78,14 @@ def _normal(d: Decimal) -> int | float:
     return int(d) if d == d.to_integral_value() else float(d)
 
 
-def quantities(text: str) -> list[Quantity]:
-    """Every quantity in folded text, skipping years, dates, ordinals and list enumerators."""
+def quantities(text: str, unit_wanted: Callable[[str | None], bool] | None = None) -> list[Quantity]:
+    """Every quantity in folded text, skipping years, dates, ordinals and list enumerators; with `unit_wanted`, only
+    those whose unit it wants (the others are not parsed)."""
     out: list[Quantity] = []
     for m in QUANTITY_RE.finditer(text):
         pre, neg, ar, cn, mult, approx_mark, unit = m.groups()  # each group read once: this loop runs per number
+        if unit_wanted is not None and not unit_wanted(None if unit == "余" else unit):
+            continue
         num_start = m.start("ar") if ar else m.start("cn")
         if cn:
             # A Chinese numeral counts only with a counter after it (not 一是, 统一, 进一步).
