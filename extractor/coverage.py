@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from extractor.core.catalogue import catalogue
 from extractor.core.result import (
@@ -178,6 +179,7 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _MONEY = re.compile(r"(?:万|亿|千)?元")
 
 
+@cache  # asked per field still null and unit met, in every report: the same few hundred answers
 def _unit_fits(path: str, kind: str, unit: str | None) -> bool:
     if kind == "yuan":
         return unit is not None and bool(_MONEY.fullmatch(unit))
