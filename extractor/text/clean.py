@@ -30,12 +30,13 @@ CHROME_LINE = re.compile(
 )
 # Chrome inside a line (crawls that put the page header and the body on one line).
 CHROME_INLINE = re.compile(
+    r"(?=[当来时微Q全文打关分相附])(?:"  # what each kind starts with, first: most positions fail at once
     r"当前位置\s*:\s*\S+"
     r"|(?<![\u4e00-\u9fff])来源\s*:\s*\S+"
     r"|(?<![\u4e00-\u9fff])时间\s*:\s*\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
     r"|(?:(?:微信|微博|QQ空间|全真版|文字版|文件下载|打印|关闭|分享)\s+){2,}(?:微信|微博|QQ空间|全真版|文字版|文件下载|打印|关闭|分享)?"
     r"|相关链接\s*:\s*(?:-->)?"
-    r"|附件下载\s*$"
+    r"|附件下载\s*$)"
 )
 
 
