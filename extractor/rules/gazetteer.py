@@ -98,12 +98,28 @@ class Place:
         return prefecture_names(self.prefecture_id) if self.prefecture_id else frozenset()
 
 
+_Row = tuple[str, str, str, str, str, str | None, str, int, int]  # a Unit's fields, in order
+
+
 class _Index:
+    """The units by full name, short name and prefecture id, kept as rows: a Unit is made when a lookup first meets
+    it (a report looks up a few names; making all 5,904 took longer than reading them)."""
+
     def __init__(self) -> None:
-        self.full: dict[str, list[Unit]] = {}
-        self.short: dict[str, list[Unit]] = {}
-        self.pref_names: dict[str, list[Unit]] = {}  # prefecture id -> its units (one a name)
+        self.full: dict[str, list[_Row]] = {}
+        self.short: dict[str, list[_Row]] = {}
+        self.pref_names: dict[str, list[_Row]] = {}  # prefecture id -> its units (one a name)
         self.provinces: dict[str, str] = {}  # short -> full
+        self._units: dict[_Row, Unit] = {}
+
+    def get(self, table: dict[str, list[_Row]], key: str) -> list[Unit]:
+        out = []
+        for row in table.get(key, ()):
+            u = self._units.get(row)
+            if u is None:
+                u = self._units[row] = Unit(*row)
+            out.append(u)
+        return out
 
 
 def _data_path() -> str:
@@ -200,7 +216,7 @@ def _read_csv() -> dict[tuple[str, ...], list[int]]:
 def _index() -> _Index:
     idx = _Index()
     for (level, name, short, pshort, pid, cid, uid), (first, last) in _read().items():
-        u = Unit(name, short, level, pshort, pid, cid or None, uid, first, last)
+        u: _Row = (name, short, level, pshort, pid, cid or None, uid, first, last)
         idx.full.setdefault(name, []).append(u)
         if short and short != name:
             idx.short.setdefault(short, []).append(u)
@@ -224,28 +240,28 @@ def _in_year(found: list[Unit], year: int | None) -> tuple[Unit, ...]:
 
 def units(name: str, year: int | None = None) -> tuple[Unit, ...]:
     """What the full name `name` (洪泽县, 桦甸市, 吉林省) denotes in `year`; () when it is no name of the data."""
-    return _in_year(_index().full.get(name, []), year)
+    return _in_year(_index().get(_index().full, name), year)
 
 
 def short_units(short: str, year: int | None = None) -> tuple[Unit, ...]:
     """What the short name `short` (平潭, 淮安, 朝阳) may denote: often several places and levels."""
-    return _in_year(_index().short.get(short, []), year)
+    return _in_year(_index().get(_index().short, short), year)
 
 
 def every_unit(year: int | None = None) -> list[Unit]:
     """Every unit of the data in `year` (default the latest): for tests and for listing."""
     y = min(max(year or LAST_YEAR, FIRST_YEAR), LAST_YEAR)
-    return [u for us in _index().full.values() for u in us if u.first <= y <= u.last]
+    return [u for name in _index().full for u in _index().get(_index().full, name) if u.first <= y <= u.last]
 
 
 @cache
 def prefecture_names(prefecture_id: str) -> frozenset[str]:
-    return frozenset(u.short for u in _index().pref_names.get(prefecture_id, ()))
+    return frozenset(u.short for u in _index().get(_index().pref_names, prefecture_id))
 
 
 def prefecture_name(prefecture_id: str, year: int | None = None) -> str | None:
     """The prefecture's short name in `year` (淮安 for 320800 since 2001, 淮阴 before), else its latest."""
-    us = _in_year(_index().pref_names.get(prefecture_id, []), year)
+    us = _in_year(_index().get(_index().pref_names, prefecture_id), year)
     return max(us, key=lambda u: u.last).short if us else None
 
 
@@ -258,8 +274,8 @@ def provinces() -> dict[str, str]:
 @cache
 def cities() -> frozenset[str]:
     """The short names of every prefecture-level city (…市) in any year: 淮安, 襄樊, 巢湖."""
-    return frozenset(u.short for us in _index().full.values() for u in us
-                     if u.level == "prefecture" and u.name.endswith("市"))
+    return frozenset(short for rows in _index().full.values() for name, short, level, *_ in rows
+                     if level == "prefecture" and name.endswith("市"))
 
 
 def is_county_level_city(name: str, year: int | None = None) -> bool | None:
