@@ -39,6 +39,8 @@ def _alt(x: Checked) -> dict[str, Any]:
 
 
 def _pick(path: str, cands: list[Checked]) -> FieldResult:
+    if len(cands) == 1 and cands[0].candidate.value is not None:
+        return _pick_one(path, cands)  # most fields: one witness with a value, nothing unsettled or to weigh
     # readings a person has to choose between: an ambiguous table split, a value refused where it was read
     # and nulls that say why (a blank table cell, a pronoun where a name should be)
     unsettled = [x.candidate for x in cands if x.candidate.value is None
