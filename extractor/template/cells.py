@@ -291,7 +291,7 @@ def _total_ok(cells: list[CellValue], want: int | float, parts: tuple[int, ...])
     return abs(sum(v for v in vals if v is not None) - want) < 1e-9
 
 
-def _one_sum_ok(cells: list[CellValue], total: int, parts: tuple[int, ...]) -> bool:
+def _one_sum_ok(cells: Sequence[CellValue], total: int, parts: tuple[int, ...]) -> bool:
     want = cells[total].value
     vals = [cells[i].value for i in parts]
     if want is None or any(v is None for v in vals):
@@ -301,7 +301,7 @@ def _one_sum_ok(cells: list[CellValue], total: int, parts: tuple[int, ...]) -> b
 
 def sums_ok(cells: tuple[CellValue, ...], sums: Sequence[Sum]) -> bool:
     """Every row sum holds (a sum with a blank cell cannot be checked and passes)."""
-    return all(_one_sum_ok(list(cells), t, parts) for t, parts in sums)
+    return all(_one_sum_ok(cells, t, parts) for t, parts in sums)
 
 
 @dataclass(frozen=True)
