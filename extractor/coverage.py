@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from extractor.core.catalogue import catalogue
 from extractor.core.result import (
@@ -178,6 +179,7 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _MONEY = re.compile(r"(?:万|亿|千)?元")
 
 
+@cache  # asked per field still null and unit met, in every report: the same few hundred answers
 def _unit_fits(path: str, kind: str, unit: str | None) -> bool:
     if kind == "yuan":
         return unit is not None and bool(_MONEY.fullmatch(unit))
@@ -202,11 +204,13 @@ def _stated(results: dict[str, FieldResult], cleaned: Cleaned) -> None:
     kinds = {p: s.kind for p, s in catalogue().items() if s.kind in ("int", "yuan")}
     open_ = [p for p in kinds if _null(results.get(p))]
     fitting: dict[str | None, bool] = {}  # per unit: whether it fits a field still null (else no label is read)
-    for q in quantities(text):
-        if q.unit not in fitting:
-            fitting[q.unit] = any(_unit_fits(p, kinds[p], q.unit) for p in open_)
-        if q.is_percent or not fitting[q.unit]:
-            continue
+
+    def wanted(unit: str | None) -> bool:
+        if unit not in fitting:
+            fitting[unit] = unit != "%" and any(_unit_fits(p, kinds[p], unit) for p in open_)
+        return fitting[unit]
+
+    for q in quantities(text, wanted):  # a number whose unit fits no field still null is not even parsed
         s = sentence_start(text, q.start)
         context = text[s:q.end]
         lab, has_number = label(context)

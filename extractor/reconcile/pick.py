@@ -39,6 +39,8 @@ def _alt(x: Checked) -> dict[str, Any]:
 
 
 def _pick(path: str, cands: list[Checked]) -> FieldResult:
+    if len(cands) == 1 and cands[0].candidate.value is not None:
+        return _pick_one(path, cands)  # most fields: one witness with a value, nothing unsettled or to weigh
     # readings a person has to choose between: an ambiguous table split, a value refused where it was read
     # and nulls that say why (a blank table cell, a pronoun where a name should be)
     unsettled = [x.candidate for x in cands if x.candidate.value is None
@@ -101,7 +103,8 @@ def _pick_one(path: str, cands: list[Checked]) -> FieldResult:
         size = -float(c.value) if path == "proactive.total" and isinstance(c.value, (int, float)) else 0.0
         return (METHOD_RANK.get(c.method, 9), size, c.span[0] if c.span else 0)
 
-    ok.sort(key=key)
+    if len(ok) > 1:  # most fields have one candidate: nothing to order
+        ok.sort(key=key)
     best, status, reasons = ok[0].candidate, ok[0].status, ok[0].reasons
     r = FieldResult(path, best.value, best.evidence, best.span, best.approximate, best.confidence, status,
                     list(dict.fromkeys(best.reasons + reasons)), best.method, share=best.share)

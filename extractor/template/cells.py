@@ -140,8 +140,10 @@ def split_row(tokens: list[Token], n: int, sums: Sequence[Sum] = (), max_solutio
             search.tail_cell = CellValue(value, last.end - L, last.end)
             head = last.text[: len(last.text) - L]
             toks = tokens[:-1] + ([Token(head, last.start, last.end - L)] if head else [])
+            search.start(toks)
             search.dfs(0, 0, [], toks, n - 1, float(value))
         return search.sols
+    search.start(tokens)
     search.dfs(0, 0, [], tokens, n, None)
     return search.sols
 
@@ -159,6 +161,16 @@ class _Search:
         self.sols: list[RowSplit] = []
         self.nodes = 0
         self.tail_cell: CellValue | None = None  # the last cell, fixed before the search (a budget for the parts)
+        self.places_after: list[int] = []  # per token index: the most cells the tokens after it can hold
+        self.chars_after: list[int] = []  # per token index: the characters of the tokens after it
+        self._all_parts: dict[tuple[int, int], bool] = {}
+
+    def start(self, toks: list[Token]) -> None:
+        """Before a search over `toks`: what each step asks about the tokens after its own, summed once."""
+        places = [1 if t.pinned else len(t.text.replace("-", "")) for t in toks]
+        chars = [len(t.text) for t in toks]
+        self.places_after = [sum(places[i + 1 :]) for i in range(len(toks))]
+        self.chars_after = [sum(chars[i + 1 :]) for i in range(len(toks))]
 
     def dfs(self, ti: int, pos: int, cells: list[CellValue], toks: list[Token], n_cells: int,
             budget: float | None) -> None:
@@ -181,21 +193,21 @@ class _Search:
                 return
             self.dfs(ti + 1, 0, cells + [c], toks, n_cells, budget)
             return
-        for length, c in self._pieces(tok, pos, cells, toks[ti + 1 :], n_cells, budget):
+        for length, c in self._pieces(tok, pos, cells, ti, len(toks) - ti - 1, n_cells, budget):
             if pos + length == len(tok.text):
                 self.dfs(ti + 1, 0, cells + [c], toks, n_cells, budget)
             else:
                 self.dfs(ti, pos + length, cells + [c], toks, n_cells, budget)
 
-    def _pieces(self, tok: Token, pos: int, cells: list[CellValue], later: list[Token], n_cells: int,
+    def _pieces(self, tok: Token, pos: int, cells: list[CellValue], ti: int, min_after: int, n_cells: int,
                 budget: float | None) -> Iterator[tuple[int, CellValue]]:
-        """(length, cell) for each cell the rest of `tok` (from `pos`) can start with, shortest first, that can
-        still lead to a reading."""
+        """(length, cell) for each cell the rest of `tok` (token `ti`, from `pos`) can start with, shortest first,
+        that can still lead to a reading."""
         k = len(cells)
         rest = tok.text[pos:]
         # cells still to place after this one must fit the characters left, and every later token needs one
-        min_after = len(later)
-        max_after_later = sum(1 if t.pinned else len(t.text.replace("-", "")) for t in later)
+        # (min_after: the tokens after this one)
+        max_after_later = self.places_after[ti]
         lengths = self._lengths(rest, cells)
         spent = sum(cells[i].value or 0 for i in self.last_parts if i < k) if budget is not None else 0
         tail_all_parts = False
@@ -203,11 +215,20 @@ class _Search:
         if budget is not None and k in self.last_parts:
             # a part is at most the budget left, and the cells left must be able to add up to it
             lengths = [L for L in lengths if L <= len(str(int(budget - spent)))]
-            tail_all_parts = all(i in self.last_parts for i in range(k, n_cells))
-            chars_later = sum(len(t.text) for t in later)
+            tail_all_parts = self._tail_all_parts(k, n_cells)
+            chars_later = self.chars_after[ti]
+        neg = rest.startswith("-")
+        if neg and k not in self.negative_cols:
+            return  # every piece starts with the minus
+        digits = rest[1:] if neg else rest
+        plain = digits.isdigit()  # the usual run of digits: which pieces make a cell is known from its first digit
+        parts = self.totals.get(k)
         for L in lengths:
             piece = rest[:L]
-            if not cell_ok(piece) or (piece.startswith("-") and k not in self.negative_cols):
+            if plain:
+                if L - neg < 1 or L - neg > MAX_CELL_DIGITS or (digits[0] == "0" and L - neg != 1):
+                    continue
+            elif not cell_ok(piece):
                 continue
             left_here = len(rest) - L
             cells_after = n_cells - k - 1
@@ -216,16 +237,22 @@ class _Search:
                     continue
             elif cells_after < min_after + 1 or cells_after > left_here + max_after_later:
                 continue
-            value = _value(piece)
+            value = int(piece) if plain else _value(piece)
             if budget is not None and k in self.last_parts and spent + value > budget:
                 return  # longer pieces are larger still
             if budget is not None and tail_all_parts and cells_after \
                     and not _can_add_up(budget - spent - value, left_here + chars_later, cells_after):
                 continue
-            c = CellValue(value, tok.start + pos, tok.start + pos + L)
-            if k in self.totals and not _one_sum_ok(cells + [c], k, self.totals[k]):
+            if parts is not None and not _total_ok(cells, value, parts):
                 continue
-            yield L, c
+            yield L, CellValue(value, tok.start + pos, tok.start + pos + L)
+
+    def _tail_all_parts(self, k: int, n_cells: int) -> bool:
+        """Whether every cell from `k` on is a part of the row's last cell."""
+        key = (k, n_cells)
+        if key not in self._all_parts:
+            self._all_parts[key] = all(i in self.last_parts for i in range(k, n_cells))
+        return self._all_parts[key]
 
     def _lengths(self, rest: str, cells: list[CellValue]) -> list[int]:
         """How many characters the next cell can take: a total's own digits once its parts are placed."""
@@ -256,7 +283,15 @@ def _can_add_up(left: float, chars: int, cells: int) -> bool:
     return bool(left < cells * 10 ** (chars - cells + 1))  # else too few digits left to reach the total
 
 
-def _one_sum_ok(cells: list[CellValue], total: int, parts: tuple[int, ...]) -> bool:
+def _total_ok(cells: list[CellValue], want: int | float, parts: tuple[int, ...]) -> bool:
+    """`_one_sum_ok` for a total `want` about to be placed after `cells` (its parts among them)."""
+    vals = [cells[i].value for i in parts]
+    if any(v is None for v in vals):
+        return True
+    return abs(sum(v for v in vals if v is not None) - want) < 1e-9
+
+
+def _one_sum_ok(cells: Sequence[CellValue], total: int, parts: tuple[int, ...]) -> bool:
     want = cells[total].value
     vals = [cells[i].value for i in parts]
     if want is None or any(v is None for v in vals):
@@ -266,7 +301,7 @@ def _one_sum_ok(cells: list[CellValue], total: int, parts: tuple[int, ...]) -> b
 
 def sums_ok(cells: tuple[CellValue, ...], sums: Sequence[Sum]) -> bool:
     """Every row sum holds (a sum with a blank cell cannot be checked and passes)."""
-    return all(_one_sum_ok(list(cells), t, parts) for t, parts in sums)
+    return all(_one_sum_ok(cells, t, parts) for t, parts in sums)
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,10 @@ def _num(results: dict[str, R], path: str) -> float | None:
 
 def check_identity(results: dict[str, R], grid: Grid, inst: Instance) -> None:
     """Flag the cells of a broken identity (never correct them); a holding one raises their confidence a little."""
-    paths = [grid.path(*k) for k in inst.cells()]
-    sums = inst.sums(lambda k: _num(results, grid.path(*k)))
+    cells = inst.cells()
+    paths = [grid.path(*k) for k in cells]
+    path_of = dict(zip(cells, paths, strict=True))
+    sums = inst.sums(lambda k: _num(results, path_of[k]))
     if sums is None:
         return  # a missing or unsettled cell: the identity cannot be checked
     if inst.holds(sums):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,24 @@ class Instance:
         return abs(sums[0] - sums[1]) < 1e-9
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _kept(fn: _F) -> _F:
+    """A grid's answer kept on the grid: a grid is a declaration, and the readers and checks ask the same questions
+    of it thousands of times per report (kept in the instance's dict, so a grid frees its answers with itself)."""
+
+    @wraps(fn)
+    def kept(self: Any, *args: Any, **kwargs: Any) -> Any:
+        memo = self.__dict__.setdefault("_kept", {})
+        key = (fn.__name__, args, tuple(sorted(kwargs.items())))
+        if key not in memo:
+            memo[key] = fn(self, *args, **kwargs)
+        return memo[key]
+
+    return kept  # type: ignore[return-value]
+
+
 @dataclass(frozen=True, eq=False)
 class Grid:
     """A table of rows x columns whose cells are the fields `{prefix}.{row}.{column}`."""
@@ -111,6 +131,7 @@ class Grid:
     columns: tuple[Column, ...]  # every column a layout may have, in order
     identities: tuple[TableIdentity, ...]
 
+    @_kept
     def rows(self, version: str | None = None) -> tuple[Row, ...]:
         """The rows of one version; None: every row of any version, in catalogue order (the longest version's)."""
         if version is not None:
@@ -121,12 +142,15 @@ class Grid:
                 out.setdefault(r.key, r)
         return tuple(out.values())
 
+    @_kept
     def row_keys(self, version: str | None = None) -> tuple[str, ...]:
         return tuple(r.key for r in self.rows(version))
 
+    @_kept
     def field_columns(self) -> tuple[str, ...]:
         return tuple(c.key for c in self.columns if c.field)
 
+    @_kept
     def layout(self, ncols: int) -> tuple[str, ...]:
         """The columns of a layout with `ncols` columns: the field columns, or every column."""
         if ncols == len(self.columns):
@@ -135,12 +159,14 @@ class Grid:
             return self.field_columns()
         raise ValueError(f"table {self.key} has no layout of {ncols} columns")
 
+    @_kept
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
 
     def path(self, row: str, column: str) -> str:
         return f"{self.prefix}.{row}.{column}"
 
+    @_kept
     def outcome_rows(self) -> tuple[str, ...]:
         return tuple(r.key for r in self.rows() if r.outcome)
 

@@ -103,6 +103,7 @@ def flat_row_sums(grid: Grid) -> list[Sum]:
     return [s for _name, _row, s in named_flat_row_sums(grid)]
 
 
+@cache  # asked for every cell of every table 三 read
 def col_key(ncols: int, i: int) -> str | None:
     """The field column of cell `i` in a table 三 layout of `ncols` columns (None: a column that is no field)."""
     key = REQUESTS.layout(ncols)[i]

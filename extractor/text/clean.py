@@ -30,12 +30,13 @@ CHROME_LINE = re.compile(
 )
 # Chrome inside a line (crawls that put the page header and the body on one line).
 CHROME_INLINE = re.compile(
+    r"(?=[当来时微Q全文打关分相附])(?:"  # what each kind starts with, first: most positions fail at once
     r"当前位置\s*:\s*\S+"
     r"|(?<![\u4e00-\u9fff])来源\s*:\s*\S+"
     r"|(?<![\u4e00-\u9fff])时间\s*:\s*\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
     r"|(?:(?:微信|微博|QQ空间|全真版|文字版|文件下载|打印|关闭|分享)\s+){2,}(?:微信|微博|QQ空间|全真版|文字版|文件下载|打印|关闭|分享)?"
     r"|相关链接\s*:\s*(?:-->)?"
-    r"|附件下载\s*$"
+    r"|附件下载\s*$)"
 )
 
 
@@ -63,17 +64,27 @@ class View:
         return bisect.bisect_left(self.offsets, original_offset)
 
 
-def build_view(original: str, drop: list[tuple[int, int, str]] | None = None) -> View:
+def build_view(original: str, drop: list[tuple[int, int, str]] | None = None, folded: str | None = None) -> View:
+    """The view of `original` without the `drop` ranges. `folded`: the whole original folded, given when it has one
+    character per original character (the common case), so its pieces are cut from it instead of folded again."""
     drop = sorted(drop or [])
     parts: list[str] = []
     offsets = array("l")
     pos = 0
+
+    def keep(a: int, b: int) -> None:
+        if folded is None:
+            fold_onto(original, a, b, parts, offsets)
+        else:  # what fold_onto does when every character folds to one
+            parts.append(folded[a:b])
+            offsets.extend(range(a, b))
+
     for s, e, _ in drop:
         if s > pos:
-            fold_onto(original, pos, s, parts, offsets)
+            keep(pos, s)
         pos = max(pos, e)
     if pos < len(original):
-        fold_onto(original, pos, len(original), parts, offsets)
+        keep(pos, len(original))
     return View("".join(parts), offsets, original, drop)
 
 
@@ -85,15 +96,24 @@ def _lines(original: str) -> list[tuple[int, int]]:
     return out
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def _fold(s: str) -> str:
     return fold(s)
 
 
-def find_chrome(original: str) -> list[tuple[int, int, str]]:
+def _folded_line(original: str, s: int, e: int, folded: str | None) -> str:
+    """original[s:e] folded (cut from the whole text folded one to one, when given)."""
+    return folded[s:e] if folded is not None else _fold(original[s:e])
+
+
+def find_chrome(original: str, lines: list[tuple[int, int]] | None = None,
+                whole: str | None = None) -> list[tuple[int, int, str]]:
     drops: list[tuple[int, int, str]] = []
-    for s, e in _lines(original):
+    for s, e in lines if lines is not None else _lines(original):
         line = original[s:e]
-        folded = _fold(line)
+        folded = _folded_line(original, s, e, whole)
         short = len(folded.strip()) <= 160  # a long line is body text that starts with chrome
         if len(folded) == len(line):  # offsets line up one to one: inline removal is safe
             if short and CHROME_LINE.match(folded):
@@ -106,14 +126,15 @@ def find_chrome(original: str) -> list[tuple[int, int, str]]:
     return drops
 
 
-def find_duplicates(original: str, min_len: int = 10) -> list[tuple[int, int, str]]:
+def find_duplicates(original: str, min_len: int = 10, lines: list[tuple[int, int]] | None = None,
+                    whole: str | None = None) -> list[tuple[int, int, str]]:
     """Lines pasted again later (whole sections repeated): the later copies are left out.
 
     A long line seen before is a duplicate; a short line seen before (a heading) is one only
     when it sits next to a duplicate, so real repeated short headings are kept.
     """
-    lines = _lines(original)
-    keys = [re.sub(r"\s+", "", _fold(original[s:e])) for s, e in lines]
+    lines = lines if lines is not None else _lines(original)
+    keys = [_SPACES.sub("", _folded_line(original, s, e, whole)) for s, e in lines]
     seen: set[str] = set()
     dup = [False] * len(lines)
     short_seen = [False] * len(lines)
@@ -143,14 +164,14 @@ _HEADING_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[(（]
 _SENTENCE_END = ("。", ";", ":", "!", "?", "；", "：", "！", "？", "|")
 
 
-def find_soft_wraps(original: str) -> list[tuple[int, int, str]]:
+def find_soft_wraps(original: str, lines: list[tuple[int, int]] | None = None) -> list[tuple[int, int, str]]:
     """Line breaks that a PDF or fixed-width export put inside a paragraph (`政\n\n府信息`).
 
     Only for documents that look hard-wrapped: many lines of nearly the same, maximal length.
     The break (and the blank lines after it) is left out when the line is full and does not end
     a sentence, and the next line does not start a heading; table rows (lines with `|`) are never joined.
     """
-    lines = _lines(original)
+    lines = lines if lines is not None else _lines(original)
     # the full length is the paragraphs' own: table rows (` | ` cells) are longer or shorter, and never wrapped
     lens = sorted(n for s, e in lines if (n := len(original[s:e].strip())) >= 8 and " | " not in original[s:e])
     if len(lens) < 10:
@@ -193,8 +214,14 @@ class Cleaned:
 
 def clean(original: str) -> Cleaned:
     glosses = find_glosses(original)
-    drops = find_chrome(original) + find_duplicates(original) + find_soft_wraps(original) + glosses
-    return Cleaned(full=build_view(original, glosses), body=build_view(original, _merge(drops)))
+    lines = _lines(original)
+    folded = fold(original)
+    # one folded character per original character (no NFKC expansion anywhere; none folds to nothing): every piece
+    # of the text folds to the same piece of the whole text folded, so it is folded once
+    whole = folded if len(folded) == len(original) else None
+    drops = (find_chrome(original, lines, whole) + find_duplicates(original, lines=lines, whole=whole)
+             + find_soft_wraps(original, lines) + glosses)
+    return Cleaned(full=build_view(original, glosses, whole), body=build_view(original, _merge(drops), whole))
 
 
 def _merge(ranges: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,6 +27,7 @@ ZERO_WORDS = ("没有", "为零", "不存在", "暂不", "未", "无", "零")
 _AR = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _CN = r"[零〇○一二两三四五六七八九十百千万亿]+"
 QUANTITY_RE = re.compile(
+    r"(?=[将大近约逾超\s\-\d" + _CN[1:-2] + r"])"  # what a quantity starts with, first: most positions fail at once
     r"(?P<pre>将近|大约|近|约|逾|超过)?\s*"
     r"(?P<neg>(?<![\d\w.])-)?"
     r"(?:(?P<ar>" + _AR + r")|(?P<cn>" + _CN + r"))"
@@ -76,11 +78,14 @@ def _normal(d: Decimal) -> int | float:
     return int(d) if d == d.to_integral_value() else float(d)
 
 
-def quantities(text: str) -> list[Quantity]:
-    """Every quantity in folded text, skipping years, dates, ordinals and list enumerators."""
+def quantities(text: str, unit_wanted: Callable[[str | None], bool] | None = None) -> list[Quantity]:
+    """Every quantity in folded text, skipping years, dates, ordinals and list enumerators; with `unit_wanted`, only
+    those whose unit it wants (the others are not parsed)."""
     out: list[Quantity] = []
     for m in QUANTITY_RE.finditer(text):
         pre, neg, ar, cn, mult, approx_mark, unit = m.groups()  # each group read once: this loop runs per number
+        if unit_wanted is not None and not unit_wanted(None if unit == "余" else unit):
+            continue
         num_start = m.start("ar") if ar else m.start("cn")
         if cn:
             # A Chinese numeral counts only with a counter after it (not 一是, 统一, 进一步).

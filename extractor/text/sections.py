@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 CN_NUM = "一二三四五六七八九十"
 _BOUNDARY = r"(?:^|(?<=[\s。;:!?|\d)”」]))"
 HEADING_RE = re.compile(
-    _BOUNDARY
+    r"(?=[" + CN_NUM + r"(\d])"  # what a heading starts with, first: most positions fail at once
+    + _BOUNDARY
     + r"(?:(?P<l1>[" + CN_NUM + r"]{1,3})\s*、"
     + r"|(?P<l2>[(][" + CN_NUM + r"]{1,3}[)])"
     + r"|(?P<l3>\d{1,2})\s*[、.](?!\d)"
@@ -47,24 +49,35 @@ def classify(title: str) -> str:
     return "other"
 
 
+_TITLE = re.compile(r"[^\n。;:!?|,]{0,30}")
+
+
 def _title_after(text: str, pos: int) -> str:
-    m = re.match(r"[^\n。;:!?|,]{0,30}", text[pos:])
+    m = _TITLE.match(text, pos)
     return m.group(0).strip() if m else ""
 
 
 def find_sections(text: str) -> list[Section]:
+    """The headings of `text` with the range each covers (to the next heading of the same or a higher level). The
+    rules and the unread marks both ask for the body's: found once per text."""
+    return list(_sections(text))
+
+
+@lru_cache(maxsize=4)
+def _sections(text: str) -> tuple[Section, ...]:
     raw: list[tuple[int, str, int, int]] = []
     for m in HEADING_RE.finditer(text):
         level = next(i for i, g in enumerate(("l1", "l2", "l3", "l4"), 1) if m.group(g))
         raw.append((level, m.group(0).strip(), m.start(), m.end()))
-    # Level-1 headings must count up (一、二、三、…); stray 一、 inside prose is dropped.
+    # each heading ends where the next one of the same or a higher level starts (a stack of those still open)
+    ends = [len(text)] * len(raw)
+    open_: list[int] = []
+    for i, (level, _, start, _) in enumerate(raw):
+        while open_ and raw[open_[-1]][0] >= level:
+            ends[open_.pop()] = start
+        open_.append(i)
     out: list[Section] = []
-    for i, (level, marker, start, body) in enumerate(raw):
-        end = len(text)
-        for level2, _, start2, _ in raw[i + 1 :]:
-            if level2 <= level:
-                end = start2
-                break
+    for (level, marker, _start, body), end in zip(raw, ends, strict=True):
         title = _title_after(text, body)
-        out.append(Section(level, marker, title, classify(title), start, end))
-    return out
+        out.append(Section(level, marker, title, classify(title), _start, end))
+    return tuple(out)
