@@ -133,7 +133,9 @@ def _children_cpu() -> float:
 def model_cli(n_reports: int, concurrency: int, latency: float, ask: str, work: str) -> dict[str, float]:
     """The model path through `extractor run --backend openai` (results committed, files written) against the fake
     in its own process: calls answered per second from the first answer to the last, and over the whole run (start-up
-    included), CPU-seconds of the run's process tree per call, and its peak memory."""
+    included), CPU-seconds of the run's process tree per call, and its peak memory. `cpu_ceiling` is the share of the
+    ideal rate the run's own CPU per call allows on this machine's cores (start-up included, the fake's excluded): a
+    run with a ceiling under the target is bound by the client's CPU, whatever its calls in flight."""
     import sqlite3
 
     src = os.path.join(work, f"model_cli_{n_reports}")
@@ -163,9 +165,11 @@ def model_cli(n_reports: int, concurrency: int, latency: float, ask: str, work: 
     con.close()
     ideal = concurrency / latency
     steady = (calls - 1) / (last - first) if calls > 1 and last > first else 0.0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return {"calls": calls, "done": done, "elapsed": elapsed, "steady": steady, "share": steady / ideal,
             "whole": calls / elapsed / ideal, "cpu_per_call_ms": cpu * 1000 / max(1, calls),
-            "cpu_per_report_ms": cpu * 1000 / max(1, done), "rss_mb": rss}
+            "cpu_per_report_ms": cpu * 1000 / max(1, done), "rss_mb": rss,
+            "cpu_ceiling": cores / (cpu / max(1, calls)) / ideal if cpu > 0 else 0.0}
 
 
 def chars_sent(ask: str, work: str, reports: list[str] | None = None) -> tuple[int, int, int]:
@@ -290,6 +294,8 @@ def main() -> int:
             line("  over the whole run; CPU per call and per report (process tree); memory",
                  f"{r['whole']:.1%}", f"{r['calls']:.0f} calls, {r['done']:.0f} reports in {r['elapsed']:.1f} s; "
                  f"{r['cpu_per_call_ms']:.1f} / {r['cpu_per_report_ms']:.1f} ms; {r['rss_mb']:.0f} MB")
+            line("  the ceiling the client's CPU per call sets on the cores", f"{r['cpu_ceiling']:.1%}",
+                 "of ideal: below the target, the run is bound by CPU, not by calls in flight")
         line("characters sent, rules backend (bundled reports)", "0.0%", "0 calls per report: it asks nothing")
         dev = [p for p in BUNDLED if os.sep + "dev" + os.sep in p]
         for ask, label, paths in (("open", "bundled", BUNDLED), ("open", "dev", dev), ("all", "bundled", BUNDLED)):

@@ -59,6 +59,8 @@ class Proposal:
     # `decided`, when set, exactly `decide(verified)`
     verified: Verified | None = None
     decided: dict[str, FieldResult] | None = None
+    # and `marked`, when set, exactly `decided` with coverage's unread marks (`coverage.mark_unread`) applied
+    marked: dict[str, FieldResult] | None = None
 
 
 Reports = Callable[[], Iterable[str]]  # the paths of the run's reports not done yet, enumerated afresh at each call

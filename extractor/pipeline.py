@@ -127,10 +127,14 @@ def _result(doc: Document, backend: Backend, proposal: Proposal, cleaned: Cleane
     # steps taken before the candidates were named were taken on other candidates: done again
     verified = proposal.verified if not unnamed else None
     fields = proposal.decided if verified is not None else None
-    if fields is None:
-        fields = decide(verified if verified is not None else verify_all(candidates, doc.original))
+    marked = proposal.marked if fields is not None else None
     cleaned = cleaned or clean(doc.original)
-    mark_unread(fields, cleaned)  # what the report addresses and no reader read
+    if marked is not None:  # the decision stands, marked already
+        fields = dict(marked)
+    else:
+        if fields is None:
+            fields = decide(verified if verified is not None else verify_all(candidates, doc.original))
+        mark_unread(fields, cleaned)  # what the report addresses and no reader read
     locate_pages(fields, doc)
     failed = [n for n in proposal.notes if n.model_failed]
     fatal = next((n.text for n in failed if n.fatal), None)

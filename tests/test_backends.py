@@ -138,11 +138,13 @@ def test_the_registry_opens_no_database(tmp_path, monkeypatch):
 
 
 class Steps:
-    """Counts reconcile's steps: candidates verified (each by identity), and decisions made."""
+    """Counts reconcile's steps: candidates verified (each by identity), and decisions made; and coverage's unread
+    marks, taken on a decision."""
 
     def __init__(self) -> None:
         self.verified: list[int] = []  # id() of every candidate verified
         self.decided = 0
+        self.marked = 0
 
     def per_report(self) -> tuple[int, int, int]:
         """(candidates verified, of them distinct, decisions) since the last call."""
@@ -152,12 +154,19 @@ class Steps:
 
 
 def _counting_steps(monkeypatch) -> Steps:
-    from extractor import pipeline
-    from extractor.llm import plan
+    from extractor import coverage, pipeline
+    from extractor.llm import plan, rows
     from extractor.reconcile import pick, verification
 
     steps = Steps()
-    verify, decide = verification.verify, pick.decide
+    verify, decide, mark = verification.verify, pick.decide, coverage.mark_unread
+
+    def counted_mark(results, cleaned):
+        steps.marked += 1
+        return mark(results, cleaned)
+
+    for module in (pipeline, plan, rows):
+        monkeypatch.setattr(module, "mark_unread", counted_mark)
 
     def counted_verify(c, original):
         steps.verified.append(id(c))
@@ -175,7 +184,8 @@ def _counting_steps(monkeypatch) -> Steps:
 
 @pytest.mark.parametrize("ask", ["open", "all"])
 def test_reconcile_runs_once_per_report_when_the_model_adds_nothing(monkeypatch, tmp_path, rules_backend, ask):
-    """A model that answers nothing: each candidate verified once, one decision per report, the rules' values."""
+    """A model that answers nothing: each candidate verified once, one decision per report, marked once, the rules'
+    values."""
     from extractor.llm.settings import ModelSettings
     from extractor.pipeline import process
     from extractor.store.db import CallLog, connect
@@ -190,6 +200,7 @@ def test_reconcile_runs_once_per_report_when_the_model_adds_nothing(monkeypatch,
             steps = _counting_steps(monkeypatch)
             got = process(doc, backend)
             assert steps.per_report() == (proposed, proposed, 1), p
+            assert steps.marked == 1, p
             monkeypatch.undo()
             assert {k: v.as_dict() for k, v in got.fields.items()} == {k: v.as_dict() for k, v in want.fields.items()}
         assert fake.requests  # it was asked, and said nothing

@@ -89,13 +89,13 @@ class OpenAIBackend(Backend):
         # the report's title when the rules found one; never the file's path (a local name is not the report's)
         title = next((str(c.value) for c in said.candidates if c.path == "meta.title" and c.value), "")
         jobs = [self._ask(doc, load_prompt(a.prompt), a.chunks, title, a.fields, a.tables) for a in plan.asks]
-        out = Proposal(list(said.candidates), list(said.notes), said.verified, said.decided)
+        out = Proposal(list(said.candidates), list(said.notes), said.verified, said.decided, said.marked)
         for answered in await asyncio.gather(*jobs):
             out.candidates.extend(answered.candidates)
             out.notes.extend(answered.notes)
         added = out.candidates[len(said.candidates):]
         if added and said.verified is not None:  # the model added witnesses: verified alone, then both decided
-            out.verified, out.decided = said.verified.add(added), None
+            out.verified, out.decided, out.marked = said.verified.add(added), None, None
         return out
 
     async def offload(self, fn: Callable[..., T], *args: Any) -> T:

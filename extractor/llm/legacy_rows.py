@@ -158,9 +158,11 @@ def _same(reading: Reading, numbers: list[Any]) -> bool:
     if len(reading) != len(numbers):
         return False
     for c, n in zip(reading, numbers, strict=True):
-        if (c.value is None) != (n is None):
-            return False
-        if n is not None and (isinstance(n, bool) or not isinstance(n, (int, float)) or float(c.value) != float(n)):
+        if n is None or c.value is None:
+            if n is not c.value:  # one null, the other not
+                return False
+            continue
+        if isinstance(n, bool) or not isinstance(n, (int, float)) or float(c.value) != float(n):
             return False
     return True
 

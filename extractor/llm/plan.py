@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from extractor.backends import Backend, Proposal
 from extractor.core.document import Document
 from extractor.core.result import CHECK_FAILURES, DERIVED, NOT_A_REPORT, VERIFIED, FieldResult
+from extractor.coverage import mark_unread
 from extractor.llm.groups import Group
 from extractor.llm.legacy_rows import open_legacy
 from extractor.llm.passages import Chunk, chunks_of, relevant, sentences_for, settled_regions
@@ -67,7 +68,11 @@ def prepare(rules: Backend, groups: list[Group], ask: str, doc: Document, cleane
     said.decided = decide(said.verified)
     todo = [p for g in groups for p in open_fields(g, said.decided, ask)]
     group_terms = {p: g.terms for g in groups for p in g.fields}
-    tables: list[RowTable] = list(open_tables(cleaned, said.decided))
+    # coverage's marks on the rules' decision, once: the open rows are found on them, and when the model adds no
+    # value the decision stands and so do they (the pipeline would otherwise mark it again, a millisecond a report)
+    said.marked = dict(said.decided)
+    mark_unread(said.marked, cleaned)
+    tables: list[RowTable] = list(open_tables(cleaned, said.marked, marked=True))
     legacy, legacy_region = open_legacy(cleaned, said.decided, said.candidates, f"T{len(tables) + 1}")
     tables += [legacy] if legacy is not None else []
     # a table sent whole is not sent again sentence by sentence, nor a 统计表 the rules read

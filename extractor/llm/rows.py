@@ -151,12 +151,14 @@ def _open_table(view: View, table: str, version: str, ncols: int, results: dict[
                      printed)
 
 
-def open_tables(cleaned: Cleaned, results: dict[str, FieldResult]) -> list[OpenTable]:
-    """The tables with rows the rules left open (their results marked by coverage first, on a copy)."""
-    marked = dict(results)
-    mark_unread(marked, cleaned)
+def open_tables(cleaned: Cleaned, results: dict[str, FieldResult], marked: bool = False) -> list[OpenTable]:
+    """The tables with rows the rules left open (their results marked by coverage first, on a copy, unless `marked`
+    says they are already)."""
+    if not marked:
+        results = dict(results)
+        mark_unread(results, cleaned)
     view = cleaned.body
-    tmpl = marked.get("meta.template")
+    tmpl = results.get("meta.template")
     version = str(tmpl.value) if tmpl is not None and tmpl.value else template_version(view.text)
     heads = _heads(view)
     out: list[OpenTable] = []
@@ -168,7 +170,7 @@ def open_tables(cleaned: Cleaned, results: dict[str, FieldResult]) -> list[OpenT
         if table == "table2" and version is None:
             continue
         ncols = 8 if table == "requests" and "小计" in view.text[region[0]:region[1]] else 7
-        t = _open_table(view, table, v, ncols, marked, region, f"T{len(out) + 1}")
+        t = _open_table(view, table, v, ncols, results, region, f"T{len(out) + 1}")
         if t is not None:
             out.append(t)
     return out
@@ -198,8 +200,11 @@ class RowTable(Protocol):
     """A table asked as rows (a template table, the old 统计表): its text, the rows asked, and how a reading of them
     is judged."""
 
-    chunk: Chunk
-    rows: list[RowUnit]
+    @property
+    def chunk(self) -> Chunk: ...
+
+    @property
+    def rows(self) -> list[RowUnit]: ...
 
     def read(self, original: str, answers: dict[str, Any], note: str) -> tuple[list[Candidate], list[str]]: ...
 
