@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from extractor import __version__
 from extractor.backends import Backend, Proposal
 from extractor.core.candidates import Candidate
 from extractor.core.catalogue import catalogue
 from extractor.core.document import Document
-from extractor.core.record import compact
+from extractor.core.record import compact, expand, header
 from extractor.core.result import (
     AMBIGUOUS,
     DERIVED,
@@ -26,7 +25,6 @@ from extractor.core.result import (
     UNREAD,
     FieldResult,
 )
-from extractor.core.schema import nest, report_model
 from extractor.coverage import mark_unread
 from extractor.reconcile import decide, verify_all
 from extractor.template.spec import APPEALS, REQUESTS, SUMMARIES
@@ -55,18 +53,15 @@ class ReportResult:
     def review_items(self, threshold: float = REVIEW_THRESHOLD) -> list[FieldResult]:
         return [r for r in self.fields.values() if r.needs_review(threshold)]
 
-    def header(self) -> dict[str, Any]:
-        return {"id": self.doc.id, "path": self.doc.path, "sha256": self.doc.sha256, "encoding": self.doc.encoding,
-                "backend": self.backend, "extractor_version": __version__, "status": self.status, "notes": self.notes}
-
     def record(self) -> dict[str, Any]:
         """The full per-report record (every field), validated against the strict schema."""
-        flat = {p: r.as_dict() for p, r in self.catalogued().items()}
-        return report_model().model_validate({**self.header(), "fields": nest(flat)}).model_dump(mode="json")
+        return expand(self.compact())
 
     def compact(self) -> dict[str, Any]:
         """The record as a run writes it (`core.record`): its empty fields left out, each other one validated."""
-        return compact(self.header(), {p: r.as_dict() for p, r in self.catalogued().items()})
+        d = self.doc
+        return compact(header(d.id, d.path, d.sha256, d.encoding, self.backend, self.status, self.notes),
+                       {p: r.as_dict() for p, r in self.catalogued().items()})
 
 
 def _ocr_table_paths(fields: dict[str, FieldResult], doc: Document) -> set[str]:

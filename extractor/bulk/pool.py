@@ -68,9 +68,9 @@ def deterministic(paths: Iterable[object], settings: Settings, is_done: Callable
     an error line) and a new pool takes the rest."""
     todo: Iterator[Outcome] = ids(paths, is_done)
     if workers > 1:  # one report to do (or none) is done here: a pool costs more to start than the report
-        head, ended = _peek(todo)
+        head, few = _peek(todo)
         todo = itertools.chain(head, todo)
-        if ended and sum(not (o.skipped or o.error) for o in head) <= 1:
+        if few:
             workers = 1
     if workers <= 1:
         _init_worker(settings, backend=backend)
@@ -112,7 +112,8 @@ def deterministic(paths: Iterable[object], settings: Settings, is_done: Callable
 
 
 def _peek(todo: Iterator[Outcome]) -> tuple[list[Outcome], bool]:
-    """The first inputs, up to the second report to do (at most PEEK), and whether they are all there are."""
+    """The first inputs, up to the second report to do (at most PEEK), and whether they are all there are (then
+    at most one of them is to do)."""
     head: list[Outcome] = []
     work = 0
     for o in todo:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from extractor import __version__
 from extractor.core.catalogue import catalogue
 from extractor.core.result import EMPTY
 from extractor.core.schema import field_model, nest, report_model
@@ -32,10 +33,16 @@ def compact_fields(flat: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def compact(header: dict[str, Any], flat: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The compact record of a report: `header` (id, path, sha256, encoding, backend, extractor_version, status,
-    notes) and its fields."""
-    return {**header, "fields": compact_fields(flat)}
+def header(report_id: str, path: str, sha256: str, encoding: str, backend: str, status: str,
+           notes: list[str]) -> dict[str, Any]:
+    """A record's keys besides its fields (this extractor's version with them)."""
+    return {"id": report_id, "path": path, "sha256": sha256, "encoding": encoding, "backend": backend,
+            "extractor_version": __version__, "status": status, "notes": notes}
+
+
+def compact(head: dict[str, Any], flat: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The compact record of a report: `head` (`header`) and its fields."""
+    return {**head, "fields": compact_fields(flat)}
 
 
 def expand(record: dict[str, Any]) -> dict[str, Any]:

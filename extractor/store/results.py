@@ -345,7 +345,7 @@ class Store:
         """The compact records (`core.record`) of stored results, read in bulk: `keys` is (report id, the input path
         that holds it now) of up to a few hundred reports (one id may come under two paths); in their order, None
         where there is no stored result. Two queries, whatever their number."""
-        from extractor.core.record import compact
+        from extractor.core.record import compact, header
 
         ids = sorted({rid for rid, _ in keys})
         marks = ",".join("?" * len(ids))
@@ -357,8 +357,7 @@ class Store:
         for rid, path in keys:
             h = heads.get(rid)
             out.append(None if h is None else compact(
-                {"id": rid, "path": path, "sha256": h["sha256"], "encoding": h["encoding"], "backend": h["backend"],
-                 "extractor_version": __version__, "status": h["status"], "notes": loads(h["notes"]) or []},
+                header(rid, path, h["sha256"], h["encoding"], h["backend"], h["status"], loads(h["notes"]) or []),
                 fields[rid]))
         return out
 
