@@ -191,3 +191,23 @@ def test_summary_round_trips_through_the_saved_file(tmp_path, rules_backend):
     back = load(run.write(str(tmp_path / "x.json")))
     assert back.summary["per_field"] == Summary(summary.scores).as_dict()["per_field"]
     assert back.summary["overall"] == run.summary["overall"]
+
+
+def test_a_saved_run_compares_unchanged_with_the_run_it_was_saved_from(tmp_path):
+    """A saved run keeps each score to 4 digits: a list scored 8/9 is 0.8889 on file and 0.888... in memory, and the
+    same predictions must not read as a regression (nor an improvement) of that field."""
+    gold = ["加强政策解读", "开发解读产品", "完善传帮带机制", "加强正面激励"]
+    pred = ["加强政策解读", "开发解读产品", "完善传帮带机制", "加强正面激励", "增强队伍凝聚力"]
+    rows = [fs(gold, pred, path="assessment.improvements")]
+    assert 0.88 < rows[0].score < 0.8889  # 8/9, not exactly what 4 digits keep
+    now = EvalRun.make("now", Summary(rows), {})
+    path = tmp_path / "saved.json"
+    now.write(str(path))
+    saved = load(str(path))
+    assert saved.scores[0].score == 0.8889
+    for a, b in ((saved, now), (now, saved)):
+        c = compare(a, b)
+        assert not c.regressed and not c.improved and not c.failed
+    worse = [fs(gold, pred[:3], path="assessment.improvements")]
+    assert compare(saved, EvalRun.make("worse", Summary(worse), {})).regressed == {
+        "assessment.improvements": ["r1"]}

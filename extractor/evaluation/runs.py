@@ -19,7 +19,7 @@ from typing import Any
 
 from extractor.core.errors import ConfigError
 from extractor.evaluation.root import find_root, project_root
-from extractor.evaluation.scoring import FieldScore, Summary, metrics
+from extractor.evaluation.scoring import SCORE_DIGITS, FieldScore, Summary, metrics
 from extractor.store.evals import load_eval, save_eval
 
 BASELINE = os.path.join("eval", "baseline.json")  # relative to the project root
@@ -145,7 +145,8 @@ def compare(a: EvalRun, b: EvalRun, tolerance: float = DEFAULT_TOLERANCE) -> Com
     c = Comparison(a.name, b.name, tolerance, only_a=len(set(ka) - set(kb)), only_b=len(set(kb) - set(ka)))
     for key in both:
         x, y = ka[key], kb[key]
-        target = c.improved if y.score > x.score + 1e-9 else c.regressed if y.score < x.score - 1e-9 else \
+        sx, sy = round(x.score, SCORE_DIGITS), round(y.score, SCORE_DIGITS)  # a saved run keeps 4 digits
+        target = c.improved if sy > sx else c.regressed if sy < sx else \
             c.changed if json.dumps(x.pred, sort_keys=True) != json.dumps(y.pred, sort_keys=True) else None
         if target is not None:
             target.setdefault(key[1], []).append(key[0])

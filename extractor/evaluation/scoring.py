@@ -17,6 +17,7 @@ from extractor.core.catalogue import catalogue
 from extractor.text.numbers import values_equal
 from extractor.text.script import fold
 
+SCORE_DIGITS = 4  # a field's score as a saved run keeps it (compare rounds to the same)
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
@@ -114,7 +115,7 @@ class FieldScore:
 
     def as_dict(self) -> dict[str, Any]:
         return {"report": self.report, "path": self.path, "gold": self.gold, "pred": self.pred,
-                "score": round(self.score, 4), "flagged": self.flagged, "fmt": self.fmt, "evidence": self.evidence,
+                "score": round(self.score, SCORE_DIGITS), "flagged": self.flagged, "fmt": self.fmt, "evidence": self.evidence,
                 "confidence": self.confidence, "status": self.status, "evidence_at_span": self.evidence_at_span,
                 "tags": self.tags}
 
