@@ -316,3 +316,23 @@ def test_without_the_ocr_extra_one_line_names_it_and_the_run_goes_on(tmp_path, m
     errors = (tmp_path / "out" / "errors.txt").read_text(encoding="utf-8").splitlines()
     assert len(errors) == 2 and all("pip install 'extractor[ocr]'" in e for e in errors)
     assert "reports done: 1" in res.output
+
+
+@pytest.mark.parametrize(("data", "binary"), [
+    (b"", False),
+    (b"\x00", True),  # a NUL in the sample is binary however short
+    (b"a" * 8191 + b"\x00", True),  # the last byte of the sample
+    (b"a" * 8192 + b"\x00", False),  # past the 8 KB sample: not looked at
+    (b"a" * 8192 + b"\x01" * 5000, False),
+    (b"\x01" * 5 + b"a" * 95, False),  # 5% control bytes: not more than 5%
+    (b"\x01" * 6 + b"a" * 94, True),
+    (b"\x08\x0e\x1f" * 2 + b"a" * 94, True),  # the ends of both control ranges count
+    (b"\t\n\x0b\x0c\r" * 40, False),  # tab, newline, vertical tab, form feed, carriage return are text
+    (b"\x7f" * 100 + b"\x80\xff" * 50, False),  # DEL and high bytes are not counted
+    (b"\x1b[0m" * 10 + b"a" * 460, False),  # 10 ESC in 500 bytes: 2%
+    (("政府信息公开" * 2000).encode("gb18030"), False),
+])
+def test_the_binary_check_at_its_edges(data, binary):
+    from extractor.ingest.decode import _looks_binary
+
+    assert _looks_binary(data) is binary

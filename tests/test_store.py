@@ -68,3 +68,43 @@ def test_a_store_without_routing_reads_and_refuses_to_save(tmp_path, rules_backe
     assert plain.record(result.doc.id, run.config_hash) == result.record()
     assert plain.run_info() == results.RunInfo(run.id, "rules", None, run.config_hash)
     assert plain.run_info(run.id + 1) is None
+
+
+def _master(con) -> tuple[int, list[tuple[str, str, str, str | None]]]:
+    rows = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+    return con.execute("PRAGMA user_version").fetchone()[0], [tuple(r) for r in rows]
+
+
+def test_a_new_database_from_the_final_schema_is_the_migrated_one(tmp_path):
+    """A new database is created from `store/schema.py` in one step: the same tables, indexes, view and triggers
+    (each `sqlite_master` entry's sql text) and the same version as every migration in turn makes, and the script is
+    what `python -m extractor.store.db` generates from the migrated one (regenerate it after adding a migration)."""
+    import sqlite3
+
+    from extractor.store import schema
+    from extractor.store.db import MIGRATIONS, migrate, schema_module
+
+    stepwise = sqlite3.connect(tmp_path / "stepwise.db")
+    migrate(stepwise, from_schema=False)
+    fresh = connect(str(tmp_path / "fresh.db"))
+    version, entries = _master(fresh)
+    assert (version, entries) == _master(stepwise)
+    assert version == schema.VERSION == len(MIGRATIONS)
+    assert {t for t, *_ in entries} == {"table", "index", "view", "trigger"}
+    assert schema_module(stepwise) == pathlib.Path(schema.__file__).read_text(encoding="utf-8")
+
+
+def test_a_schema_behind_the_migrations_is_completed_by_the_rest(tmp_path, monkeypatch):
+    """A schema script left behind (a migration added, the script not regenerated) still gives the latest schema:
+    the migrations after its version run on top of it."""
+    import sqlite3
+
+    from extractor.store import db
+
+    stepwise = sqlite3.connect(tmp_path / "stepwise.db")
+    db.migrate(stepwise, from_schema=False)
+    monkeypatch.setattr(db.final, "VERSION", len(db.MIGRATIONS) - 1)
+    monkeypatch.setattr(db.final, "SCHEMA", "".join(db.MIGRATIONS[:-1]))
+    behind = sqlite3.connect(tmp_path / "behind.db")
+    assert db.migrate(behind) == len(db.MIGRATIONS)
+    assert _master(behind) == _master(stepwise)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from extractor.core.errors import IngestError
 
@@ -27,15 +28,18 @@ def _genre_score(text: str) -> int:
     return sum(text.count(t) for t in _GENRE_TERMS)
 
 
-# What text is made of: ASCII, Latin-1, punctuation and symbols (box drawing, circled numbers), CJK.
-_TEXTLIKE = re.compile(r"[\t\n\r\x20-\x7e\xa0-\u024f\u2000-\u27bf\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff"
-                       r"\ufe30-\ufe4f\uff00-\uffef]")
+@cache
+def _textlike() -> re.Pattern[str]:
+    """What text is made of: ASCII, Latin-1, punctuation and symbols (box drawing, circled numbers), CJK. Compiled
+    when first needed (a UTF-16 reading without a BOM), not on every start (3 ms)."""
+    return re.compile(r"[\t\n\r\x20-\x7e\xa0-\u024f\u2000-\u27bf\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff"
+                      r"\ufe30-\ufe4f\uff00-\uffef]")
 
 
 def _plausible(text: str) -> bool:
     """A UTF-16 reading that is text, not bytes read two at a time (those land all over the code space)."""
     sample = text[:20000]
-    return bool(sample) and "\x00" not in sample and len(_TEXTLIKE.findall(sample)) >= 0.9 * len(sample)
+    return bool(sample) and "\x00" not in sample and len(_textlike().findall(sample)) >= 0.9 * len(sample)
 
 
 @dataclass(frozen=True)
