@@ -10,6 +10,7 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m compileall -q extractor  # bytecode now: an environment with PYTHONDONTWRITEBYTECODE would compile every start
 	touch $@
 
 install: $(VENV)/.installed
