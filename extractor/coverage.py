@@ -120,18 +120,16 @@ def _tables(results: dict[str, FieldResult], cleaned: Cleaned) -> None:
     view = cleaned.body
     found = [(t, m.start()) for t in TABLES for m in [t.heading.search(view.text)] if m]
     starts = sorted(s for _, s in found)
-    cats = catalogue()
     for table, start in found:
-        paths = [p for p in cats if p.startswith(table.cells)]
+        paths = _paths_under(table.cells)
         a, b = _region(view, start, starts)
-        if any(not _null(results.get(p)) and results[p].value is not None and results[p].method != MODEL_ROW
-               for p in paths):
+        if any((r := results.get(p)) is not None and r.value is not None and r.method != MODEL_ROW for p in paths):
             _rows_not_read(results, table, view.span(a, b))  # read: its blank cells are read; a row missed is not
             continue
 
         reason = TABLE_NOT_READ if _DIGIT.search(view.text[a:b]) else TABLE_MISSING
         span = view.span(a, b)
-        for p in paths + list(table.summaries):
+        for p in paths + table.summaries:
             _mark(results, p, reason, span)
     if found:
         return
@@ -141,6 +139,12 @@ def _tables(results: dict[str, FieldResult], cleaned: Cleaned) -> None:
         reason = TABLE_NOT_READ if _DIGIT.search(view.text[a:b]) else TABLE_MISSING
         for p in _LEGACY_FIELDS:
             _mark(results, p, reason, view.span(a, b))
+
+
+@cache
+def _paths_under(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    """The catalogued paths that start with one of `prefixes` (a table's cells), in catalogue order."""
+    return tuple(p for p in catalogue() if p.startswith(prefixes))
 
 
 _GRIDS: dict[str, Grid] = {"table 三": REQUESTS, "table 四": APPEALS}
@@ -187,6 +191,17 @@ def _unit_fits(path: str, kind: str, unit: str | None) -> bool:
     return unit is not None and units is not None and re.fullmatch(units, unit) is not None
 
 
+@cache
+def _counts() -> dict[str, str]:
+    """The numeric fields (counts and money), each with its kind, in catalogue order."""
+    return {p: s.kind for p, s in catalogue().items() if s.kind in ("int", "yuan")}
+
+
+@cache  # per unit met: the numeric fields a quantity with it may be
+def _fitted_by(unit: str | None) -> frozenset[str]:
+    return frozenset(p for p, kind in _counts().items() if _unit_fits(p, kind, unit))
+
+
 def _fits(path: str, kind: str, unit: str | None, sentence: str) -> bool:
     subject = next((rx for prefix, rx in _SUBJECTS if path.startswith(prefix)), None)
     return _unit_fits(path, kind, unit) and (subject is None or bool(subject.search(sentence)))
@@ -201,13 +216,14 @@ def _stated(results: dict[str, FieldResult], cleaned: Cleaned) -> None:
     view = cleaned.body
     text = view.text
     used = _used_spans(results)
-    kinds = {p: s.kind for p, s in catalogue().items() if s.kind in ("int", "yuan")}
-    open_ = [p for p in kinds if _null(results.get(p))]
+    kinds = _counts()
+    get = results.get
+    open_ = {p for p in kinds if (r := get(p)) is None or _null(r)}
     fitting: dict[str | None, bool] = {}  # per unit: whether it fits a field still null (else no label is read)
 
     def wanted(unit: str | None) -> bool:
         if unit not in fitting:
-            fitting[unit] = unit != "%" and any(_unit_fits(p, kinds[p], unit) for p in open_)
+            fitting[unit] = unit != "%" and not _fitted_by(unit).isdisjoint(open_)
         return fitting[unit]
 
     for q in quantities(text, wanted):  # a number whose unit fits no field still null is not even parsed
