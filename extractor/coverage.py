@@ -202,8 +202,13 @@ def _fitted_by(unit: str | None) -> frozenset[str]:
     return frozenset(p for p, kind in _counts().items() if _unit_fits(p, kind, unit))
 
 
+@cache
+def _subject(path: str) -> re.Pattern[str] | None:
+    return next((rx for prefix, rx in _SUBJECTS if path.startswith(prefix)), None)
+
+
 def _fits(path: str, kind: str, unit: str | None, sentence: str) -> bool:
-    subject = next((rx for prefix, rx in _SUBJECTS if path.startswith(prefix)), None)
+    subject = _subject(path)
     return _unit_fits(path, kind, unit) and (subject is None or bool(subject.search(sentence)))
 
 
@@ -217,8 +222,7 @@ def _stated(results: dict[str, FieldResult], cleaned: Cleaned) -> None:
     text = view.text
     used = _used_spans(results)
     kinds = _counts()
-    get = results.get
-    open_ = {p for p in kinds if (r := get(p)) is None or _null(r)}
+    open_ = kinds.keys() - {p for p, r in results.items() if not _null(r)}
     fitting: dict[str | None, bool] = {}  # per unit: whether it fits a field still null (else no label is read)
 
     def wanted(unit: str | None) -> bool:
