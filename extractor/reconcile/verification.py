@@ -92,22 +92,26 @@ def _kinds() -> dict[str, str]:
 def verify(c: Candidate, original: str) -> tuple[str, list[str]]:
     """(status, reasons) for one candidate against the original text."""
     kind = _kinds()[c.path]
-    if c.value is None:
+    value, evidence, span, method = c.value, c.evidence, c.span, c.method
+    if value is None:
         return R.UNVERIFIED, []
-    if c.evidence is None or c.span is None:
-        if c.method in ("inferred", "derived"):
-            return R.DERIVED, [R.INFERRED] if c.method == "inferred" else []
+    if evidence is None or span is None:
+        if method in ("inferred", "derived"):
+            return R.DERIVED, [R.INFERRED] if method == "inferred" else []
         return R.UNVERIFIED, [R.NO_EVIDENCE]
-    if not at_span(original, c.evidence, c.span):
-        return R.UNVERIFIED, [R.EVIDENCE_NOT_AT_SPAN if c.evidence in original else R.EVIDENCE_NOT_IN_SOURCE]
-    if c.method == R.MODEL_ROW and R.ROW_READING_ONLY in c.reasons:
+    if not at_span(original, evidence, span):
+        return R.UNVERIFIED, [R.EVIDENCE_NOT_AT_SPAN if evidence in original else R.EVIDENCE_NOT_IN_SOURCE]
+    if method == R.MODEL_ROW and R.ROW_READING_ONLY in c.reasons:
         return R.UNVERIFIED, []  # at its span, but one reading among several: the model's word alone verifies nothing
-    if kind in ("int", "yuan"):
-        return _number(c, kind, original, c.span)
+    if kind == "int" or kind == "yuan":  # most candidates: a count, its evidence re-parsed (kept per evidence)
+        parsed = reparse(evidence, kind)
+        if parsed is None or not same_number(parsed.value, value):
+            return R.UNVERIFIED, [R.NUMBER_NOT_IN_EVIDENCE]
+        return _model_number(c, original, span) if method == "model" else (R.VERIFIED, [])
     if kind == "date":
-        return (R.VERIFIED, []) if _date_in(c.evidence) == c.value else (R.UNVERIFIED, [R.DATE_NOT_IN_EVIDENCE])
+        return (R.VERIFIED, []) if _date_in(evidence) == value else (R.UNVERIFIED, [R.DATE_NOT_IN_EVIDENCE])
     if kind == "text":
-        return _text(c, original, c.span)
+        return _text(c, original, span)
     if kind == "list":
         return _list(c)
     if kind == "enum":
@@ -115,15 +119,13 @@ def verify(c: Candidate, original: str) -> tuple[str, list[str]]:
     return R.UNVERIFIED, [R.UNKNOWN_KIND]
 
 
-def _number(c: Candidate, kind: str, original: str, span: Span) -> tuple[str, list[str]]:
-    parsed = reparse(c.evidence or "", kind)
-    if parsed is None or not same_number(parsed.value, c.value):
-        return R.UNVERIFIED, [R.NUMBER_NOT_IN_EVIDENCE]
-    if c.method == "model":
-        if continues_number(original, span):
-            return R.UNVERIFIED, [R.NUMBER_NOT_IN_EVIDENCE]  # the quote cuts a number short
-        if not states_field(c.path, context_of(original, span)):
-            return R.UNVERIFIED, [R.EVIDENCE_OFF_FIELD]  # the quote's label is some other quantity's
+def _model_number(c: Candidate, original: str, span: Span) -> tuple[str, list[str]]:
+    """A model's number, which re-parses from its quote: the quote must not cut a number short, and must state
+    this field."""
+    if continues_number(original, span):
+        return R.UNVERIFIED, [R.NUMBER_NOT_IN_EVIDENCE]  # the quote cuts a number short
+    if not states_field(c.path, context_of(original, span)):
+        return R.UNVERIFIED, [R.EVIDENCE_OFF_FIELD]  # the quote's label is some other quantity's
     return R.VERIFIED, []
 
 
