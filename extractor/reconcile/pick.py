@@ -23,7 +23,8 @@ _SETTLED = (R.VERIFIED, R.DERIVED)
 
 def decide(verified: Verified) -> dict[str, FieldResult]:
     """The fields' results from verified candidates, checked across fields (a new set at each call)."""
-    results = {p: _pick(p, cs) for p, cs in verified.by_path.items()}
+    results = {p: _only(p, cs[0]) if len(cs) == 1 and cs[0].candidate.value is not None else _pick(p, cs)
+               for p, cs in verified.by_path.items()}  # most fields: one witness with a value (`_pick`'s first case)
     check(results)
     return results
 
