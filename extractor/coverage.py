@@ -183,11 +183,15 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _MONEY = re.compile(r"(?:万|亿|千)?元")
 
 
+def _units_of(path: str) -> str | None:
+    return next((u for prefix, u in _UNITS if path.startswith(prefix)), None)
+
+
 @cache  # asked per field still null and unit met, in every report: the same few hundred answers
 def _unit_fits(path: str, kind: str, unit: str | None) -> bool:
     if kind == "yuan":
         return unit is not None and bool(_MONEY.fullmatch(unit))
-    units = next((u for prefix, u in _UNITS if path.startswith(prefix)), None)
+    units = _units_of(path)
     return unit is not None and units is not None and re.fullmatch(units, unit) is not None
 
 
@@ -197,9 +201,18 @@ def _counts() -> dict[str, str]:
     return {p: s.kind for p, s in catalogue().items() if s.kind in ("int", "yuan")}
 
 
-@cache  # per unit met: the numeric fields a quantity with it may be
+@cache
+def _by_units() -> dict[tuple[str, str | None], tuple[str, ...]]:
+    """The numeric fields grouped by what `_unit_fits` reads of them: money, or the units their prefix takes."""
+    out: dict[tuple[str, str | None], list[str]] = {}
+    for p, kind in _counts().items():
+        out.setdefault(("yuan", None) if kind == "yuan" else (kind, _units_of(p)), []).append(p)
+    return {k: tuple(ps) for k, ps in out.items()}
+
+
+@cache  # per unit met: the numeric fields a quantity with it may be (one question per group of fields)
 def _fitted_by(unit: str | None) -> frozenset[str]:
-    return frozenset(p for p, kind in _counts().items() if _unit_fits(p, kind, unit))
+    return frozenset(p for ps in _by_units().values() if _unit_fits(ps[0], _counts()[ps[0]], unit) for p in ps)
 
 
 @cache
