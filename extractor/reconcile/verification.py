@@ -105,7 +105,7 @@ def verify(c: Candidate, original: str) -> tuple[str, list[str]]:
         return R.UNVERIFIED, []  # at its span, but one reading among several: the model's word alone verifies nothing
     if kind == "int" or kind == "yuan":  # most candidates: a count, its evidence re-parsed (kept per evidence)
         parsed = reparse(evidence, kind)
-        if parsed is None or not same_number(parsed.value, value):
+        if parsed is None or not _same_number(parsed.value, value):
             return R.UNVERIFIED, [R.NUMBER_NOT_IN_EVIDENCE]
         return _model_number(c, original, span) if method == "model" else (R.VERIFIED, [])
     if kind == "date":
@@ -132,7 +132,7 @@ def _model_number(c: Candidate, original: str, span: Span) -> tuple[str, list[st
 _EXACT = 2 ** 53  # ints below this in size are floats exactly
 
 
-def same_number(a: object, b: object) -> bool:
+def _same_number(a: object, b: object) -> bool:
     """`values_equal`, its commonest case first: two equal ints (a table cell's count and its reparse)."""
     if type(a) is int and type(b) is int and a == b and -_EXACT < a < _EXACT:
         return True  # what values_equal says of them (|a - b| = 0 as floats)
