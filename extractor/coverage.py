@@ -120,18 +120,16 @@ def _tables(results: dict[str, FieldResult], cleaned: Cleaned) -> None:
     view = cleaned.body
     found = [(t, m.start()) for t in TABLES for m in [t.heading.search(view.text)] if m]
     starts = sorted(s for _, s in found)
-    cats = catalogue()
     for table, start in found:
-        paths = [p for p in cats if p.startswith(table.cells)]
+        paths = _paths_under(table.cells)
         a, b = _region(view, start, starts)
-        if any(not _null(results.get(p)) and results[p].value is not None and results[p].method != MODEL_ROW
-               for p in paths):
+        if any((r := results.get(p)) is not None and r.value is not None and r.method != MODEL_ROW for p in paths):
             _rows_not_read(results, table, view.span(a, b))  # read: its blank cells are read; a row missed is not
             continue
 
         reason = TABLE_NOT_READ if _DIGIT.search(view.text[a:b]) else TABLE_MISSING
         span = view.span(a, b)
-        for p in paths + list(table.summaries):
+        for p in paths + table.summaries:
             _mark(results, p, reason, span)
     if found:
         return
@@ -141,6 +139,12 @@ def _tables(results: dict[str, FieldResult], cleaned: Cleaned) -> None:
         reason = TABLE_NOT_READ if _DIGIT.search(view.text[a:b]) else TABLE_MISSING
         for p in _LEGACY_FIELDS:
             _mark(results, p, reason, view.span(a, b))
+
+
+@cache
+def _paths_under(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    """The catalogued paths that start with one of `prefixes` (a table's cells), in catalogue order."""
+    return tuple(p for p in catalogue() if p.startswith(prefixes))
 
 
 _GRIDS: dict[str, Grid] = {"table 三": REQUESTS, "table 四": APPEALS}
@@ -179,16 +183,45 @@ _SUBJECTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 _MONEY = re.compile(r"(?:万|亿|千)?元")
 
 
+def _units_of(path: str) -> str | None:
+    return next((u for prefix, u in _UNITS if path.startswith(prefix)), None)
+
+
 @cache  # asked per field still null and unit met, in every report: the same few hundred answers
 def _unit_fits(path: str, kind: str, unit: str | None) -> bool:
     if kind == "yuan":
         return unit is not None and bool(_MONEY.fullmatch(unit))
-    units = next((u for prefix, u in _UNITS if path.startswith(prefix)), None)
+    units = _units_of(path)
     return unit is not None and units is not None and re.fullmatch(units, unit) is not None
 
 
+@cache
+def _counts() -> dict[str, str]:
+    """The numeric fields (counts and money), each with its kind, in catalogue order."""
+    return {p: s.kind for p, s in catalogue().items() if s.kind in ("int", "yuan")}
+
+
+@cache
+def _by_units() -> dict[tuple[str, str | None], tuple[str, ...]]:
+    """The numeric fields grouped by what `_unit_fits` reads of them: money, or the units their prefix takes."""
+    out: dict[tuple[str, str | None], list[str]] = {}
+    for p, kind in _counts().items():
+        out.setdefault(("yuan", None) if kind == "yuan" else (kind, _units_of(p)), []).append(p)
+    return {k: tuple(ps) for k, ps in out.items()}
+
+
+@cache  # per unit met: the numeric fields a quantity with it may be (one question per group of fields)
+def _fitted_by(unit: str | None) -> frozenset[str]:
+    return frozenset(p for ps in _by_units().values() if _unit_fits(ps[0], _counts()[ps[0]], unit) for p in ps)
+
+
+@cache
+def _subject(path: str) -> re.Pattern[str] | None:
+    return next((rx for prefix, rx in _SUBJECTS if path.startswith(prefix)), None)
+
+
 def _fits(path: str, kind: str, unit: str | None, sentence: str) -> bool:
-    subject = next((rx for prefix, rx in _SUBJECTS if path.startswith(prefix)), None)
+    subject = _subject(path)
     return _unit_fits(path, kind, unit) and (subject is None or bool(subject.search(sentence)))
 
 
@@ -201,13 +234,13 @@ def _stated(results: dict[str, FieldResult], cleaned: Cleaned) -> None:
     view = cleaned.body
     text = view.text
     used = _used_spans(results)
-    kinds = {p: s.kind for p, s in catalogue().items() if s.kind in ("int", "yuan")}
-    open_ = [p for p in kinds if _null(results.get(p))]
+    kinds = _counts()
+    open_ = kinds.keys() - {p for p, r in results.items() if not _null(r)}
     fitting: dict[str | None, bool] = {}  # per unit: whether it fits a field still null (else no label is read)
 
     def wanted(unit: str | None) -> bool:
         if unit not in fitting:
-            fitting[unit] = unit != "%" and any(_unit_fits(p, kinds[p], unit) for p in open_)
+            fitting[unit] = unit != "%" and not _fitted_by(unit).isdisjoint(open_)
         return fitting[unit]
 
     for q in quantities(text, wanted):  # a number whose unit fits no field still null is not even parsed

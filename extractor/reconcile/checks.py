@@ -118,6 +118,7 @@ def _sizes(results: dict[str, FieldResult]) -> None:
     """A report's counts are not below zero (proactive.* carries the 2019 template's 本年增/减 figures)."""
     cats = catalogue()
     for p, r in results.items():
-        if isinstance(r.value, (int, float)) and not isinstance(r.value, bool) and cats[p].kind == "int":
-            if r.value < 0 and not p.startswith("proactive."):
+        v = r.value
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0 and cats[p].kind == "int":
+            if not p.startswith("proactive."):
                 _flag(results, [p], R.NEGATIVE_COUNT, -0.4)

@@ -23,7 +23,8 @@ _SETTLED = (R.VERIFIED, R.DERIVED)
 
 def decide(verified: Verified) -> dict[str, FieldResult]:
     """The fields' results from verified candidates, checked across fields (a new set at each call)."""
-    results = {p: _pick(p, cs) for p, cs in verified.by_path.items()}
+    results = {p: _only(p, cs[0]) if len(cs) == 1 and cs[0].candidate.value is not None else _pick(p, cs)
+               for p, cs in verified.by_path.items()}  # most fields: one witness with a value (`_pick`'s first case)
     check(results)
     return results
 
@@ -40,7 +41,7 @@ def _alt(x: Checked) -> dict[str, Any]:
 
 def _pick(path: str, cands: list[Checked]) -> FieldResult:
     if len(cands) == 1 and cands[0].candidate.value is not None:
-        return _pick_one(path, cands)  # most fields: one witness with a value, nothing unsettled or to weigh
+        return _only(path, cands[0])  # most fields: one witness with a value, nothing unsettled or to weigh
     # readings a person has to choose between: an ambiguous table split, a value refused where it was read
     # and nulls that say why (a blank table cell, a pronoun where a name should be)
     unsettled = [x.candidate for x in cands if x.candidate.value is None
@@ -95,7 +96,23 @@ def _result_alt(r: FieldResult, backend: str) -> dict[str, Any]:
     return alternative(r.value, r.evidence, r.span, r.method, backend, r.status, r.reasons)
 
 
+def _only(path: str, x: Checked) -> FieldResult:
+    """`_pick_one` of a single candidate: it is the best, and nothing else disagrees or agrees with it."""
+    best, status, reasons = x
+    merged = best.reasons + reasons
+    r = FieldResult(path, best.value, best.evidence, best.span, best.approximate, best.confidence, status,
+                    list(dict.fromkeys(merged)) if len(merged) > 1 else merged, best.method, share=best.share)
+    if status not in _SETTLED:
+        r.confidence = min(r.confidence, 0.3)
+    if r.approximate:
+        r.reasons.append(R.APPROXIMATE)
+        r.confidence = max(0.0, r.confidence - 0.1)
+    return r
+
+
 def _pick_one(path: str, cands: list[Checked]) -> FieldResult:
+    if len(cands) == 1:
+        return _only(path, cands[0])
     ok = [x for x in cands if x.status in _SETTLED] or cands
 
     def key(x: Checked) -> tuple[int, float, int]:
@@ -103,7 +120,7 @@ def _pick_one(path: str, cands: list[Checked]) -> FieldResult:
         size = -float(c.value) if path == "proactive.total" and isinstance(c.value, (int, float)) else 0.0
         return (METHOD_RANK.get(c.method, 9), size, c.span[0] if c.span else 0)
 
-    if len(ok) > 1:  # most fields have one candidate: nothing to order
+    if len(ok) > 1:
         ok.sort(key=key)
     best, status, reasons = ok[0].candidate, ok[0].status, ok[0].reasons
     r = FieldResult(path, best.value, best.evidence, best.span, best.approximate, best.confidence, status,

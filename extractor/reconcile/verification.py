@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
+from typing import NamedTuple
 
 from extractor.core import result as R
 from extractor.core.candidates import Candidate
@@ -28,9 +30,8 @@ _TITLE = re.compile(r"(?:报告|年报|报表)")
 MIN_ITEM = 4  # characters of the shortest problem or measure a model may list
 
 
-@dataclass(frozen=True)
-class Checked:
-    """A candidate and how it fared against the original."""
+class Checked(NamedTuple):
+    """A candidate and how it fared against the original (a tuple: made once per candidate, never changed)."""
 
     candidate: Candidate
     status: str
@@ -47,13 +48,18 @@ class Verified:
     by_path: dict[str, list[Checked]] = field(default_factory=dict)
 
     def add(self, candidates: list[Candidate]) -> Verified:
-        out = Verified(self.original, self.regions, {p: list(cs) for p, cs in self.by_path.items()})
+        original, regions = self.original, self.regions
+        by_path = {p: list(cs) for p, cs in self.by_path.items()}
         for c in candidates:
-            if self.regions and c.value is not None and overlaps(c.span, self.regions):
+            if regions and c.value is not None and overlaps(c.span, regions):
                 c = _refused(c)  # read from a sentence addressed to a model: data, and no value of it is taken
-            status, reasons = verify(c, self.original)
-            out.by_path.setdefault(c.path, []).append(Checked(c, status, reasons))
-        return out
+            checked = Checked(c, *verify(c, original))
+            cs = by_path.get(c.path)
+            if cs is None:
+                by_path[c.path] = [checked]
+            else:
+                cs.append(checked)
+        return Verified(original, regions, by_path)
 
 
 def verify_all(candidates: list[Candidate], original: str) -> Verified:
@@ -77,25 +83,35 @@ def _date_in(evidence: str) -> str | None:
     return found[0].iso if found else None
 
 
+@cache
+def _kinds() -> dict[str, str]:
+    """Each catalogued path's kind (asked once per candidate)."""
+    return {p: s.kind for p, s in catalogue().items()}
+
+
 def verify(c: Candidate, original: str) -> tuple[str, list[str]]:
     """(status, reasons) for one candidate against the original text."""
-    kind = catalogue()[c.path].kind
-    if c.value is None:
+    kind = _kinds()[c.path]
+    value, evidence, span, method = c.value, c.evidence, c.span, c.method
+    if value is None:
         return R.UNVERIFIED, []
-    if c.evidence is None or c.span is None:
-        if c.method in ("inferred", "derived"):
-            return R.DERIVED, [R.INFERRED] if c.method == "inferred" else []
+    if evidence is None or span is None:
+        if method in ("inferred", "derived"):
+            return R.DERIVED, [R.INFERRED] if method == "inferred" else []
         return R.UNVERIFIED, [R.NO_EVIDENCE]
-    if not at_span(original, c.evidence, c.span):
-        return R.UNVERIFIED, [R.EVIDENCE_NOT_AT_SPAN if c.evidence in original else R.EVIDENCE_NOT_IN_SOURCE]
-    if c.method == R.MODEL_ROW and R.ROW_READING_ONLY in c.reasons:
+    if not at_span(original, evidence, span):
+        return R.UNVERIFIED, [R.EVIDENCE_NOT_AT_SPAN if evidence in original else R.EVIDENCE_NOT_IN_SOURCE]
+    if method == R.MODEL_ROW and R.ROW_READING_ONLY in c.reasons:
         return R.UNVERIFIED, []  # at its span, but one reading among several: the model's word alone verifies nothing
-    if kind in ("int", "yuan"):
-        return _number(c, kind, original, c.span)
+    if kind == "int" or kind == "yuan":  # most candidates: a count, its evidence re-parsed (kept per evidence)
+        parsed = reparse(evidence, kind)
+        if parsed is None or not _same_number(parsed.value, value):
+            return R.UNVERIFIED, [R.NUMBER_NOT_IN_EVIDENCE]
+        return _model_number(c, original, span) if method == "model" else (R.VERIFIED, [])
     if kind == "date":
-        return (R.VERIFIED, []) if _date_in(c.evidence) == c.value else (R.UNVERIFIED, [R.DATE_NOT_IN_EVIDENCE])
+        return (R.VERIFIED, []) if _date_in(evidence) == value else (R.UNVERIFIED, [R.DATE_NOT_IN_EVIDENCE])
     if kind == "text":
-        return _text(c, original, c.span)
+        return _text(c, original, span)
     if kind == "list":
         return _list(c)
     if kind == "enum":
@@ -103,16 +119,24 @@ def verify(c: Candidate, original: str) -> tuple[str, list[str]]:
     return R.UNVERIFIED, [R.UNKNOWN_KIND]
 
 
-def _number(c: Candidate, kind: str, original: str, span: Span) -> tuple[str, list[str]]:
-    parsed = reparse(c.evidence or "", kind)
-    if parsed is None or not values_equal(parsed.value, c.value):
-        return R.UNVERIFIED, [R.NUMBER_NOT_IN_EVIDENCE]
-    if c.method == "model":
-        if continues_number(original, span):
-            return R.UNVERIFIED, [R.NUMBER_NOT_IN_EVIDENCE]  # the quote cuts a number short
-        if not states_field(c.path, context_of(original, span)):
-            return R.UNVERIFIED, [R.EVIDENCE_OFF_FIELD]  # the quote's label is some other quantity's
+def _model_number(c: Candidate, original: str, span: Span) -> tuple[str, list[str]]:
+    """A model's number, which re-parses from its quote: the quote must not cut a number short, and must state
+    this field."""
+    if continues_number(original, span):
+        return R.UNVERIFIED, [R.NUMBER_NOT_IN_EVIDENCE]  # the quote cuts a number short
+    if not states_field(c.path, context_of(original, span)):
+        return R.UNVERIFIED, [R.EVIDENCE_OFF_FIELD]  # the quote's label is some other quantity's
     return R.VERIFIED, []
+
+
+_EXACT = 2 ** 53  # ints below this in size are floats exactly
+
+
+def _same_number(a: object, b: object) -> bool:
+    """`values_equal`, its commonest case first: two equal ints (a table cell's count and its reparse)."""
+    if type(a) is int and type(b) is int and a == b and -_EXACT < a < _EXACT:
+        return True  # what values_equal says of them (|a - b| = 0 as floats)
+    return values_equal(a, b)
 
 
 def _text(c: Candidate, original: str, span: Span) -> tuple[str, list[str]]:
