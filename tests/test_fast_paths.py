@@ -248,3 +248,30 @@ def test_a_response_model_with_async_validators_is_still_refused_every_time(tmp_
             checks.reject_async_validators(Bad)
     checks.reject_async_validators(_Answer)
     checks.reject_async_validators(_Answer)  # passed once: not walked again, and still passes
+
+
+def test_verify_s_number_comparison_is_values_equal():
+    """verification's equal-ints shortcut answers as `values_equal` on ints, floats, bools, strings and the sizes
+    where floats stop being exact."""
+    from extractor.reconcile.verification import _same_number
+    from extractor.text.numbers import values_equal
+
+    rng = random.Random(21)
+    big = 2 ** 53
+    pool: list[object] = [0, 1, -1, 7, 10 ** 6, big - 1, big, big + 1, -big, 2 ** 60, 0.0, 1.0, 7.0, 0.5, 1e-7,
+                          True, False, "7", None, 12.0000001]
+    pool += [rng.randint(-10 ** 18, 10 ** 18) for _ in range(50)] + [rng.random() * 1000 for _ in range(20)]
+    for a in pool:
+        for b in pool + [a, a + 1 if isinstance(a, int) else a]:
+            assert _same_number(a, b) == values_equal(a, b), (a, b)
+
+
+def test_coverage_s_fields_a_unit_may_be_are_those_each_field_would_say():
+    """The fields grouped by unit (one question per group) are exactly those asked one by one."""
+    from extractor.coverage import _counts, _fitted_by, _unit_fits
+
+    units = [None, "", "%", "件", "条", "次", "人", "人次", "个", "元", "万元", "亿元", "千元", "场", "期", "篇",
+             "天", "日", "家", "项", "份", "万", "名", "批", "元/件"]
+    for unit in units:
+        assert _fitted_by(unit) == frozenset(p for p, k in _counts().items() if _unit_fits(p, k, unit)), unit
+    assert _fitted_by("件") and _fitted_by("万元") and not _fitted_by(None)
