@@ -44,6 +44,18 @@ class ViewAt(Sequence[int]):
             raise IndexError("compact index out of range")
         return i + self._shifts[bisect_right(self._starts, i) - 1]
 
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """(self[start], self[end - 1] + 1): the view range of compact [start, end)."""
+        n, starts, shifts = self._n, self._starts, self._shifts
+        last = end - 1
+        if start < 0:
+            start += n
+        if last < 0:
+            last += n
+        if not (0 <= start < n and 0 <= last < n):
+            raise IndexError("compact index out of range")
+        return start + shifts[bisect_right(starts, start) - 1], last + shifts[bisect_right(starts, last) - 1] + 1
+
 
 @dataclass
 class Compact:
@@ -52,7 +64,7 @@ class Compact:
     view_text: str = ""  # the view text it was made from (where a line starts)
 
     def view_span(self, start: int, end: int) -> tuple[int, int]:
-        return self.view_at[start], self.view_at[end - 1] + 1
+        return self.view_at.span(start, end)
 
 
 _SPACE_RUN = re.compile(r"\s+")
