@@ -207,21 +207,24 @@ class _Search:
         # cells still to place after this one must fit the characters left, and every later token needs one
         min_after = len(toks) - ti - 1
         max_after_later = self.places_after[ti]
-        lengths = self._lengths(rest, cells)
         budgeted = budget is not None and is_part
         cap = budget if budget is not None else 0.0
         tail_all_parts = False
         chars_later = 0
+        most = MAX_CELL_DIGITS + 1 + len(rest)  # no bound
         if budgeted:
             # a part is at most the budget left, and the cells left must be able to add up to it
             most = len(str(int(cap - spent)))
-            lengths = [L for L in lengths if L <= most]
             tail_all_parts = self._tail_all_parts(k, n_cells)
             chars_later = self.chars_after[ti]
+        parts = self.totals.get(k)
+        if parts is None:  # `_lengths` of a cell that is no total: every length up to MAX_CELL_DIGITS digits
+            lengths: Sequence[int] = range(1 + neg, min(len(rest), MAX_CELL_DIGITS + neg, most) + 1)
+        else:
+            lengths = [L for L in self._lengths(rest, cells) if L <= most]
         digits = rest[1:] if neg else rest
         plain = digits.isdigit()  # the usual run of digits: which pieces make a cell is known from its first digit
         lead_zero = plain and digits[0] == "0"
-        parts = self.totals.get(k)
         cells_after = n_cells - k - 1
         n_rest = len(rest)
         at = tok.start + pos
