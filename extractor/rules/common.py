@@ -125,9 +125,9 @@ def read_shares(candidates: list[Candidate], original: str) -> None:
     reconcile's percentage check compares with the value over its total."""
     if not any(c.span is not None for c in candidates):
         return
-    folded: str | None = fold(original)
-    if len(folded) != len(original):  # a character folds to several (none folds to nothing): fold piece by piece
-        folded = None
+    whole = fold(original)
+    # a character folding to several (none folds to nothing) shifts the folded text: then fold piece by piece
+    folded = whole if len(whole) == len(original) else None
     for c in candidates:
         if c.span is not None:
             c.share = stated_share(original, c.span, folded)
