@@ -109,20 +109,28 @@ _SHARE = re.compile(r"[^。;]{0,10}?占[^。;\d]{0,8}(\d+(?:\.\d+)?)\s*%")
 SHARE_REACH = 16  # characters after the evidence the share is looked for in
 
 
-def stated_share(original: str, span: tuple[int, int] | None) -> float | None:
-    """The share (a percentage) the report states for the value whose evidence ends at span's end, or None."""
+def stated_share(original: str, span: tuple[int, int] | None, folded: str | None = None) -> float | None:
+    """The share (a percentage) the report states for the value whose evidence ends at span's end, or None.
+    `folded`: the whole original folded, when it has one character per original character (its pieces are then
+    the pieces of the original folded)."""
     if span is None:
         return None
-    m = _SHARE.match(fold(original[span[1]:span[1] + SHARE_REACH]))
+    after = folded[span[1]:span[1] + SHARE_REACH] if folded is not None else fold(original[span[1]:span[1] + SHARE_REACH])
+    m = _SHARE.match(after)
     return float(m.group(1)) if m else None
 
 
 def read_shares(candidates: list[Candidate], original: str) -> None:
     """Each candidate with evidence gets the share its sentence states for it (`Candidate.share`), in place: what
     reconcile's percentage check compares with the value over its total."""
+    if not any(c.span is not None for c in candidates):
+        return
+    whole = fold(original)
+    # a character folding to several (none folds to nothing) shifts the folded text: then fold piece by piece
+    folded = whole if len(whole) == len(original) else None
     for c in candidates:
         if c.span is not None:
-            c.share = stated_share(original, c.span)
+            c.share = stated_share(original, c.span, folded)
 
 
 def strip_ws(s: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -59,7 +58,7 @@ MIN_TOPICS_UNTITLED = 4
 SELF_NAMED = re.compile(r"现将[^。\n]{0,40}?(?:报告|年报|总结|情况)(?:如下|公布)|特此报告")
 SELF_NAMED_WITHIN = 600
 LETTER = re.compile(r"关于.{2,60}的函$")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _COUNT = re.compile(r"(?<![第\d一二两三四五六七八九十百千零〇])"  # 第四十二条 is an article, not a count
                     r"(?:\d[\d,.]*|[一二两三四五六七八九十百千零〇]+)\s*[万亿]?\s*[余多]?\s*"
                     r"(?:条|件|人|次|个|项|篇|期|场|元|份|批|宗|%)")
@@ -71,7 +70,7 @@ def not_a_report(ctx: Context, title_where: str | None = None) -> str | None:
     """None when the text reads as a disclosure report; else why not, in one line (see above). `title_where` is
     where `_title` found the title (`header`, `line`, `label`, `prose`), if anywhere."""
     text = ctx.body.text
-    han = len(_HAN.findall(text))
+    han = sum(map(len, _HAN_RUN.findall(text)))
     words = len(DISCLOSURE_WORDS.findall(text))
     topics = [k for k, rx in REPORT_TOPICS.items() if rx.search(text)]
     titled = title_where in ("header", "line") or bool(SELF_NAMED.search(text[:SELF_NAMED_WITHIN]))
@@ -102,15 +101,17 @@ def title_finditer(text: str) -> Iterator[re.Match[str]]:
     """`TITLE_RE.finditer(text)`, the same matches, with its lazy body tried only in the runs of characters a match
     can hold that hold a match's year and 公开…报告, not at every position of the text."""
     tails = [t.start() for t in _TAIL_RE.finditer(text)]
-    runs = [(r.start(), r.end()) for r in _TITLE_RUN.finditer(text)]
-    starts = [s for s, _ in runs]
-    done = -1
+    runs = _TITLE_RUN.finditer(text)  # walked along with the tails, no further than the last one
+    nxt = next(runs, None)
+    cur: re.Match[str] | None = None  # the last run starting at or before the tail
+    k = done = -1
     for t in tails:
-        k = bisect.bisect_right(starts, t) - 1
-        if k <= done:
+        while nxt is not None and nxt.start() <= t:
+            cur, nxt, k = nxt, next(runs, None), k + 1
+        if cur is None or k <= done:
             continue
         done = k
-        yield from TITLE_RE.finditer(text, *runs[k])
+        yield from TITLE_RE.finditer(text, *cur.span())
 
 
 def _title_matches(text: str) -> list[tuple[int, int, str, int]]:

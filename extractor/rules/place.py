@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import cache
 
 from extractor.core.candidates import Candidate
 from extractor.rules import gazetteer
@@ -43,12 +44,21 @@ def home(body_name: str | None, year: int | None) -> Place | None:
     return gazetteer.locate(body_name, year)
 
 
+@cache
+def _province_patterns() -> list[tuple[str, str, re.Pattern[str]]]:
+    """(short name, full name, the pattern of its mention) per province, compiled once."""
+    return [(short, fullname, re.compile(re.escape(fullname) + "|" + re.escape(short)
+                                         + ("" if short in BARE_OK else r"(?=省|市|自治区)")))
+            for short, fullname in gazetteer.provinces().items()]
+
+
 def _named_provinces(text: str) -> tuple[Counter[str], dict[str, re.Match[str]]]:
     counts: Counter[str] = Counter()
     first: dict[str, re.Match[str]] = {}
-    for short, fullname in gazetteer.provinces().items():
-        pat = re.escape(fullname) + "|" + re.escape(short) + ("" if short in BARE_OK else r"(?=省|市|自治区)")
-        for pm in re.finditer(pat, text):
+    for short, fullname, rx in _province_patterns():
+        if short not in text and fullname not in text:
+            continue  # neither name is there: no match
+        for pm in rx.finditer(text):
             counts[short] += 1
             first.setdefault(short, pm)
     return counts, first

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 MAX_CELL_DIGITS = 9
@@ -149,7 +149,9 @@ def split_row(tokens: list[Token], n: int, sums: Sequence[Sum] = (), max_solutio
 
 
 class _Search:
-    """The depth-first search of `split_row`: cells placed left to right, each cut pruned by the sums."""
+    """The depth-first search of `split_row`: cells placed left to right, each cut pruned by the sums. One list of
+    cells is shared by the whole search (a cell appended before a step down, popped after it), and the sum of the
+    last cell's parts placed so far (`spent`) is carried down rather than summed again at each step."""
 
     def __init__(self, n: int, sums: Sequence[Sum], max_solutions: int, negative_cols: frozenset[int]) -> None:
         self.n = n
@@ -173,7 +175,9 @@ class _Search:
         self.chars_after = [sum(chars[i + 1 :]) for i in range(len(toks))]
 
     def dfs(self, ti: int, pos: int, cells: list[CellValue], toks: list[Token], n_cells: int,
-            budget: float | None) -> None:
+            budget: float | None, spent: float = 0) -> None:
+        """One step: place the next cell (or cells, from token `ti` at `pos`) after `cells`; `spent` is the sum of
+        the last cell's parts among `cells` (blank ones count 0)."""
         self.nodes += 1
         if len(self.sols) > self.max_solutions or self.nodes > MAX_NODES:
             raise TooManySplits(f"more than {self.max_solutions} readings or {MAX_NODES} steps")
@@ -185,67 +189,71 @@ class _Search:
         if k == n_cells:
             return
         tok = toks[ti]
+        is_part = k in self.last_parts
         if tok.pinned:
             if tok.text.startswith("-") and k not in self.negative_cols:
                 return
             c = token_cell(tok)
-            if k in self.totals and not _one_sum_ok(cells + [c], k, self.totals[k]):
-                return
-            self.dfs(ti + 1, 0, cells + [c], toks, n_cells, budget)
+            cells.append(c)
+            if k not in self.totals or _one_sum_ok(cells, k, self.totals[k]):
+                self.dfs(ti + 1, 0, cells, toks, n_cells, budget, spent + (c.value or 0) if is_part else spent)
+            cells.pop()
             return
-        for length, c in self._pieces(tok, pos, cells, ti, len(toks) - ti - 1, n_cells, budget):
-            if pos + length == len(tok.text):
-                self.dfs(ti + 1, 0, cells + [c], toks, n_cells, budget)
-            else:
-                self.dfs(ti, pos + length, cells + [c], toks, n_cells, budget)
-
-    def _pieces(self, tok: Token, pos: int, cells: list[CellValue], ti: int, min_after: int, n_cells: int,
-                budget: float | None) -> Iterator[tuple[int, CellValue]]:
-        """(length, cell) for each cell the rest of `tok` (token `ti`, from `pos`) can start with, shortest first,
-        that can still lead to a reading."""
-        k = len(cells)
-        rest = tok.text[pos:]
-        # cells still to place after this one must fit the characters left, and every later token needs one
-        # (min_after: the tokens after this one)
-        max_after_later = self.places_after[ti]
-        lengths = self._lengths(rest, cells)
-        spent = sum(cells[i].value or 0 for i in self.last_parts if i < k) if budget is not None else 0
-        tail_all_parts = False
-        chars_later = 0
-        if budget is not None and k in self.last_parts:
-            # a part is at most the budget left, and the cells left must be able to add up to it
-            lengths = [L for L in lengths if L <= len(str(int(budget - spent)))]
-            tail_all_parts = self._tail_all_parts(k, n_cells)
-            chars_later = self.chars_after[ti]
+        text = tok.text
+        rest = text[pos:]
         neg = rest.startswith("-")
         if neg and k not in self.negative_cols:
             return  # every piece starts with the minus
+        # cells still to place after this one must fit the characters left, and every later token needs one
+        min_after = len(toks) - ti - 1
+        max_after_later = self.places_after[ti]
+        budgeted = budget is not None and is_part
+        cap = budget if budget is not None else 0.0
+        tail_all_parts = False
+        chars_later = 0
+        most = MAX_CELL_DIGITS + 1 + len(rest)  # no bound
+        if budgeted:
+            # a part is at most the budget left, and the cells left must be able to add up to it
+            most = len(str(int(cap - spent)))
+            tail_all_parts = self._tail_all_parts(k, n_cells)
+            chars_later = self.chars_after[ti]
+        parts = self.totals.get(k)
+        if parts is None:  # `_lengths` of a cell that is no total: every length up to MAX_CELL_DIGITS digits
+            lengths: Sequence[int] = range(1 + neg, min(len(rest), MAX_CELL_DIGITS + neg, most) + 1)
+        else:
+            lengths = [L for L in self._lengths(rest, cells) if L <= most]
         digits = rest[1:] if neg else rest
         plain = digits.isdigit()  # the usual run of digits: which pieces make a cell is known from its first digit
-        parts = self.totals.get(k)
+        lead_zero = plain and digits[0] == "0"
+        cells_after = n_cells - k - 1
+        n_rest = len(rest)
+        at = tok.start + pos
         for L in lengths:
             piece = rest[:L]
             if plain:
-                if L - neg < 1 or L - neg > MAX_CELL_DIGITS or (digits[0] == "0" and L - neg != 1):
+                if L - neg < 1 or L - neg > MAX_CELL_DIGITS or (lead_zero and L - neg != 1):
                     continue
             elif not cell_ok(piece):
                 continue
-            left_here = len(rest) - L
-            cells_after = n_cells - k - 1
+            left_here = n_rest - L
             if left_here == 0:
                 if cells_after < min_after:
                     continue
             elif cells_after < min_after + 1 or cells_after > left_here + max_after_later:
                 continue
             value = int(piece) if plain else _value(piece)
-            if budget is not None and k in self.last_parts and spent + value > budget:
-                return  # longer pieces are larger still
-            if budget is not None and tail_all_parts and cells_after \
-                    and not _can_add_up(budget - spent - value, left_here + chars_later, cells_after):
-                continue
+            if budgeted:
+                if spent + value > cap:
+                    return  # longer pieces are larger still
+                if tail_all_parts and cells_after \
+                        and not _can_add_up(cap - spent - value, left_here + chars_later, cells_after):
+                    continue
             if parts is not None and not _total_ok(cells, value, parts):
                 continue
-            yield L, CellValue(value, tok.start + pos, tok.start + pos + L)
+            cells.append(CellValue(value, at, at + L))
+            self.dfs(ti + 1 if left_here == 0 else ti, 0 if left_here == 0 else pos + L, cells, toks, n_cells,
+                     budget, spent + value if is_part else spent)
+            cells.pop()
 
     def _tail_all_parts(self, k: int, n_cells: int) -> bool:
         """Whether every cell from `k` on is a part of the row's last cell."""

@@ -7,20 +7,64 @@ to a digit is kept, because it separates cells. Every compact offset maps back t
 from __future__ import annotations
 
 import re
-from array import array
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from extractor.template.cells import RowSplit, Token, token_cell
+
+
+class ViewAt(Sequence[int]):
+    """Compact index -> view index, held as stretches rather than one entry per character: from compact index
+    `starts[k]` on (up to the next stretch) the view index is the compact index plus `shifts[k]`."""
+
+    __slots__ = ("_n", "_shifts", "_starts")
+
+    def __init__(self, starts: list[int], shifts: list[int], n: int) -> None:
+        self._starts = starts
+        self._shifts = shifts
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> int: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[int]: ...
+
+    def __getitem__(self, i: int | slice) -> int | list[int]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError("compact index out of range")
+        return i + self._shifts[bisect_right(self._starts, i) - 1]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """(self[start], self[end - 1] + 1): the view range of compact [start, end)."""
+        n, starts, shifts = self._n, self._starts, self._shifts
+        last = end - 1
+        if start < 0:
+            start += n
+        if last < 0:
+            last += n
+        if not (0 <= start < n and 0 <= last < n):
+            raise IndexError("compact index out of range")
+        return start + shifts[bisect_right(starts, start) - 1], last + shifts[bisect_right(starts, last) - 1] + 1
 
 
 @dataclass
 class Compact:
     text: str
-    view_at: array[int]  # compact index -> view index
+    view_at: ViewAt  # compact index -> view index
     view_text: str = ""  # the view text it was made from (where a line starts)
 
     def view_span(self, start: int, end: int) -> tuple[int, int]:
-        return self.view_at[start], self.view_at[end - 1] + 1
+        return self.view_at.span(start, end)
 
 
 _SPACE_RUN = re.compile(r"\s+")
@@ -30,21 +74,25 @@ def compact(view_text: str, start: int = 0, end: int | None = None) -> Compact:
     """Drop whitespace between two non-digits (so `(三)不\\n予公开` reads `(三)不予公开`)."""
     end = len(view_text) if end is None else end
     out: list[str] = []
-    at: array[int] = array("l")
+    starts = [0]  # a stretch from each kept piece of text on: the view index is the compact one plus its shift
+    shifts = [start]
+    n = 0  # characters kept so far
     pos = start
     for m in _SPACE_RUN.finditer(view_text, start, end):
         i, j = m.span()
         out.append(view_text[pos:i])
-        at.extend(range(pos, i))
+        n += i - pos
         prev = view_text[i - 1] if i > start else ""
         nxt = view_text[j] if j < end else ""
         if prev.isdigit() or nxt.isdigit() or nxt == "-":
-            out.append(" ")
-            at.append(i)
+            out.append(" ")  # at view index i: the stretch from pos goes on
+            n += 1
         pos = j
+        starts.append(n)
+        shifts.append(pos - n)
     out.append(view_text[pos:end])
-    at.extend(range(pos, end))
-    return Compact("".join(out), at, view_text)
+    n += len(out[-1])
+    return Compact("".join(out), ViewAt(starts, shifts, n), view_text)
 
 
 NUMERIC_RUN = re.compile(r"[\d\s|.,\-]*")

@@ -176,8 +176,9 @@ def values_equal(a: object, b: object) -> bool:
 
 # Dates: 2015-07-27, 2015/7/27, 2015.7.27, 2015年7月27日, and in Chinese numerals 二○一二年二月二十日.
 _CN = "〇○零一二两三四五六七八九十"
-DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-年./]\s*(?P<m>\d{1,2})\s*[-月./]\s*(?P<d>\d{1,2})(?!\d)(?:\s*[日号])?"
-                  rf"|(?P<cy>[二][{_CN}]{{3}})\s*年\s*(?P<cm>[{_CN}]{{1,3}})\s*月\s*(?P<cd>[{_CN}]{{1,3}})\s*日")
+DATE = re.compile(r"(?=[12二])(?:"  # what a date starts with, first: most positions fail at once
+                  r"(?P<y>(?:19|20)\d{2})\s*[-年./]\s*(?P<m>\d{1,2})\s*[-月./]\s*(?P<d>\d{1,2})(?!\d)(?:\s*[日号])?"
+                  rf"|(?P<cy>[二][{_CN}]{{3}})\s*年\s*(?P<cm>[{_CN}]{{1,3}})\s*月\s*(?P<cd>[{_CN}]{{1,3}})\s*日" r")")
 
 
 @dataclass(frozen=True)
