@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import time
+import types
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -96,25 +97,25 @@ def _check_models_once() -> None:
 _PLAIN_PARAMS = frozenset({"messages", "model", "tools", "tool_choice", "response_format"})
 
 
-def _plain_create(completions: Any) -> Callable[..., Awaitable[Any]] | None:
-    """`completions.create` for plain-JSON requests without the SDK's transform: the same body, options and response
-    type; anything else (another parameter, a stream) goes through the SDK's own. None when this SDK has not the
-    pieces (its own `create` is kept)."""
+def _plain_create(raw: Any) -> Callable[..., Awaitable[Any]] | None:
+    """The chat completions `create` of the SDK client `raw` for plain-JSON requests, without the SDK's transform: the
+    same body, options and response type, posted by the client itself; anything else (another parameter, a stream)
+    goes through the SDK's own `create`, built only then (`openai.resources`, every endpoint's module, costs half a
+    second of CPU to import). None when this SDK has not the pieces (its own `create` is used)."""
     try:
         from openai import AsyncStream
         from openai._base_client import make_request_options
         from openai.types.chat import ChatCompletion, ChatCompletionChunk
     except ImportError:  # pragma: no cover - another SDK
         return None
-    post = getattr(completions, "_post", None)
+    post = getattr(raw, "post", None)
     if post is None:  # pragma: no cover - another SDK
         return None
-    sdk_create = completions.create
     options = make_request_options(security={"bearer_auth": True})
 
     async def create(*args: Any, **kwargs: Any) -> Any:
         if args or not kwargs.keys() <= _PLAIN_PARAMS or not isinstance(kwargs.get("response_format", {}), dict):
-            return await sdk_create(*args, **kwargs)
+            return await type(raw).chat.func(raw).completions.create(*args, **kwargs)
         return await post("/chat/completions", body=kwargs, options=options, cast_to=ChatCompletion, stream=False,
                           stream_cls=AsyncStream[ChatCompletionChunk])
 
@@ -234,9 +235,10 @@ class Transport:
                                                   verify=tls)
             raw = openai.AsyncOpenAI(api_key=self.s.api_key or "not-needed", base_url=self.s.base_url, max_retries=0,
                                      timeout=self.s.timeout, http_client=http)
-            plain = _plain_create(raw.chat.completions)
-            if plain is not None:  # an attribute of this client's completions: what instructor wraps below
-                raw.chat.completions.create = plain
+            plain = _plain_create(raw)
+            if plain is not None and isinstance(vars(type(raw)).get("chat"), functools.cached_property):
+                # what instructor wraps below: `raw.chat.completions.create`, set where the cached property keeps it
+                raw.__dict__["chat"] = types.SimpleNamespace(completions=types.SimpleNamespace(create=plain))
             self._client = instructor.from_openai(raw, mode=MODES[self.s.mode])
         return self._client
 
