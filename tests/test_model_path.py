@@ -292,6 +292,28 @@ def test_the_request_is_the_one_the_sdk_would_send(tmp_path, mode):
         assert got == want
 
 
+def test_a_request_that_is_not_plain_json_goes_through_the_sdk():
+    """Any parameter but the plain ones instructor passes in our modes is the SDK's to transform: its own create."""
+    import openai
+
+    from extractor.llm.transport import _plain_create
+
+    with FakeOpenAI(lambda body, fields: {}) as fake:
+        async def go() -> None:
+            raw = openai.AsyncOpenAI(api_key="sk-test", base_url=fake.base_url, max_retries=0)
+            create = _plain_create(raw)
+            assert create is not None
+            messages = [{"role": "user", "content": "复议"}]
+            await create(model="m", messages=messages)
+            await create(model="m", messages=messages, temperature=0.0)
+            await raw.close()
+
+        asyncio.run(go())
+        assert fake.requests == [{"model": "m", "messages": [{"role": "user", "content": "复议"}]},
+                                 {"model": "m", "messages": [{"role": "user", "content": "复议"}], "temperature": 0.0}]
+        assert all(h["authorization"] == "Bearer sk-test" for h in fake.headers)
+
+
 def test_permanent_failure_keeps_the_rules_values(oracle, tmp_path, rules_backend):
     with FakeOpenAI(oracle) as fake:
         fake.script = ["fail"]
