@@ -12,7 +12,7 @@ one state per retrieval and is answered line by line the same way, with `batch_f
   "401echo"        401 whose body repeats the request's Authorization header (a server that echoes the key)
   "500echo"        500 whose body repeats it           "down"       close the connection without answering
 `fault_for(n, body)`, when set, gives the fault of the n-th request (0-based, its parsed body) instead of the script.
-Every request is recorded in `requests` (parsed body) for assertions.
+Every request is recorded in `requests` (parsed body) and `headers` (its headers, lower-cased names) for assertions.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ class FakeOpenAI:
         self.answer = answer
         self.script: list[str] = []
         self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
         self.failing = False
         self.lock = threading.Lock()
         self.latency = 0.0
@@ -104,6 +105,7 @@ class FakeOpenAI:
                 body = json.loads(raw or b"{}")
                 with fake.lock:
                     fake.requests.append(body)
+                    fake.headers.append({k.lower(): v for k, v in self.headers.items()})
                     if fake.fault_for is not None:
                         fault = fake.fault_for(len(fake.requests) - 1, body)
                     else:

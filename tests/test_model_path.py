@@ -253,6 +253,67 @@ def test_fault_matrix(oracle, tmp_path, script, requests, check_sleep):
             assert slept == [check_sleep]
 
 
+@pytest.mark.parametrize("mode", ["tools", "json", "json_schema", "md_json"])
+def test_the_request_is_the_one_the_sdk_would_send(tmp_path, mode):
+    """The transport posts instructor's plain-JSON request without the SDK's transform: the same body and headers
+    (the key as a bearer token, the SDK's own) as the SDK's `create` sends for the same call."""
+    import instructor
+    import openai
+
+    from extractor.llm.answers import fields_model
+    from extractor.llm.prompts import load_prompt
+    from extractor.llm.transport import MODES
+
+    model = fields_model(tuple(group("fees_appeals").fields), "open_fields", (("row__r1", "行政复议"),))
+    messages = [{"role": "system", "content": "说明"}, {"role": "user", "content": "[C1]\n复议 3 件\n[/C1]"}]
+    with FakeOpenAI(lambda body, fields: {}) as fake:
+        settings = ModelSettings(model="fake-model", base_url=fake.base_url, api_key="sk-test-secret-123", mode=mode)
+        transport = Transport(settings, None)
+
+        async def ours() -> None:
+            await transport.ask(load_prompt("open_fields"), messages[0]["content"], messages[1]["content"], model)
+            await transport.aclose()
+
+        async def sdks() -> None:
+            raw = openai.AsyncOpenAI(api_key="sk-test-secret-123", base_url=fake.base_url, max_retries=0)
+            client = instructor.from_openai(raw, mode=MODES[mode])
+            await client.chat.completions.create_with_completion(model="fake-model", response_model=model,
+                                                                 messages=messages, max_retries=1)
+            await raw.close()
+
+        asyncio.run(ours())
+        asyncio.run(sdks())
+        assert len(fake.requests) == 2
+        assert fake.requests[0] == fake.requests[1]
+        assert fake.requests[0]["messages"][1]["content"].startswith(messages[1]["content"])
+        ignored = {"x-stainless-retry-count", "x-stainless-read-timeout", "x-stainless-async"}
+        got, want = ({k: v for k, v in h.items() if k not in ignored} for h in fake.headers)
+        assert got["authorization"] == "Bearer sk-test-secret-123"
+        assert got == want
+
+
+def test_a_request_that_is_not_plain_json_goes_through_the_sdk():
+    """Any parameter but the plain ones instructor passes in our modes is the SDK's to transform: its own create."""
+    import openai
+
+    from extractor.llm.transport import _plain_create
+
+    with FakeOpenAI(lambda body, fields: {}) as fake:
+        async def go() -> None:
+            raw = openai.AsyncOpenAI(api_key="sk-test", base_url=fake.base_url, max_retries=0)
+            create = _plain_create(raw)
+            assert create is not None
+            messages = [{"role": "user", "content": "复议"}]
+            await create(model="m", messages=messages)
+            await create(model="m", messages=messages, temperature=0.0)
+            await raw.close()
+
+        asyncio.run(go())
+        assert fake.requests == [{"model": "m", "messages": [{"role": "user", "content": "复议"}]},
+                                 {"model": "m", "messages": [{"role": "user", "content": "复议"}], "temperature": 0.0}]
+        assert all(h["authorization"] == "Bearer sk-test" for h in fake.headers)
+
+
 def test_permanent_failure_keeps_the_rules_values(oracle, tmp_path, rules_backend):
     with FakeOpenAI(oracle) as fake:
         fake.script = ["fail"]

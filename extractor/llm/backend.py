@@ -109,8 +109,9 @@ class OpenAIBackend(Backend):
         await self.transport.aclose()
 
     def warm(self) -> None:
-        """The SDK's lazily imported resources (a client built once, never used) and the rules."""
-        Transport(ModelSettings(model="warm", base_url="http://127.0.0.1:9/v1"), None)._instructor()
+        """The SDK's lazily imported resources and the endpoint's TLS context (a client built once, never used: shards
+        forked afterwards inherit them) and the rules."""
+        Transport(ModelSettings(model="warm", base_url=self.settings.base_url), None)._instructor()
         self.rules.warm()
 
     def prefetch(self, reports: Reports, batch: BatchSettings, work_dir: str, config_hash: str, echo: Echo) -> int:

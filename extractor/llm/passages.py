@@ -7,6 +7,7 @@ count or a zero, cut to the clauses that can state it when only numeric fields w
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -96,8 +97,20 @@ def states_count(folded: str) -> bool:
     return bool(STATES_A_VALUE.search(NOT_A_COUNT.sub(" ", folded)))
 
 
+@functools.cache
+def _terms(path: str, group_terms: tuple[str, ...]) -> tuple[str, ...]:
+    return sentence_terms(path, group_terms)
+
+
 def _named(text: str, fields: list[str], group_terms: dict[str, tuple[str, ...]]) -> set[str]:
-    return {p for p in fields if any(t in text for t in sentence_terms(p, group_terms.get(p, ())))}
+    """The fields a text names (one of its terms in it): a plain loop, run for every clause of every sentence."""
+    out = set()
+    for p in fields:
+        for t in _terms(p, group_terms.get(p, ())):
+            if t in text:
+                out.add(p)
+                break
+    return out
 
 
 def clauses_for(c: Chunk, fields: list[str], group_terms: dict[str, tuple[str, ...]]) -> list[tuple[Chunk, set[str]]]:

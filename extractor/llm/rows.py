@@ -11,6 +11,7 @@ reading it verifies is `verified`, one witness among several readings is a sugge
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from extractor.core.result import (
 from extractor.coverage import mark_unread
 from extractor.llm.passages import Chunk
 from extractor.template.cells import CellValue, RowSplit
-from extractor.template.compact import compact
+from extractor.template.compact import Compact, compact
 from extractor.template.read import template_version
 from extractor.template.rowcheck import (
     Judged,
@@ -121,14 +122,26 @@ def _known(r: FieldResult | None) -> tuple[Any, ...] | None:
     return None
 
 
+@functools.cache
+def _units(table: str, version: str, ncols: int) -> tuple[RowUnit, ...]:
+    """A table's rows (frozen), built once per layout: not per report (their patterns, columns and sums)."""
+    return tuple(units(table, version, ncols))
+
+
 def _open_table(view: View, table: str, version: str, ncols: int, results: dict[str, FieldResult],
                 region: tuple[int, int], label: str) -> OpenTable | None:
-    every = units(table, version, ncols)
-    ct = compact(view.text, region[0], region[1])
+    every = list(_units(table, version, ncols))
+    got: dict[str, Compact] = {}  # the table's compact text, made only for a row that may be asked (few tables have one)
+
+    def ct() -> Compact:
+        if not got:
+            got["ct"] = compact(view.text, region[0], region[1])
+        return got["ct"]
+
     asked: list[RowUnit] = []
     known: dict[str, Known] = {}
     settled: dict[str, RowSplit] = {}
-    read_any = any(results.get(p) is not None and results[p].status != UNREAD for u in every for p in u.paths if p)
+    read: list[bool] = []  # whether the rules read any cell of the table (looked up once, when first needed)
     for u in every:
         cells = {i: results.get(p) for i, p in enumerate(u.paths) if p}
         if not cells:
@@ -138,14 +151,19 @@ def _open_table(view: View, table: str, version: str, ncols: int, results: dict[
             settled[u.key] = tuple(CellValue(r.value if (r := cells.get(i)) is not None else None, None, None)
                                    for i in range(u.ncells))
             continue
-        if all(r is None for r in cells.values()) and not read_any:
-            continue  # no table: nothing read, nothing unread
-        if readable(u, every, ct):  # a row the table does not print with numbers enough for its cells is not asked
+        if all(r is None for r in cells.values()):
+            if not read:
+                read.append(any(results.get(p) is not None and results[p].status != UNREAD
+                                for w in every for p in w.paths if p))
+            if not read[0]:
+                continue  # no table: nothing read, nothing unread
+        if readable(u, every, ct()):  # a row the table does not print with numbers enough for its cells is not asked
             asked.append(u)
     if not asked:
         return None
     text, (s, e) = view.evidence(*region)
-    printed = [u.key for u in every if u.key in find_rows(every, ct) or u.key in settled
+    found = find_rows(every, ct())
+    printed = [u.key for u in every if u.key in found or u.key in settled
                or any(results.get(p) is not None for p in u.paths if p)]
     return OpenTable(table, Chunk(label, s, e, text, view.text[region[0]:region[1]]), asked, every, known, settled,
                      printed)

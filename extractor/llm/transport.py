@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import hashlib
 import json
 import logging
 import time
+import types
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -87,6 +89,49 @@ def _check_models_once() -> None:
 
     once.extractor_once = True  # type: ignore[attr-defined]
     checks.reject_async_validators = once
+
+
+# what instructor passes the SDK's `create` in our modes: plain JSON (dicts, lists, strings) that the SDK's request
+# transform (a recursive walk of every value against the parameters' TypedDicts, a third of a call's client CPU) hands
+# back unchanged, since none of these parameters has an alias or a format
+_PLAIN_PARAMS = frozenset({"messages", "model", "tools", "tool_choice", "response_format"})
+
+
+def _plain_create(raw: Any) -> Callable[..., Awaitable[Any]] | None:
+    """The chat completions `create` of the SDK client `raw` for plain-JSON requests, without the SDK's transform: the
+    same body, options and response type, posted by the client itself; anything else (another parameter, a stream)
+    goes through the SDK's own `create`, built only then (`openai.resources`, every endpoint's module, costs half a
+    second of CPU to import). None when this SDK has not the pieces (its own `create` is used)."""
+    try:
+        from openai import AsyncStream
+        from openai._base_client import make_request_options
+        from openai.types.chat import ChatCompletion, ChatCompletionChunk
+    except ImportError:  # pragma: no cover - another SDK
+        return None
+    post = getattr(raw, "post", None)
+    if post is None:  # pragma: no cover - another SDK
+        return None
+    options = make_request_options(security={"bearer_auth": True})
+
+    async def create(*args: Any, **kwargs: Any) -> Any:
+        if args or not kwargs.keys() <= _PLAIN_PARAMS or not isinstance(kwargs.get("response_format", {}), dict):
+            return await type(raw).chat.func(raw).completions.create(*args, **kwargs)
+        return await post("/chat/completions", body=kwargs, options=options, cast_to=ChatCompletion, stream=False,
+                          stream_cls=AsyncStream[ChatCompletionChunk])
+
+    return create
+
+
+@functools.cache
+def _ssl_context(verify: bool) -> Any:
+    """One TLS context per process (built while warming, before shards fork, so they inherit it): loading the trust
+    store costs 20 ms and more of CPU, which every shard's client would otherwise pay again. Over plain HTTP none is
+    used: a context that trusts nothing (one is built regardless by httpx; a redirect to HTTPS would fail, closed)."""
+    if verify:
+        return httpx.create_ssl_context()
+    import ssl
+
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies hostnames and certificates, against no trusted root
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -185,9 +230,15 @@ class Transport:
             # not the library's 100 and 20, which cap the calls above 100 and reconnect above 20
             n = max(1, self.s.concurrency)
             limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-            http = self._http = httpx.AsyncClient(timeout=self.s.timeout, limits=limits, event_hooks={"request": [count]})
+            tls = _ssl_context(not (self.s.base_url or "").lower().startswith("http://"))
+            http = self._http = httpx.AsyncClient(timeout=self.s.timeout, limits=limits, event_hooks={"request": [count]},
+                                                  verify=tls)
             raw = openai.AsyncOpenAI(api_key=self.s.api_key or "not-needed", base_url=self.s.base_url, max_retries=0,
                                      timeout=self.s.timeout, http_client=http)
+            plain = _plain_create(raw)
+            if plain is not None and isinstance(vars(type(raw)).get("chat"), functools.cached_property):
+                # what instructor wraps below: `raw.chat.completions.create`, set where the cached property keeps it
+                raw.__dict__["chat"] = types.SimpleNamespace(completions=types.SimpleNamespace(create=plain))
             self._client = instructor.from_openai(raw, mode=MODES[self.s.mode])
         return self._client
 
