@@ -72,30 +72,32 @@ def _alternative(a: Any) -> Any:
     return out
 
 
+def _int(v: Any) -> Any:
+    return v if type(v) is int else _NO
+
+
+def _yuan(v: Any) -> Any:
+    return v if type(v) is int or (type(v) is float and math.isfinite(v)) else _NO
+
+
+def _text(v: Any) -> Any:
+    return v if type(v) is str else _NO
+
+
+def _date(v: Any) -> Any:
+    return v if type(v) is str and _DATE.fullmatch(v) else _NO
+
+
+def _enum(allowed: frozenset[str]) -> Any:
+    return lambda v: v if type(v) is str and v in allowed else _NO
+
+
 @cache
-def _value_check(path: str) -> tuple[str, frozenset[str]]:
-    spec = catalogue()[path]
-    return spec.kind, frozenset(ENUMS.get(path, ()))
-
-
-def _value(path: str, v: Any) -> Any:
-    if v is None:
-        return None
-    kind, allowed = _value_check(path)
-    t = type(v)
-    if kind == "int":
-        return v if t is int else _NO
-    if kind == "yuan":
-        return v if t is int or (t is float and math.isfinite(v)) else _NO
-    if kind == "text":
-        return v if t is str else _NO
-    if kind == "enum":
-        return v if t is str and v in allowed else _NO
-    if kind == "date":
-        return v if t is str and _DATE.fullmatch(v) else _NO
-    if kind == "list":
-        return _strs(v)
-    return _NO
+def _checks() -> dict[str, Any]:
+    """Per catalogue path, its value's check: the value as the model dumps it, or _NO (the model decides)."""
+    kinds = {"int": _int, "yuan": _yuan, "text": _text, "date": _date, "list": _strs}
+    return {p: _enum(frozenset(ENUMS[p])) if spec.kind == "enum" else kinds.get(spec.kind, lambda v: _NO)
+            for p, spec in catalogue().items()}
 
 
 def _plain_field(path: str, d: dict[str, Any]) -> dict[str, Any] | None:
@@ -120,7 +122,7 @@ def _plain_field(path: str, d: dict[str, Any]) -> dict[str, Any] | None:
     else:
         reasons = []
     value = d["value"]
-    if value is not None and (value := _value(path, value)) is _NO:
+    if value is not None and (value := _checks()[path](value)) is _NO:
         return None
     if alts:
         alts = [_alternative(a) for a in alts]
@@ -139,16 +141,27 @@ def validated(path: str, d: dict[str, Any]) -> dict[str, Any]:
     return plain if plain is not None else field_model(path).model_validate(d).model_dump(mode="json")
 
 
-def compact_fields(flat: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """A record's `fields` from {path: field as a dict}: the empty ones left out, each other one validated (a wrong
-    type or an unknown key raises pydantic's ValidationError, as the whole schema would)."""
+def validated_fields(flat: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """{path: field as a dict} without its empty fields, each other one validated, in catalogue order (a wrong type or
+    an unknown key raises pydantic's ValidationError, as the whole schema would)."""
     kept = {p: validated(p, d) for p in catalogue()  # catalogue order
             if (d := flat.get(p)) is not None and d != EMPTY}
     if len(flat) > len(kept) and (unknown := set(flat) - set(catalogue())):
         raise ValueError(f"not fields of the catalogue: {sorted(unknown)}")
+    return kept
+
+
+def nested_fields(kept: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A record's `fields` from its validated fields (`validated_fields`): every group, each field in its place."""
     out: dict[str, Any] = {g: {} for g in GROUPS}
     out.update(nest(kept))
     return out
+
+
+def compact_fields(flat: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A record's `fields` from {path: field as a dict}: the empty ones left out, each other one validated (a wrong
+    type or an unknown key raises pydantic's ValidationError, as the whole schema would)."""
+    return nested_fields(validated_fields(flat))
 
 
 def header(report_id: str, path: str, sha256: str, encoding: str, backend: str, status: str,

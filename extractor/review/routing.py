@@ -23,6 +23,7 @@ from extractor.ingest import load
 from extractor.pipeline import ReportResult
 from extractor.store.results import Store
 from extractor.store.review import MachineSays, ReviewRows, canon
+from extractor.store.rows import ResultRows, catalogue_paths, loads, result_rows
 from extractor.store.shapes import FieldLike, ResultLike
 
 CONTEXT_CHARS = 120
@@ -67,15 +68,24 @@ class Router:
               config_hash: str) -> None:
         """Update the report's review items under this configuration after a (re-)run; called inside the store's
         transaction."""
-        rid = result.doc.id
-        fields = result.catalogued()
-        need = {p for p, r in fields.items() if r.needs_review(threshold)}
+        self.route_rows(rows, run_id, result_rows(result), result.doc.original, threshold, now, config_hash)
+
+    def route_rows(self, rows: ReviewRows, run_id: int, result: ResultRows, original: str, threshold: float,
+                   now: float, config_hash: str) -> None:
+        """`route` of a result as plain rows (`store.rows.result_rows`), its fields made again only for the items
+        written."""
+        rid = result.report[0]
+        need = set(result.review_paths(threshold))
         items = rows.item_ids(rid, config_hash)
+        if not need and not items:
+            return
         replaced = rows.replaced(rid)
+        cat = catalogue_paths()
+        at = {cat[f[0]]: k for k, f in enumerate(result.fields)}
         for path in sorted(need | set(items)):
-            r: FieldLike = fields.get(path) or FieldResult(path)
+            r: FieldLike = _field(path, result, at[path]) if path in at else FieldResult(path)
             prio = priority(r, threshold)
-            says = machine_says(result.doc.original, r)
+            says = machine_says(original, r)
             if path in replaced:  # decided, on this report or another version of it (decisions follow the key)
                 changed = canon(replaced[path]) != canon(r.value)
                 state, prio = ("reopened", 0) if changed else ("decided", prio)
@@ -91,6 +101,13 @@ class Router:
     def restore(self, record: dict[str, Any], original_path: str) -> ResultLike:
         """A stored result as a result again: its fields from the record, its report read again for the context."""
         return ReportResult(load(original_path), record["backend"], field_results(record))
+
+
+def _field(path: str, result: ResultRows, k: int) -> FieldResult:
+    """A field of a result as rows, as a FieldResult again (its raw confidence kept)."""
+    _, value, evidence, s, e, approximate, _, status, reasons, method, alternatives, page = result.fields[k]
+    return FieldResult(path, loads(value), evidence, None if s is None else (s, e), bool(approximate),
+                       result.confidences[k], status, loads(reasons) or [], method, loads(alternatives) or [], page)
 
 
 def routed_store(con: sqlite3.Connection, threshold: float = REVIEW_THRESHOLD) -> Store:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from extractor.core.errors import ExtractorError
+from extractor.store.rows import ResultRows
 from extractor.store.shapes import ResultLike
 
 
@@ -273,6 +274,11 @@ class Routing(Protocol):
 
     def route(self, rows: ReviewRows, run_id: int, result: ResultLike, threshold: float, now: float,
               config_hash: str) -> None: ...
+
+    def route_rows(self, rows: ReviewRows, run_id: int, result: ResultRows, original: str, threshold: float,
+                   now: float, config_hash: str) -> None:
+        """`route` of a result as plain rows (`rows.result_rows`), with its report's text (the items' context)."""
+        ...
 
     def restore(self, record: dict[str, Any], original_path: str) -> ResultLike:
         """A stored result (its per-report record) as a result again, with its report read from `original_path`."""
