@@ -23,7 +23,9 @@ from typing import Any
 
 from extractor import __version__
 from extractor.store.review import ReviewRows, Routing
-from extractor.store.rows import SAME_REPORT, ResultRows, _plain, dumps, loads, result_rows
+from extractor.store.rows import SAME_REPORT, ResultRows, _plain, result_rows
+from extractor.store.rows import dumps as dumps  # noqa: I001 - re-exported (store.across imports them from here)
+from extractor.store.rows import loads as loads
 from extractor.store.shapes import ResultLike
 
 WITH_VALUES = "('done', 'model_failed')"  # result statuses that hold field values (a failed one holds none)
