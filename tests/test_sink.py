@@ -95,3 +95,48 @@ def test_a_fields_review_bound_is_what_needs_review_says_at_every_threshold(r):
 
 def test_an_empty_field_is_never_reviewed():
     assert review_bound(FieldResult("x")) == math.inf and FieldResult("x").as_dict() == EMPTY
+
+
+def _items(con) -> list[tuple]:
+    return [tuple(r) for r in con.execute(
+        "SELECT report_id, path, state, priority, value, status, confidence, reasons, evidence, span_start, span_end,"
+        " alternatives, context, page FROM review_items ORDER BY id")]
+
+
+def test_decisions_route_the_same_from_prepared_rows_as_from_the_result(tmp_path, rules_backend):
+    """Decided, reopened, decided again and closed: the rows a worker prepares (what the machine says of the fields
+    reviewed at every threshold made there) route as the whole result does."""
+    from extractor.review.queue import Queue
+
+    path = next(p for p in bundled_reports() if os.path.basename(p).startswith("004_pingtan"))
+    seen = []
+    for how in ("result", "prepared"):
+        store = routed_store(connect(str(tmp_path / f"{how}.db")), 0.8)
+        result = process(load(path), rules_backend)
+
+        def save(threshold: float = 0.8, store=store, how=how, result=result) -> None:
+            s = routed_store(store.con, threshold)
+            run = s.start_run({"backend": "rules", "code_version": "test"})
+            if how == "result":
+                s.save(run, result)
+            else:
+                s.save_rows(run, pickle.loads(pickle.dumps(prepare(result))).rows, result.doc.original)
+
+        save()
+        queue = Queue(store.con)
+        items = queue.items()
+        for it in items[:3]:  # decisions on the first items (the hardest: reviewed at any threshold)
+            queue.decide(it.id, "null", reviewer="bob")
+        steps = [_items(store.con)]
+        save()  # the same values: decided again
+        steps.append(_items(store.con))
+        for it in items[:3]:  # other machine values: reopened
+            old = result.fields[it.path].value
+            result.fields[it.path].value = "changed" if isinstance(old, str) else ["x"] if isinstance(old, list) else 9
+        save()
+        steps.append(_items(store.con))
+        save(0.0)  # a threshold of 0: what only the threshold put in review closes
+        steps.append(_items(store.con))
+        assert {s[2] for s in steps[2]} >= {"reopened", "open"} and "closed" in {s[2] for s in steps[3]}
+        seen.append(steps)
+    assert seen[0] == seen[1]

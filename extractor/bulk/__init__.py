@@ -48,6 +48,7 @@ def prepare(result: ReportResult) -> Prepared:
     record is `result.compact()`, each field's dict made once for the record and the rows."""
     from extractor.core.record import header, nested_fields, validated_fields
     from extractor.export import csv_cells, record_line
+    from extractor.review.routing import said_always
     from extractor.store.rows import result_rows
 
     d, fields = result.doc, result.catalogued()
@@ -57,7 +58,8 @@ def prepare(result: ReportResult) -> Prepared:
               "fields": nested_fields(kept)}
     verified = sum(r.status == "verified" and r.value is not None for r in fields.values())
     cells, table = csv_cells(kept)
-    return Prepared(result_rows(result, fields, flat), record_line(record), cells, table, verified,
+    rows = said_always(result_rows(result, fields, flat), d.original)
+    return Prepared(rows, record_line(record), cells, table, verified,
                     NOT_A_REPORT in (kept.get("meta.doc_type") or {}).get("reasons", ()))
 
 

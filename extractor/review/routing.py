@@ -23,7 +23,7 @@ from extractor.ingest import load
 from extractor.pipeline import ReportResult
 from extractor.store.results import Store
 from extractor.store.review import MachineSays, ReviewRows, canon
-from extractor.store.rows import ResultRows, catalogue_paths, loads, result_rows
+from extractor.store.rows import ALWAYS, ResultRows, catalogue_paths, loads, result_rows
 from extractor.store.shapes import FieldLike, ResultLike
 
 CONTEXT_CHARS = 120
@@ -82,25 +82,42 @@ class Router:
         replaced = rows.replaced(rid)
         cat = catalogue_paths()
         at = {cat[f[0]]: k for k, f in enumerate(result.fields)}
+        said = {k: (hard, cols) for k, hard, cols in result.said}
         for path in sorted(need | set(items)):
-            r: FieldLike = _field(path, result, at[path]) if path in at else FieldResult(path)
-            prio = priority(r, threshold)
-            says = machine_says(original, r)
+            k = at.get(path)
+            if k is not None and k in said:  # made where the report was
+                hard, cols = said[k]
+                prio = 0 if hard else 1 if result.confidences[k] < threshold else 2
+            else:
+                r: FieldLike = _field(path, result, k) if k is not None else FieldResult(path)
+                prio, cols = priority(r, threshold), machine_says(original, r).columns()
             if path in replaced:  # decided, on this report or another version of it (decisions follow the key)
-                changed = canon(replaced[path]) != canon(r.value)
+                changed = canon(replaced[path]) != cols[0]  # the item's value column: canon of the machine's value
                 state, prio = ("reopened", 0) if changed else ("decided", prio)
             elif path in items:
                 state = "open" if path in need else "closed"  # closed: the machine now vouches for it
             else:
                 state = "open"
             if path in items:
-                rows.update(items[path], state, prio, says, run_id, now)
+                rows.update(items[path], state, prio, cols, run_id, now)
             else:
-                rows.add(rid, path, state, prio, says, run_id, now, config_hash)
+                rows.add(rid, path, state, prio, cols, run_id, now, config_hash)
 
     def restore(self, record: dict[str, Any], original_path: str) -> ResultLike:
         """A stored result as a result again: its fields from the record, its report read again for the context."""
         return ReportResult(load(original_path), record["backend"], field_results(record))
+
+
+def said_always(result: ResultRows, original: str) -> ResultRows:
+    """`result` with what the machine says of each field reviewed at every threshold (`ResultRows.said`): made where
+    the report was, from the rows as the routing reads them, so the process that commits it only writes it."""
+    cat = catalogue_paths()
+    said = []
+    for k, (f, bound) in enumerate(zip(result.fields, result.bounds, strict=True)):
+        if bound == ALWAYS:
+            r = _field(cat[f[0]], result, k)
+            said.append((k, priority(r, ALWAYS) == 0, machine_says(original, r).columns()))
+    return result._replace(said=tuple(said))
 
 
 def _field(path: str, result: ResultRows, k: int) -> FieldResult:

@@ -127,17 +127,21 @@ class ReviewRows:
             f"SELECT path, machine_value FROM decisions WHERE report_id IN ({','.join('?' * len(ids))}) ORDER BY id",
             ids)}
 
-    def add(self, report_id: str, path: str, state: str, priority: int, machine: MachineSays, run_id: int,
-            now: float, config_hash: str) -> None:
+    def add(self, report_id: str, path: str, state: str, priority: int, machine: MachineSays | tuple[Any, ...],
+            run_id: int, now: float, config_hash: str) -> None:
+        """A new item; `machine` is what the machine says, or its `columns()` made already."""
+        cols = machine if isinstance(machine, tuple) else machine.columns()
         self.con.execute("INSERT INTO review_items (report_id, path, state, priority, value, status, confidence, reasons,"
                          " evidence, span_start, span_end, alternatives, context, page, run_id, updated, created,"
                          " config_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         (report_id, path, state, priority, *machine.columns(), run_id, now, now, config_hash))
+                         (report_id, path, state, priority, *cols, run_id, now, now, config_hash))
 
-    def update(self, item_id: int, state: str, priority: int, machine: MachineSays, run_id: int, now: float) -> None:
+    def update(self, item_id: int, state: str, priority: int, machine: MachineSays | tuple[Any, ...], run_id: int,
+               now: float) -> None:
+        cols = machine if isinstance(machine, tuple) else machine.columns()
         self.con.execute("UPDATE review_items SET state = ?, priority = ?, value = ?, status = ?, confidence = ?,"
                          " reasons = ?, evidence = ?, span_start = ?, span_end = ?, alternatives = ?, context = ?,"
-                         " page = ?, run_id = ?, updated = ? WHERE id = ?", (state, priority, *machine.columns(), run_id, now, item_id))
+                         " page = ?, run_id = ?, updated = ? WHERE id = ?", (state, priority, *cols, run_id, now, item_id))
 
     # reading the queue ----------------------------------------------------------------------------
     def select(self, states: tuple[str, ...], field: str | None = None, report: str | None = None,

@@ -48,6 +48,9 @@ class ResultRows(NamedTuple):
     fields: tuple[tuple[Any, ...], ...]  # the non-empty fields' field_data rows, a catalogue index for the field id
     confidences: tuple[float, ...]  # each row's field's confidence, unrounded (the threshold compares it)
     bounds: tuple[float, ...]  # each row's field is reviewed under a threshold above this (`review_bound`)
+    # for fields reviewed at every threshold, made where the report was (`review.routing.said_always`): per row
+    # position, whether the field is first in the queue whatever the threshold, and its review item's columns
+    said: tuple[tuple[int, bool, tuple[Any, ...]], ...] = ()
 
     def review_paths(self, threshold: float) -> list[str]:
         """The fields reviewed under `threshold`, in catalogue order."""
