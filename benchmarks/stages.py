@@ -3,8 +3,9 @@
 Each stage is timed with `time.process_time` (CPU of this process, not the wall clock: stable on a shared machine)
 over the same reports, and the median of `repeats` passes is kept. The stages are the ones a report goes through in
 `extractor run`: decode (`ingest.load`), clean, sections, the rules (their own share: sections and cleaning excluded),
-reconcile (verify, decide, the unread marks), the compact record (built, each field validated against the schema), pickling back to
-the main process (and unpickling there), and the main process's commit and file writes (`bulk.sink.Sink.take`).
+reconcile (verify, decide, the unread marks), the record (`bulk.prepare`, in the worker: the compact record built, each
+field validated against the schema, encoded, with its CSV cells and database rows), pickling back to the main process
+(and unpickling there), and the main process's commit and file writes (`bulk.sink.Sink.take`).
 
     python benchmarks/stages.py [PATHS...]     # default: the bundled reports and 300 synthetic ones
 """
@@ -38,7 +39,7 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 def one_pass(paths: list[str], work: str) -> dict[str, float]:
     """CPU seconds per stage over `paths` (one pass)."""
     from extractor import backends
-    from extractor.bulk import Outcome
+    from extractor.bulk import prepared
     from extractor.bulk.sink import Sink
     from extractor.coverage import mark_unread
     from extractor.export import Writer
@@ -85,9 +86,9 @@ def one_pass(paths: list[str], work: str) -> dict[str, float]:
 
         t, result = _timed(reconcile)
         cpu["reconcile"] += t
-        t, record = _timed(lambda: result.compact())  # noqa: B023  (the record a run writes)
+        t, out = _timed(lambda: prepared(p, result))  # noqa: B023  (what the worker sends: record, rows, lines)
         cpu["record"] += t
-        t, back = _timed(lambda: pickle.loads(pickle.dumps(Outcome(p, result=result, record=record))))  # noqa: B023
+        t, back = _timed(lambda: pickle.loads(pickle.dumps(out)))  # noqa: B023
         cpu["pickle"] += t
         t, _ = _timed(lambda: sink.take(back))  # noqa: B023
         cpu["commit+write"] += t

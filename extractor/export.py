@@ -4,7 +4,9 @@ dataset export from the run database with reviewers' decisions applied (JSONL, C
 from __future__ import annotations
 
 import csv
+import functools
 import glob
+import io
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -78,11 +80,44 @@ def count(fields: Iterable[FieldResult], threshold: float = REVIEW_THRESHOLD) ->
     return Counts(verified, review)
 
 
-def _atomic_write(path: str, text: str) -> None:
+def _atomic_write(path: str, data: bytes) -> None:
     tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    with open(tmp, "wb") as fh:
+        fh.write(data)
     os.replace(tmp, path)
+
+
+def record_line(record: dict[str, Any]) -> bytes:
+    """A record's line in results.jsonl, encoded (compact: an indented dump takes json's pure-Python path)."""
+    return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def csv_line(row: list[Any]) -> bytes:
+    """One CSV row (the csv module's quoting, `\\r\\n` at its end), encoded."""
+    buf = io.StringIO()
+    csv.writer(buf).writerow(row)
+    return buf.getvalue().encode("utf-8")
+
+
+def csv_cells(flat: dict[str, dict[str, Any]]) -> tuple[bytes, bytes]:
+    """A record's CSV cells after the base columns (each field's value and shown status), encoded, each cell preceded
+    by its comma: those of the fields outside the template's table, and those of its cells (`paths(False)` and the
+    rest of `paths(True)`, which follow them)."""
+    out = []
+    for cols in _column_parts():
+        row: list[str] = []
+        for p in cols:
+            f = flat.get(p)
+            row += [csv_value(f["value"]) if f is not None else "", shown_status(f)]
+        out.append(b"," + csv_line(row)[:-2] if row else b"")
+    return out[0], out[1]
+
+
+@functools.cache
+def _column_parts() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    every, outside = paths(True), paths(False)
+    assert every[:len(outside)] == outside  # the table's cells come last in the catalogue
+    return tuple(outside), tuple(every[len(outside):])
 
 
 def lock_out(out_dir: str) -> IO[str]:
@@ -129,35 +164,38 @@ class Writer:
         self.per_report = per_report  # a JSON file per report beside results.jsonl (a second copy of each record)
         self.threshold = threshold
         self.columns = paths(include_cells)
+        self._full = self.columns == paths(True)
         part = {f: os.path.join(out_dir, f + ".part") for f in RUN_FILES}
-        self._jsonl: IO[str] = open(part["results.jsonl"], "w", encoding="utf-8")
-        self._csv_fh: IO[str] = open(part["results.csv"], "w", encoding="utf-8-sig", newline="")
-        self._csv = csv.writer(self._csv_fh)
-        self._csv.writerow(BASE_COLUMNS + status_columns(self.columns))
+        self._jsonl: IO[bytes] = open(part["results.jsonl"], "wb")  # lines come encoded (`record_line`)
+        self._csv_fh: IO[bytes] = open(part["results.csv"], "wb")
+        self._csv_fh.write(b"\xef\xbb\xbf")  # utf-8-sig: the byte order mark spreadsheets read the encoding from
+        self._csv_fh.write(csv_line(BASE_COLUMNS + status_columns(self.columns)))
+        self._csv_fh.flush()
         self._errors: IO[str] = open(part["errors.txt"], "w", encoding="utf-8")
 
     def write(self, record: dict[str, Any], fields: Iterable[FieldResult] | None = None) -> Counts:
         """Write one report's record; returns (fields verified, fields for review), counted on `fields` when the
         caller has the record's FieldResults at hand (else rebuilt from the record)."""
-        name = f"{os.path.splitext(os.path.basename(record['path']))[0]}.{record['id']}.json"
-        # compact, encoded once: an indented dump takes json's pure-Python path, most of a bulk run's main process
-        line = json.dumps(record, ensure_ascii=False) + "\n"
+        results = list(field_results(record).values() if fields is None else fields)
+        verified = sum(r.status == "verified" and r.value is not None for r in results)
+        need = catalogue_order(r.path for r in results if r.needs_review(self.threshold))
+        cells, table = csv_cells(flatten(record["fields"]))
+        return self.write_line(record["id"], record["path"], record["backend"], record.get("status", "done"),
+                               record_line(record), cells, table, verified, need)
+
+    def write_line(self, report_id: str, path: str, backend: str, status: str, line: bytes, cells: bytes,
+                   table_cells: bytes, verified: int, need: list[str]) -> Counts:
+        """Write one report already encoded where it was made (`record_line`, `csv_cells`): `need` are its fields
+        for review under this writer's threshold, in catalogue order."""
         if self.per_report:
+            name = f"{os.path.splitext(os.path.basename(path))[0]}.{report_id}.json"
             _atomic_write(os.path.join(self.out_dir, "reports", name), line)
         self._jsonl.write(line)
         self._jsonl.flush()
-        results = list(field_results(record).values() if fields is None else fields)
-        verified, review = tallied = count(results, self.threshold)
-        need = catalogue_order(r.path for r in results if r.needs_review(self.threshold))
-        flat = flatten(record["fields"])
-        row = [record["id"], record["path"], record["backend"], record.get("status", "done"), verified, review,
-               csv_value(need)]
-        for p in self.columns:
-            f = flat.get(p)
-            row += [csv_value(f["value"]) if f is not None else "", shown_status(f)]
-        self._csv.writerow(row)
+        head = csv_line([report_id, path, backend, status, verified, len(need), csv_value(need)])
+        self._csv_fh.write(head[:-2] + (cells + table_cells if self._full else cells) + b"\r\n")
         self._csv_fh.flush()
-        return tallied
+        return Counts(verified, len(need))
 
     def error(self, path: str, message: str) -> None:
         one_line = " ".join(message.split())  # one line per failed file, whatever the exception says

@@ -126,3 +126,54 @@ def test_a_resumed_run_reads_the_reports_done_before_in_bulk_and_writes_the_same
     reads = [s for s in seen if "JOIN field_data" in s and "report_id IN" in s]
     assert len(reads) == math.ceil(n / RESUME_BATCH)  # the field values of 256 reports per query, not one each
     assert sum("status = 'done'" in s and "FROM results" in s for s in seen) == 1  # what is done: one query
+
+
+def _by_model(path, d):
+    from extractor.core.schema import field_model
+
+    try:
+        return field_model(path).model_validate(d).model_dump(mode="json")
+    except ValidationError:
+        return ValidationError
+
+
+_ODD = [  # what the direct check must leave to the model (coerced or refused), and what it takes itself
+    ("requests.received", {"value": 3}), ("requests.received", {"value": True}), ("requests.received", {"value": 2.0}),
+    ("requests.received", {"value": "3"}), ("requests.received", {"value": 2.5}), ("requests.received", {"value": 7}),
+    ("requests.received", {"confidence": 1}), ("requests.received", {"confidence": 1.5}),
+    ("requests.received", {"confidence": math.nan}), ("requests.received", {"confidence": 0.42}),
+    ("requests.received", {"span": (3, 9)}), ("requests.received", {"span": [3, 9]}),
+    ("requests.received", {"span": [3.0, 9]}), ("requests.received", {"span": [1, 2, 3]}),
+    ("requests.received", {"approximate": 1}), ("requests.received", {"page": 0}), ("requests.received", {"page": 2}),
+    ("requests.received", {"status": "invented"}), ("requests.received", {"reasons": ["sum_ok", 3]}),
+    ("requests.received", {"reasons": ("sum_ok",)}), ("requests.received", {"method": 5}),
+    ("requests.received", {"alternatives": [{"value": 4, "span": (1, 2)}]}),
+    ("requests.received", {"alternatives": [{"value": 4, "colour": "red"}]}),
+    ("requests.received", {"alternatives": [{"evidence": "x"}]}),
+    ("requests.received", {"alternatives": [{"value": [1, "a"], "status": "verified", "reasons": ["x"]}]}),
+    ("requests.received", {"alternatives": [{"value": math.inf}]}),
+    ("requests.received", {"alternatives": [{"value": {"a": 1}, "status": "nope"}]}),
+    ("fees.charged_yuan", {"value": 1.5}), ("fees.charged_yuan", {"value": math.inf}),
+    ("fees.charged_yuan", {"value": False}), ("meta.title", {"value": 3}), ("meta.title", {"value": "标题"}),
+    ("meta.published_on", {"value": "2020-01-02"}), ("meta.published_on", {"value": "2020-1-2"}),
+    ("meta.published_on", {"value": "２０２０-01-02"}), ("meta.published_on", {"value": "2020-01-02\n"}),
+    ("meta.doc_type", {"value": "other"}), ("meta.doc_type", {"value": "invented"}),
+    ("assessment.problems", {"value": ["a", "b"]}), ("assessment.problems", {"value": ["a", 1]}),
+    ("assessment.problems", {"value": "a"}),
+]
+
+
+@pytest.mark.parametrize(("path", "change"), _ODD)
+def test_each_field_is_written_as_its_model_would_write_it_or_refused_as_it_would(path, change):
+    from extractor.core.record import validated
+
+    assert path in catalogue()
+    d = {**EMPTY, "status": "verified", "confidence": 0.9, **change}
+    want = _by_model(path, d)
+    if want is ValidationError:
+        with pytest.raises(ValidationError):
+            validated(path, d)
+    else:
+        got = validated(path, d)
+        assert got == want and list(got) == list(want)
+        assert json.dumps(got, ensure_ascii=False) == json.dumps(want, ensure_ascii=False)

@@ -452,8 +452,8 @@ def test_a_full_disk_mid_run_is_one_line_keeps_what_was_committed_and_resumes(tm
     args = ["run", os.path.join(SEED, "reports"), os.path.join(DEV, "reports"), "--out", str(out), "--db", str(db),
             "--no-progress", "--workers", "1"]
     calls = {"n": 0}
-    cls, name, fault = ((export.Writer, "write", OSError(errno.ENOSPC, "No space left on device")) if where == "files"
-                        else (store.Store, "save", sqlite3.OperationalError("database or disk is full")))
+    cls, name, fault = ((export.Writer, "write_line", OSError(errno.ENOSPC, "No space left on device")) if where == "files"
+                        else (store.Store, "save_rows", sqlite3.OperationalError("database or disk is full")))
     real = getattr(cls, name)
 
     def full(self, *a, **k):  # the fourth report finds the disk full

@@ -16,25 +16,69 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, NamedTuple
 
 from extractor.core.errors import ExtractorError
+from extractor.core.result import NOT_A_REPORT
 from extractor.pipeline import ReportResult
 from extractor.redact import scrub
+
+if TYPE_CHECKING:
+    from extractor.store.rows import ResultRows
 
 POLL = 1.0  # seconds between checks that the shards and workers (and, in them, the parent) are alive
 WORKER_DIED = "worker process died (killed, or out of memory); the same command again redoes this report"
 
 
+class Prepared(NamedTuple):
+    """A result as the main process writes it, made where the report was (`prepare`): plain rows and encoded lines,
+    cheap to send, nothing left to build or validate; the main process runs the inserts and writes the bytes."""
+
+    rows: ResultRows  # what the store writes (`store.rows.result_rows`)
+    line: bytes  # the validated compact record's line in results.jsonl (`export.record_line`)
+    cells: bytes  # its CSV cells after the base columns, outside the template's table and in it (`export.csv_cells`)
+    table_cells: bytes
+    verified: int  # fields verified with a value
+    not_report: bool  # meta.doc_type says the text is no disclosure report
+
+
+def prepare(result: ReportResult) -> Prepared:
+    """Everything the main process writes of a result, built and validated (a bad result raises here): its compact
+    record is `result.compact()`, each field's dict made once for the record and the rows."""
+    from extractor.core.record import header, nested_fields, validated_fields
+    from extractor.export import csv_cells, record_line
+    from extractor.review.routing import said_always
+    from extractor.store.rows import result_rows
+
+    d, fields = result.doc, result.catalogued()
+    flat = {p: r.as_dict() for p, r in fields.items()}
+    kept = validated_fields(flat)
+    record = {**header(d.id, d.path, d.sha256, d.encoding, result.backend, result.status, result.notes),
+              "fields": nested_fields(kept)}
+    verified = sum(r.status == "verified" and r.value is not None for r in fields.values())
+    cells, table = csv_cells(kept)
+    rows = said_always(result_rows(result, fields, flat), d.original)
+    return Prepared(rows, record_line(record), cells, table, verified,
+                    NOT_A_REPORT in (kept.get("meta.doc_type") or {}).get("reasons", ()))
+
+
 @dataclass
 class Outcome:
+    """One input's outcome. A result prepared where it was made (`prepared`) comes without its fields (`result`
+    keeps the report, its status and notes: the fields travel as rows)."""
+
     path: str
     report_id: str | None = None
     result: ReportResult | None = None
     error: str | None = None
     skipped: bool = False
-    record: dict[str, Any] | None = None  # the validated per-report record, built where the report was (off the main process)
+    prepared: Prepared | None = None
+
+
+def prepared(path: str, result: ReportResult) -> Outcome:
+    """The outcome of a report done off the main process: prepared there, sent without its fields."""
+    return Outcome(path, result=replace(result, fields={}), prepared=prepare(result))
 
 
 class EndpointError(ExtractorError):

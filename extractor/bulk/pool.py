@@ -1,7 +1,8 @@
 """The deterministic path: reports in input order, in this process or across a pool of worker processes.
 
-Each worker builds its backend once, from the run's settings, through the registry (`backends.create`); the
-(compact) record of each report is built and validated in the worker that made it.
+Each worker builds its backend once, from the run's settings, through the registry (`backends.create`); all that the
+main process writes of each report (its record validated and encoded, its CSV cells, its database rows) is made in
+the worker that made it (`bulk.prepare`), and sent back as plain data.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from extractor import backends
 from extractor.backends import Backend, Settings
-from extractor.bulk import POLL, WORKER_DIED, Outcome, ids, message, with_id
+from extractor.bulk import POLL, WORKER_DIED, Outcome, ids, message, prepared, with_id
 
 WINDOW_PER_WORKER = 4
 PEEK = 64  # inputs looked at before choosing between this process and a pool
@@ -55,8 +56,7 @@ def _work(path: str) -> Outcome:
 
     assert _worker_backend is not None
     try:
-        result = process(load(path), _worker_backend)
-        return Outcome(path, result=result, record=result.compact())
+        return prepared(path, process(load(path), _worker_backend))
     except Exception as exc:
         return Outcome(path, error=message(exc))
 

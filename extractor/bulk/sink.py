@@ -1,15 +1,16 @@
 """The consumer, in the main process: each outcome committed (result, field values, review routing, in one
-transaction), its files written, the run's tally kept."""
+transaction), its files written, the run's tally kept. A result comes prepared (`bulk.prepare`: rows and encoded
+lines, made in the worker) or is prepared here (the model path's shards send the result)."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from extractor.bulk import EndpointError, Outcome, message
-from extractor.core.result import NOT_A_REPORT, FieldResult
+from extractor.bulk import EndpointError, Outcome, message, prepare
+from extractor.core.result import NOT_A_REPORT
 
 RESUME_BATCH = 256  # reports done before read back per query on a resumed run
 
@@ -52,23 +53,28 @@ class Sink:
             return
         self._resume()
         t = self.tally
-        record = None
+        p = None
         if o.error is None:
             try:
                 assert o.result is not None
-                record = o.record if o.record is not None else o.result.compact()
-                self.store.save(self.run, o.result)  # one transaction: nothing of it if anything fails
+                p = o.prepared if o.prepared is not None else prepare(o.result)
+                self.store.save_rows(self.run, p.rows, o.result.doc.original)  # one transaction: all of it or nothing
             except (OSError, sqlite3.OperationalError):
                 raise
             except Exception as exc:  # this report is an error line; the run goes on
-                o, record = Outcome(o.path, o.report_id, error=message(exc)), None
-        if record is None:
+                o, p = Outcome(o.path, o.report_id, error=message(exc)), None
+        if p is None:
             self._fail(o)
         else:
             assert o.result is not None
             t.done += 1
             t.model_failed += o.result.status == "model_failed"
-            self._write(record, o.result.catalogued().values())
+            t.not_report += p.not_report
+            rid, _, path = p.rows.report[:3]
+            counts = self.writer.write_line(rid, path, p.rows.backend, p.rows.status, p.line, p.cells,
+                                            p.table_cells, p.verified, p.rows.review_paths(self.writer.threshold))
+            t.verified += counts.verified
+            t.review += counts.review
         if self.on_each:
             self.on_each()
         if o.result is not None and o.result.fatal:
@@ -78,11 +84,11 @@ class Sink:
         """Write the reports done before that are still held (the end of the inputs)."""
         self._resume()
 
-    def _write(self, record: dict[str, Any], fields: Iterable[FieldResult] | None) -> None:
+    def _write(self, record: dict[str, Any]) -> None:
         t = self.tally
         doc_type = record["fields"]["meta"].get("doc_type") or {}
         t.not_report += NOT_A_REPORT in doc_type.get("reasons", ())
-        verified, review = self.writer.write(record, fields)
+        verified, review = self.writer.write(record)
         t.verified += verified
         t.review += review
 
@@ -109,7 +115,7 @@ class Sink:
                 if self.store.routed_with(o.report_id or "", self.run.config_hash) != self.store.threshold:
                     self.store.reroute(self.run, record, o.path)  # a new --review-threshold: the queue follows it
                 self.tally.skipped += 1
-                self._write(record, None)
+                self._write(record)
             if self.on_each:
                 self.on_each()
 

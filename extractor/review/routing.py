@@ -23,6 +23,7 @@ from extractor.ingest import load
 from extractor.pipeline import ReportResult
 from extractor.store.results import Store
 from extractor.store.review import MachineSays, ReviewRows, canon
+from extractor.store.rows import ALWAYS, ResultRows, catalogue_paths, loads, result_rows
 from extractor.store.shapes import FieldLike, ResultLike
 
 CONTEXT_CHARS = 120
@@ -67,30 +68,63 @@ class Router:
               config_hash: str) -> None:
         """Update the report's review items under this configuration after a (re-)run; called inside the store's
         transaction."""
-        rid = result.doc.id
-        fields = result.catalogued()
-        need = {p for p, r in fields.items() if r.needs_review(threshold)}
+        self.route_rows(rows, run_id, result_rows(result), result.doc.original, threshold, now, config_hash)
+
+    def route_rows(self, rows: ReviewRows, run_id: int, result: ResultRows, original: str, threshold: float,
+                   now: float, config_hash: str) -> None:
+        """`route` of a result as plain rows (`store.rows.result_rows`), its fields made again only for the items
+        written."""
+        rid = result.report[0]
+        need = set(result.review_paths(threshold))
         items = rows.item_ids(rid, config_hash)
+        if not need and not items:
+            return
         replaced = rows.replaced(rid)
+        cat = catalogue_paths()
+        at = {cat[f[0]]: k for k, f in enumerate(result.fields)}
+        said = {k: (hard, cols) for k, hard, cols in result.said}
         for path in sorted(need | set(items)):
-            r: FieldLike = fields.get(path) or FieldResult(path)
-            prio = priority(r, threshold)
-            says = machine_says(result.doc.original, r)
+            k = at.get(path)
+            if k is not None and k in said:  # made where the report was
+                hard, cols = said[k]
+                prio = 0 if hard else 1 if result.confidences[k] < threshold else 2
+            else:
+                r: FieldLike = _field(path, result, k) if k is not None else FieldResult(path)
+                prio, cols = priority(r, threshold), machine_says(original, r).columns()
             if path in replaced:  # decided, on this report or another version of it (decisions follow the key)
-                changed = canon(replaced[path]) != canon(r.value)
+                changed = canon(replaced[path]) != cols[0]  # the item's value column: canon of the machine's value
                 state, prio = ("reopened", 0) if changed else ("decided", prio)
             elif path in items:
                 state = "open" if path in need else "closed"  # closed: the machine now vouches for it
             else:
                 state = "open"
             if path in items:
-                rows.update(items[path], state, prio, says, run_id, now)
+                rows.update(items[path], state, prio, cols, run_id, now)
             else:
-                rows.add(rid, path, state, prio, says, run_id, now, config_hash)
+                rows.add(rid, path, state, prio, cols, run_id, now, config_hash)
 
     def restore(self, record: dict[str, Any], original_path: str) -> ResultLike:
         """A stored result as a result again: its fields from the record, its report read again for the context."""
         return ReportResult(load(original_path), record["backend"], field_results(record))
+
+
+def said_always(result: ResultRows, original: str) -> ResultRows:
+    """`result` with what the machine says of each field reviewed at every threshold (`ResultRows.said`): made where
+    the report was, from the rows as the routing reads them, so the process that commits it only writes it."""
+    cat = catalogue_paths()
+    said = []
+    for k, (f, bound) in enumerate(zip(result.fields, result.bounds, strict=True)):
+        if bound == ALWAYS:
+            r = _field(cat[f[0]], result, k)
+            said.append((k, priority(r, ALWAYS) == 0, machine_says(original, r).columns()))
+    return result._replace(said=tuple(said))
+
+
+def _field(path: str, result: ResultRows, k: int) -> FieldResult:
+    """A field of a result as rows, as a FieldResult again (its raw confidence kept)."""
+    _, value, evidence, s, e, approximate, _, status, reasons, method, alternatives, page = result.fields[k]
+    return FieldResult(path, loads(value), evidence, None if s is None else (s, e), bool(approximate),
+                       result.confidences[k], status, loads(reasons) or [], method, loads(alternatives) or [], page)
 
 
 def routed_store(con: sqlite3.Connection, threshold: float = REVIEW_THRESHOLD) -> Store:

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from extractor import __version__
-from extractor.core.result import EMPTY
 from extractor.store.review import ReviewRows, Routing
-from extractor.store.shapes import FieldLike, ResultLike
+from extractor.store.rows import SAME_REPORT, ResultRows, _plain, result_rows
+from extractor.store.rows import dumps as dumps  # noqa: I001 - re-exported (store.across imports them from here)
+from extractor.store.rows import loads as loads
+from extractor.store.shapes import ResultLike
 
 WITH_VALUES = "('done', 'model_failed')"  # result statuses that hold field values (a failed one holds none)
 PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # extractor/
@@ -57,22 +59,6 @@ def engine_config(engine: object) -> dict[str, Any]:
 
 def config_hash(cfg: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(cfg, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
-
-
-def dumps(v: Any) -> str:
-    """JSON text of a value (the common null, empty list and plain integer without the encoder: a run stores
-    hundreds per report)."""
-    if v is None:
-        return "null"
-    if type(v) is int:
-        return str(v)
-    if type(v) is list and not v:
-        return "[]"
-    return json.dumps(v, ensure_ascii=False)
-
-
-def loads(s: str | None) -> Any:
-    return None if s is None else json.loads(s)
 
 
 def _alive(pid: int) -> bool:
@@ -110,13 +96,6 @@ class ResultKey:
     config_hash: str
 
 
-SAME_REPORT = ("meta.report_year", "meta.issuing_body", "meta.title")  # what tells one report from another
-
-
-def _plain(v: Any) -> Any:
-    return "".join(v.split()) if isinstance(v, str) else v
-
-
 def _same_report(now: dict[str, Any], before: dict[str, Any]) -> bool:
     """Whether two results say they are one report: the same year, and the same issuing body or title."""
     year = now.get("meta.report_year")
@@ -147,6 +126,7 @@ class Store:
         self.routing = routing
         self.review = ReviewRows(con)
         self._fids: dict[str, int] | None = None  # field path -> id in field_names (`_field_ids`)
+        self._fid_list: list[int] | None = None  # catalogue index -> id in field_names
 
     def _router(self) -> tuple[Routing, float]:
         if self.routing is None or self.threshold is None:
@@ -185,18 +165,22 @@ class Store:
     # results ------------------------------------------------------------------------------------
     def save(self, run: Run, result: ResultLike) -> None:
         """One report's result, its field values and its review routing, in one transaction."""
+        self.save_rows(run, result_rows(result), result.doc.original)
+
+    def save_rows(self, run: Run, res: ResultRows, original: str) -> None:
+        """A result as plain rows (`result_rows`, made where the report was), with its report's text (the review
+        items' context): executed in one transaction."""
         routing, threshold = self._router()
-        doc = result.doc
+        rid, sha, path, encoding, media, body_hash = res.report
         now = time.time()
-        ids = self._field_ids()
+        fids = self._field_id_list()
         with self.con:
-            self._upsert_report(doc.id, doc.sha256, doc.path, doc.encoding, doc.media_type, now, result)
-            self.seen_at(doc.id, doc.path, now)
-            rid = self._put_result(doc.id, run, now, result.status, None, result.backend, dumps(result.notes),
-                                   threshold)
-            rows = [self._value_row(rid, ids[path], r) for path, r in result.catalogued().items()]
-            self.con.executemany("INSERT INTO field_data VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", filter(None, rows))
-            routing.route(self.review, run.id, result, threshold, now, run.config_hash)
+            self._upsert_report(rid, sha, path, encoding, media, now, body_hash, res.says)
+            self.seen_at(rid, path, now)
+            result_id = self._put_result(rid, run, now, res.status, None, res.backend, res.notes, threshold)
+            self.con.executemany("INSERT INTO field_data VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                 [(result_id, fids[f[0]], *f[1:]) for f in res.fields])
+            routing.route_rows(self.review, run.id, res, original, threshold, now, run.config_hash)
 
     def _put_result(self, report_id: str, run: Run, now: float, status: str, error: str | None, backend: str | None,
                     notes: str, threshold: float | None) -> int:
@@ -228,16 +212,14 @@ class Store:
             self._fids = have
         return self._fids
 
-    @staticmethod
-    def _value_row(result_id: int, field_id: int, r: FieldLike) -> tuple[Any, ...] | None:
-        """A field's row in field_data, or None for an empty field (not stored: a missing row reads back as one)."""
-        d = r.as_dict()
-        if d == EMPTY:
-            return None
-        span = r.span or (None, None)
-        return (result_id, field_id, dumps(r.value), r.evidence, span[0], span[1], int(r.approximate),
-                d["confidence"], r.status, dumps(r.reasons) if r.reasons else None, r.method,
-                dumps(r.alternatives) if r.alternatives else None, d.get("page"))
+    def _field_id_list(self) -> list[int]:
+        """Each catalogue path's id in `field_names`, by its index in the catalogue (as `result_rows` names fields)."""
+        if self._fid_list is None:
+            from extractor.core.catalogue import catalogue
+
+            ids = self._field_ids()
+            self._fid_list = [ids[p] for p in catalogue()]
+        return self._fid_list
 
     def routed_with(self, report_id: str, cfg_hash: str) -> float | None:
         """The review threshold a stored result's items were routed with (None: not known, routed before it was kept)."""
@@ -264,17 +246,17 @@ class Store:
             self._put_result(report_id, run, time.time(), "failed", error, run.config.get("backend"), "[]", None)
 
     def _upsert_report(self, rid: str, sha: str, path: str, encoding: str, media: str, now: float,
-                       result: ResultLike) -> None:
+                       body_hash: str | None, says: tuple[Any, ...]) -> None:
         """The report, its source path stored absolute (review and to-gold find it from any directory), its body's
-        digest and its stable identity (`identity`)."""
-        key = self.identity(rid, result.body_hash, os.path.abspath(path), result)
+        digest and its stable identity (`identity`; `says`: what it says of `SAME_REPORT`)."""
+        key = self.identity(rid, body_hash, os.path.abspath(path), says)
         self.con.execute(
             "INSERT INTO reports (id, sha256, path, encoding, media_type, first_seen, body_hash, report_key)"
             " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET path = excluded.path,"
             " body_hash = COALESCE(excluded.body_hash, reports.body_hash)",
-            (rid, sha, os.path.abspath(path), encoding, media, now, result.body_hash, key))
+            (rid, sha, os.path.abspath(path), encoding, media, now, body_hash, key))
 
-    def identity(self, rid: str, body_hash: str | None, path: str, result: ResultLike) -> str:
+    def identity(self, rid: str, body_hash: str | None, path: str, says: tuple[Any, ...]) -> str:
         """The report's stable key: its own once known; else that of a report with the same body (the same report
         scraped again: other chrome, another newline, another encoding); else that of an earlier version read from
         the same source path that says it is the same report (the same year, and the same issuing body or title): a
@@ -290,10 +272,9 @@ class Store:
         earlier = self.con.execute(
             "SELECT r.id, r.report_key FROM report_paths p JOIN reports r ON r.id = p.report_id WHERE p.path = ?"
             " AND r.id != ? AND r.report_key IS NOT NULL ORDER BY p.last_seen DESC, r.id", (path, rid)).fetchall()
-        fields = result.catalogued()
-        says = {p: _plain(fields[p].value) if p in fields else None for p in SAME_REPORT}
+        now = dict(zip(SAME_REPORT, says, strict=True))
         for other in earlier:
-            if _same_report(says, self._said(other["id"])):
+            if _same_report(now, self._said(other["id"])):
                 return str(other["report_key"])
         return rid
 

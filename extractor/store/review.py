@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from extractor.core.errors import ExtractorError
+from extractor.store.rows import ResultRows
 from extractor.store.shapes import ResultLike
 
 
@@ -126,17 +127,21 @@ class ReviewRows:
             f"SELECT path, machine_value FROM decisions WHERE report_id IN ({','.join('?' * len(ids))}) ORDER BY id",
             ids)}
 
-    def add(self, report_id: str, path: str, state: str, priority: int, machine: MachineSays, run_id: int,
-            now: float, config_hash: str) -> None:
+    def add(self, report_id: str, path: str, state: str, priority: int, machine: MachineSays | tuple[Any, ...],
+            run_id: int, now: float, config_hash: str) -> None:
+        """A new item; `machine` is what the machine says, or its `columns()` made already."""
+        cols = machine if isinstance(machine, tuple) else machine.columns()
         self.con.execute("INSERT INTO review_items (report_id, path, state, priority, value, status, confidence, reasons,"
                          " evidence, span_start, span_end, alternatives, context, page, run_id, updated, created,"
                          " config_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         (report_id, path, state, priority, *machine.columns(), run_id, now, now, config_hash))
+                         (report_id, path, state, priority, *cols, run_id, now, now, config_hash))
 
-    def update(self, item_id: int, state: str, priority: int, machine: MachineSays, run_id: int, now: float) -> None:
+    def update(self, item_id: int, state: str, priority: int, machine: MachineSays | tuple[Any, ...], run_id: int,
+               now: float) -> None:
+        cols = machine if isinstance(machine, tuple) else machine.columns()
         self.con.execute("UPDATE review_items SET state = ?, priority = ?, value = ?, status = ?, confidence = ?,"
                          " reasons = ?, evidence = ?, span_start = ?, span_end = ?, alternatives = ?, context = ?,"
-                         " page = ?, run_id = ?, updated = ? WHERE id = ?", (state, priority, *machine.columns(), run_id, now, item_id))
+                         " page = ?, run_id = ?, updated = ? WHERE id = ?", (state, priority, *cols, run_id, now, item_id))
 
     # reading the queue ----------------------------------------------------------------------------
     def select(self, states: tuple[str, ...], field: str | None = None, report: str | None = None,
@@ -273,6 +278,11 @@ class Routing(Protocol):
 
     def route(self, rows: ReviewRows, run_id: int, result: ResultLike, threshold: float, now: float,
               config_hash: str) -> None: ...
+
+    def route_rows(self, rows: ReviewRows, run_id: int, result: ResultRows, original: str, threshold: float,
+                   now: float, config_hash: str) -> None:
+        """`route` of a result as plain rows (`rows.result_rows`), with its report's text (the items' context)."""
+        ...
 
     def restore(self, record: dict[str, Any], original_path: str) -> ResultLike:
         """A stored result (its per-report record) as a result again, with its report read from `original_path`."""
