@@ -9,8 +9,10 @@ import json
 import os
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -180,3 +182,42 @@ def test_a_run_in_the_main_process_leaves_ctrl_c_working(tmp_path):
     assert res.exit_code == 0, res.output
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def _half_a_result(i: int) -> int:
+    """A pool worker's task; the first one dies having written half of its result message into the pool's result pipe
+    (the moment a kill can land on): the message's length says 1 MB, 10 bytes follow, then SIGKILL."""
+    if i == 0:
+        time.sleep(0.2)
+        queue = sys._getframe(1).f_locals["result_queue"]  # concurrent.futures.process._process_worker's
+        with queue._wlock:
+            os.write(queue._writer.fileno(), struct.pack("!i", 1 << 20) + b"x" * 10)
+            os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.5)
+    return i
+
+
+def test_a_worker_killed_mid_message_fails_the_pool_s_reports_instead_of_hanging(monkeypatch):
+    """The pool's reader would wait forever for the rest of the half message (the live worker holds the pipe open):
+    the window's wait notices the dead worker, breaks the pool, and every pending report becomes an error line."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from extractor.bulk import WORKER_DIED, Outcome
+    from extractor.bulk import pool as bulk_pool
+
+    monkeypatch.setattr(bulk_pool, "POLL", 0.1)
+    monkeypatch.setattr(bulk_pool, "STUCK", 0.5)
+    pool = ProcessPoolExecutor(2)
+    try:
+        futs = [pool.submit(_half_a_result, i) for i in range(4)]
+        got: list[Outcome] = []
+        t = threading.Thread(target=lambda: got.extend(
+            bulk_pool._settle((Outcome(f"r{i}"), f, pool)) for i, f in enumerate(futs)), daemon=True)
+        t.start()
+        t.join(timeout=60)  # a liveness bound, not a speed: without the fix this never ends
+        assert not t.is_alive(), "the wait on a pool with a half-written result never ended"
+        assert got[0].error == WORKER_DIED
+        assert all(o.error == WORKER_DIED for o in got if o.error)  # the pool's other reports: done or failed
+        assert len(got) == 4
+    finally:
+        bulk_pool._stop(pool, grace=1)

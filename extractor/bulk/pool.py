@@ -14,12 +14,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.process import BaseProcess
 
 from extractor import backends
 from extractor.backends import Backend, Settings
 from extractor.bulk import POLL, WORKER_DIED, Outcome, ids, message, prepared, with_id
 
 WINDOW_PER_WORKER = 4
+STUCK = 5.0  # seconds a pool may leave a dead worker unnoticed before it is taken as stuck (see `_outcome`)
 PEEK = 64  # inputs looked at before choosing between this process and a pool
 
 _worker_backend: Backend | None = None
@@ -91,7 +93,7 @@ def deterministic(paths: Iterable[object], settings: Settings, is_done: Callable
             field_model(p)
 
     pool = new_pool()
-    window: deque[tuple[Outcome, Future[Outcome] | None]] = deque()
+    window: deque[tuple[Outcome, Future[Outcome] | None, ProcessPoolExecutor]] = deque()
     try:
         for o in todo:
             fut = None
@@ -102,7 +104,7 @@ def deterministic(paths: Iterable[object], settings: Settings, is_done: Callable
                     _stop(pool)
                     pool = new_pool()
                     fut = pool.submit(_work, o.path)
-            window.append((o, fut))
+            window.append((o, fut, pool))
             while len(window) > workers * WINDOW_PER_WORKER or (window and window[0][1] is None):
                 yield _settle(window.popleft())
         while window:
@@ -128,7 +130,7 @@ def _stop(pool: ProcessPoolExecutor, grace: float = 10.0) -> None:
     """Stop the pool: queued reports cancelled, each worker let finish the report it holds and exit. A worker killed
     mid-write would leave half a message in the result pipe and the pool's reader thread (joined at exit) stuck on
     it, so a worker is terminated only when it has not finished within `grace` seconds."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())
+    procs = _procs(pool)
     pool.shutdown(wait=False, cancel_futures=True)
     deadline = time.monotonic() + grace
     for p in procs:
@@ -139,12 +141,48 @@ def _stop(pool: ProcessPoolExecutor, grace: float = 10.0) -> None:
             p.join(timeout=5)
 
 
-def _settle(entry: tuple[Outcome, Future[Outcome] | None]) -> Outcome:
-    o, fut = entry
+def _procs(pool: ProcessPoolExecutor) -> list[BaseProcess]:
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+def _outcome(fut: Future[Outcome], pool: ProcessPoolExecutor) -> Outcome:
+    """The future's outcome. A worker killed while writing a result leaves half a message in the pool's one result
+    pipe, and the pool's reader thread waits for the rest forever (the other workers hold the pipe open): no future of
+    that pool would ever end. So while waiting, a pool with a worker dead for STUCK seconds and still not broken is
+    broken by hand (`_unstick`): its futures then fail as a dead worker's do."""
+    dead_since: float | None = None
+    while True:
+        try:
+            return fut.result(timeout=POLL)
+        except TimeoutError:
+            if not any(p.exitcode is not None for p in _procs(pool)):
+                dead_since = None
+            elif dead_since is None:
+                dead_since = time.monotonic()
+            elif time.monotonic() - dead_since >= STUCK:
+                _unstick(pool)
+                dead_since = None
+
+
+def _unstick(pool: ProcessPoolExecutor) -> None:
+    """Its workers ended, then this process's copy of the result pipe's writing end closed: the reader thread's wait
+    for the rest of a message ends (end of file), and it marks the pool broken, failing every future still pending."""
+    for p in _procs(pool):
+        if p.is_alive():
+            p.terminate()
+            p.join(timeout=5)
+    queue = getattr(pool, "_result_queue", None)
+    writer = getattr(queue, "_writer", None)
+    if writer is not None:
+        writer.close()
+
+
+def _settle(entry: tuple[Outcome, Future[Outcome] | None, ProcessPoolExecutor]) -> Outcome:
+    o, fut, pool = entry
     if fut is None:
         return o
     try:
-        return with_id(fut.result(), o.report_id)
+        return with_id(_outcome(fut, pool), o.report_id)
     except BrokenProcessPool:  # a worker died (killed, out of memory): this report fails, the run goes on
         return Outcome(o.path, o.report_id, error=WORKER_DIED)
     except Exception as exc:
