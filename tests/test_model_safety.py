@@ -6,6 +6,7 @@ unless the report really states it, and the API key appears nowhere a run writes
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -132,20 +133,21 @@ def test_rules_table_and_sentence_that_disagree_make_a_valid_record(rules_backen
 def test_a_record_that_fails_validation_is_one_error_line_and_commits_nothing(tmp_path, monkeypatch):
     reports = bundled_reports()
     bad = os.path.basename(reports[2])
-    real = ReportResult.compact  # the record a run writes
+    real = ReportResult.catalogued  # the fields the record a run writes is made of
 
-    def record(self):
-        if os.path.basename(self.doc.path) == bad:
-            raise ValueError("planted invalid record")
-        return real(self)
+    def fields(self):
+        out = real(self)
+        if os.path.basename(self.doc.path) == bad:  # a count that is not one: the record's validation refuses it
+            out = {**out, "requests.received": dataclasses.replace(out["requests.received"], value={"planted": 1})}
+        return out
 
-    monkeypatch.setattr(ReportResult, "compact", record)
+    monkeypatch.setattr(ReportResult, "catalogued", fields)
     db = tmp_path / "run.db"
     args = ["run", *reports, "--out", str(tmp_path / "out"), "--db", str(db), "--no-progress", "--workers", "1"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 1, res.output
     errors = [line for line in res.output.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and f"{bad}: internal error: ValueError: planted invalid record" in res.output
+    assert len(errors) == 1 and f"{bad}: internal error: ValidationError:" in errors[0], res.output
     con = sqlite3.connect(db)
     bad_id = load(reports[2]).id
     assert con.execute("SELECT COUNT(*) FROM results WHERE report_id = ? AND status = 'done'", (bad_id,)).fetchone()[0] == 0
@@ -154,7 +156,7 @@ def test_a_record_that_fails_validation_is_one_error_line_and_commits_nothing(tm
     exported = CliRunner().invoke(app, ["export", str(tmp_path / "d.jsonl"), "--db", str(db)])
     assert exported.exit_code == 0, exported.output
     assert len((tmp_path / "d.jsonl").read_text(encoding="utf-8").splitlines()) == len(reports) - 1
-    monkeypatch.setattr(ReportResult, "compact", real)
+    monkeypatch.setattr(ReportResult, "catalogued", real)
     again = CliRunner().invoke(app, args)
     assert again.exit_code == 0 and f"reports done: 1  skipped (done before): {len(reports) - 1}" in again.output
 
