@@ -239,3 +239,31 @@ def test_an_index_from_another_data_file_is_not_used(tmp_path, monkeypatch):
     units = g._read()
     assert not any(key[1] == "火星省" for key in units)
     assert ("province", "江苏省", "江苏", "江苏", "320000", "", "320000") in units
+
+
+def _latest_names_by_units() -> dict[str, str]:
+    """The former algorithm of `latest_county_names`: Units of every_unit(FIRST_YEAR) then every_unit()."""
+    out: dict[str, tuple[int, str]] = {}
+    for u in g.every_unit(g.FIRST_YEAR) + g.every_unit():
+        if u.level == "county" and (u.id not in out or u.last > out[u.id][0]):
+            out[u.id] = (u.last, u.name)
+    return {k: v[1] for k, v in out.items()}
+
+
+def test_latest_county_names_from_rows_are_those_from_units(monkeypatch):
+    """Read from the index rows, each county's latest name is what walking every Unit of the first and latest year
+    gives: on the data, and on generated indexes (ids shared by several names, ties in the last year, units valid in
+    neither year, other levels)."""
+    assert g.latest_county_names() == _latest_names_by_units()
+    rnd = random.Random(21)
+    years = [g.FIRST_YEAR - 1, g.FIRST_YEAR, g.FIRST_YEAR + 1, 2000, g.LAST_YEAR - 1, g.LAST_YEAR]
+    for _ in range(200):
+        idx = g._Index()
+        for _ in range(rnd.randint(0, 30)):
+            first, last = sorted(rnd.choices(years, k=2))
+            name = rnd.choice("甲乙丙丁戊") + rnd.choice("县区市")
+            row = (name, name[0], rnd.choice(["county", "county", "prefecture", "province"]), "江苏", "320000",
+                   None, f"u{rnd.randint(0, 6)}", first, last)
+            idx.full.setdefault(name, []).append(row)
+        monkeypatch.setattr(g, "_index", lambda idx=idx: idx)
+        assert g.latest_county_names() == _latest_names_by_units()

@@ -254,6 +254,21 @@ def every_unit(year: int | None = None) -> list[Unit]:
     return [u for name in _index().full for u in _index().get(_index().full, name) if u.first <= y <= u.last]
 
 
+def latest_county_names() -> dict[str, str]:
+    """Each county-level unit's latest full name, by its stable id (洪泽县's id -> 洪泽区), among the units valid in
+    FIRST_YEAR or in LAST_YEAR (those of `every_unit(FIRST_YEAR)` then `every_unit()`; a tie keeps the first met).
+    Read from the index rows: no Unit is made."""
+    out: dict[str, tuple[int, str]] = {}
+    rows = [row for rs in _index().full.values() for row in rs if row[2] == "county"]
+    for y in (FIRST_YEAR, LAST_YEAR):
+        for name, _, _, _, _, _, uid, first, last in rows:
+            if first <= y <= last:
+                seen = out.get(uid)
+                if seen is None or last > seen[0]:
+                    out[uid] = (last, name)
+    return {k: v[1] for k, v in out.items()}
+
+
 @cache
 def prefecture_names(prefecture_id: str) -> frozenset[str]:
     return frozenset(u.short for u in _index().get(_index().pref_names, prefecture_id))
