@@ -236,17 +236,9 @@ def _index() -> _Index:
     full, shorts, pref_names = idx.full, idx.short, idx.pref_names
     for level, name, short, pshort, pid, cid, uid, first, last in _lines():
         u: _Row = (name, short, level, pshort, pid, cid or None, uid, int(first), int(last))
-        found = full.get(name)
-        if found is None:
-            full[name] = [u]
-        else:
-            found.append(u)
+        full.setdefault(name, []).append(u)
         if short and short != name:
-            found = shorts.get(short)
-            if found is None:
-                shorts[short] = [u]
-            else:
-                found.append(u)
+            shorts.setdefault(short, []).append(u)
         if level == "prefecture":
             pref_names.setdefault(uid, []).append(u)
         elif level == "province":
