@@ -24,6 +24,7 @@ from extractor.text import labels
 from extractor.text.numbers import reparse
 from extractor.text.script import fold, fold_char
 
+from .conftest import bundled_reports
 from .fake_openai import FakeOpenAI
 
 
@@ -327,13 +328,11 @@ def test_a_rule_s_anchors_are_literal_runs_re_s_parser_sees_at_the_top_level():
 def test_a_rule_finds_what_its_pattern_finds():
     """A rule skips a text without its anchors (not compiling its pattern): on the bundled reports and generated texts
     made of its anchors and their neighbours, its matches are the compiled pattern's."""
-    import glob
-
     from extractor.rules import narrative
     from extractor.template import witness
     from extractor.text.clean import clean
 
-    texts = [clean(open(f, encoding="utf-8").read()).body.text for f in sorted(glob.glob("gold/seed/reports/*.txt"))]
+    texts = [clean(open(f, encoding="utf-8").read()).body.text for f in bundled_reports()]
     rnd = random.Random(5)
     rules = [*narrative.RULES, *witness.RULES]
     for rule in rules:
