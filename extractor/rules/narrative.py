@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TypedDict, Unpack
 
 from extractor.core.candidates import Candidate
@@ -33,16 +34,63 @@ def zgap(n: int) -> str:
     return r"[^。;!?\n|,\d]{0," + str(n) + r"}?"
 
 
+def anchors(pattern: str) -> tuple[str, ...]:
+    """The runs of CJK characters the pattern writes at its top level (outside any group, class or escape, and not
+    under a quantifier): every match contains each of them; none when the top level has an alternation."""
+    runs: list[str] = []
+    run, depth, i = "", 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if depth == 0 and "\u4e00" <= ch <= "\u9fff" and pattern[i + 1 : i + 2] not in ("?", "*", "+", "{"):
+            run += ch
+            i += 1
+            continue
+        if run:
+            runs.append(run)
+            run = ""
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":  # to the class's end: a ] first (after ^) is a member
+            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
+            i += 1 if pattern[i : i + 1] == "]" else 0
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return ()
+        i += 1
+    if run:
+        runs.append(run)
+    return tuple(runs)
+
+
 @dataclass(frozen=True)
 class Rule:
     path: str
-    regex: re.Pattern[str]
+    pattern: str  # compiled when a text first has its anchors (most of a report's rules: its first report)
     kind: str = "int"  # int | yuan
     zero: bool = False  # a zero statement: evidence must read as 0
     unless: re.Pattern[str] | None = None  # skip when the sentence matches this
     requires: re.Pattern[str] | None = None  # keep only when the sentence matches this
     note: str = ""
     confidence: float = 0.85
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern)
+
+    @cached_property
+    def anchors(self) -> tuple[str, ...]:
+        return anchors(self.pattern)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """The pattern's matches in `text`; none, without compiling it, when the text lacks one of its anchors."""
+        if all(a in text for a in self.anchors):
+            yield from self.regex.finditer(text)
 
 
 class _Options(TypedDict, total=False):  # a Rule's fields after path and regex
@@ -55,7 +103,7 @@ class _Options(TypedDict, total=False):  # a Rule's fields after path and regex
 
 
 def R(path: str, pattern: str, **kw: Unpack[_Options]) -> Rule:
-    return Rule(path, re.compile(pattern), **kw)
+    return Rule(path, pattern, **kw)
 
 
 _APPEAL_WORDS = re.compile(r"复议|诉讼|举报|投诉|申诉")
@@ -242,7 +290,7 @@ def _other_cases(sentence: str, matched: str, path: str) -> bool:
 
 def _apply(ctx: Context, rule: Rule) -> Iterator[Candidate]:
     text = ctx.body.text
-    for m in rule.regex.finditer(text):
+    for m in rule.finditer(text):
         if ctx.in_table(m.start()):
             continue
         s0, s1 = sentence_bounds(text, m.start(), m.end())

@@ -45,20 +45,19 @@ def home(body_name: str | None, year: int | None) -> Place | None:
 
 
 @cache
-def _province_patterns() -> list[tuple[str, str, re.Pattern[str]]]:
-    """(short name, full name, the pattern of its mention) per province, compiled once."""
-    return [(short, fullname, re.compile(re.escape(fullname) + "|" + re.escape(short)
-                                         + ("" if short in BARE_OK else r"(?=省|市|自治区)")))
-            for short, fullname in gazetteer.provinces().items()]
+def _province_pattern(short: str) -> re.Pattern[str]:
+    """The pattern of a province's mention, compiled when a text first names it."""
+    fullname = gazetteer.provinces()[short]
+    return re.compile(re.escape(fullname) + "|" + re.escape(short) + ("" if short in BARE_OK else r"(?=省|市|自治区)"))
 
 
 def _named_provinces(text: str) -> tuple[Counter[str], dict[str, re.Match[str]]]:
     counts: Counter[str] = Counter()
     first: dict[str, re.Match[str]] = {}
-    for short, fullname, rx in _province_patterns():
+    for short, fullname in gazetteer.provinces().items():
         if short not in text and fullname not in text:
             continue  # neither name is there: no match
-        for pm in rx.finditer(text):
+        for pm in _province_pattern(short).finditer(text):
             counts[short] += 1
             first.setdefault(short, pm)
     return counts, first

@@ -31,7 +31,7 @@ _DOC_NOUN = r"(?:" + cgap(12) + r"规范性文件)?"
 
 
 def _rule(path: str, pattern: str, note: str, requires: re.Pattern[str] | None = None) -> Rule:
-    return Rule(path, re.compile(pattern), requires=requires, note=note)
+    return Rule(path, pattern, requires=requires, note=note)
 
 
 # the cells the narrative rules do not read, and the 2019 wording of 本年新制作数量
@@ -76,7 +76,7 @@ def _rules() -> Iterator[tuple[Rule, str]]:
 
 def _witnesses(ctx: Context, rule: Rule, name: str, skip: tuple[int, int]) -> Iterator[Witness]:
     text = ctx.body.text
-    for m in rule.regex.finditer(text):
+    for m in rule.finditer(text):
         if ctx.in_table(m.start()) or skip[0] <= m.start() < skip[1]:
             continue
         s0, s1 = sentence_bounds(text, m.start(), m.end())

@@ -7,26 +7,31 @@ table, because phrase conversion may change lengths.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import unicodedata
 from functools import cache
 
 
 def _opencc_dir() -> str:
-    import opencc  # the pure-Python OpenCC ships the dictionaries we need
-
-    return os.path.join(os.path.dirname(opencc.__file__), "dictionary")
+    """The dictionaries the pure-Python OpenCC ships (found without importing it: only its files are read)."""
+    spec = importlib.util.find_spec("opencc")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("No module named 'opencc'", name="opencc")
+    return os.path.join(os.path.dirname(spec.origin), "dictionary")
 
 
 def _load_table(name: str) -> dict[str, str]:
-    table: dict[str, str] = {}
+    """One character -> its first conversion when that is one character, for the lines `char<TAB>conversions`."""
     with open(os.path.join(_opencc_dir(), name), encoding="utf-8") as fh:
-        for line in fh:
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) == 2 and len(parts[0]) == 1:
-                first = parts[1].split(" ")[0]
-                if len(first) == 1:
-                    table[parts[0]] = first
+        data = fh.read()
+    table: dict[str, str] = {}
+    for line in data.split("\n"):
+        key, tab, values = line.partition("\t")
+        if len(key) == 1 and tab and "\t" not in values:
+            first = values.split(" ", 1)[0]
+            if len(first) == 1:
+                table[key] = first
     return table
 
 
