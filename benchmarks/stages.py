@@ -3,7 +3,7 @@
 Each stage is timed with `time.process_time` (CPU of this process, not the wall clock: stable on a shared machine)
 over the same reports, and the median of `repeats` passes is kept. The stages are the ones a report goes through in
 `extractor run`: decode (`ingest.load`), clean, sections, the rules (their own share: sections and cleaning excluded),
-reconcile (verify, decide, the unread marks), the record (`bulk.prepare`, in the worker: the compact record built, each
+reconcile (`pipeline._result`: verify, decide, the unread marks, pages, the body digest), the record (`bulk.prepare`, in the worker: the compact record built, each
 field validated against the schema, encoded, with its CSV cells and database rows), pickling back to the main process
 (and unpickling there), and the main process's commit and file writes (`bulk.sink.Sink.take`).
 
@@ -41,11 +41,9 @@ def one_pass(paths: list[str], work: str) -> dict[str, float]:
     from extractor import backends
     from extractor.bulk import prepared
     from extractor.bulk.sink import Sink
-    from extractor.coverage import mark_unread
     from extractor.export import Writer
     from extractor.ingest import load
-    from extractor.pipeline import ReportResult
-    from extractor.reconcile import decide, verify_all
+    from extractor.pipeline import _result
     from extractor.review.routing import routed_store
     from extractor.rules.common import Context
     from extractor.store.db import connect
@@ -77,14 +75,8 @@ def one_pass(paths: list[str], work: str) -> dict[str, float]:
             Context.sections = orig_sections  # type: ignore[method-assign]
         cpu["rules"] += t
 
-        def reconcile() -> ReportResult:
-            for c in proposal.candidates:  # noqa: B023
-                c.backend = c.backend or rules.name
-            fields = decide(verify_all(proposal.candidates, doc.original))  # noqa: B023
-            mark_unread(fields, cleaned)  # noqa: B023
-            return ReportResult(doc, rules.name, fields, list(doc.notes) + [n.text for n in proposal.notes])  # noqa: B023
-
-        t, result = _timed(reconcile)
+        # what a run does after the backend: verify, decide, the unread marks, pages, the body's digest
+        t, result = _timed(lambda: _result(doc, rules, proposal, cleaned))  # noqa: B023
         cpu["reconcile"] += t
         t, out = _timed(lambda: prepared(p, result))  # noqa: B023  (what the worker sends: record, rows, lines)
         cpu["record"] += t
