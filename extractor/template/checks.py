@@ -42,7 +42,7 @@ R = TypeVar("R", bound=Result)
 
 def present_rows(results: dict[str, R], grid: Grid) -> list[str]:
     """The rows of `grid` the results have a cell of."""
-    return [r for r in grid.row_keys() if any(grid.path(r, c) in results for c in grid.field_columns())]
+    return [r for r, paths in grid.row_paths() if any(p in results for p in paths)]
 
 
 def instances(results: dict[str, R], grid: Grid) -> list[Instance]:
@@ -54,36 +54,35 @@ def instances(results: dict[str, R], grid: Grid) -> list[Instance]:
 IDENTITIES = {(i.grid, i.identity.name) for g in GRIDS.values() for i in g.instances(g.row_keys(), g.field_columns())}
 
 
-def _blank(results: dict[str, R], path: str) -> bool:
-    r = results.get(path)
-    return r is not None and r.value is None and BLANK_CELL in r.reasons
-
-
-def _num(results: dict[str, R], path: str) -> float | None:
-    r = results.get(path)
-    if r is None or not isinstance(r.value, (int, float)) or isinstance(r.value, bool):
-        return None
-    return float(r.value)
-
-
-def check_identity(results: dict[str, R], grid: Grid, inst: Instance) -> None:
-    """Flag the cells of a broken identity (never correct them); a holding one raises their confidence a little."""
-    cells = inst.cells()
-    paths = [grid.path(*k) for k in cells]
-    path_of = dict(zip(cells, paths, strict=True))
-    sums = inst.sums(lambda k: _num(results, path_of[k]))
-    if sums is None:
-        return  # a missing or unsettled cell: the identity cannot be checked
-    if inst.holds(sums):
+def check_identity(results: dict[str, R], grid: Grid, inst: Instance, paths: tuple[str, ...] | None = None) -> None:
+    """Flag the cells of a broken identity (never correct them); a holding one raises their confidence a little.
+    `paths`: the paths of `inst.cells()`, when the caller has them (`Grid.field_checks`)."""
+    if paths is None:
+        paths = tuple(grid.path(*k) for k in inst.cells())
+    nums = []
+    for p in paths:  # each cell's number (an int or float, not a bool): the checks' inner loop
+        r = results.get(p)
+        if r is None:
+            return  # a missing or unsettled cell: the identity cannot be checked
+        v = r.value
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            return
+        nums.append(float(v))
+    n = len(inst.lhs)
+    if inst.holds((sum(nums[:n]), sum(nums[n:]))):
         for p in paths:
-            results[p].confidence = min(1.0, results[p].confidence + 0.02)
+            r = results[p]
+            c = r.confidence + 0.02
+            r.confidence = c if c < 1.0 else 1.0  # min(1.0, c), without the call
         return
+    code = f"identity:{inst.code}"
     for p in paths:
         r = results[p]
-        for reason in ("identity_failed", f"identity:{inst.code}"):
+        for reason in ("identity_failed", code):
             if reason not in r.reasons:
                 r.reasons.append(reason)
-        r.confidence = max(0.0, r.confidence - 0.3)
+        c = r.confidence - 0.3
+        r.confidence = c if c > 0.0 else 0.0  # max(0.0, c)
 
 
 def check_standard_table(results: dict[str, R], make: Callable[..., R], failures: Collection[str]) -> None:
@@ -91,19 +90,25 @@ def check_standard_table(results: dict[str, R], make: Callable[..., R], failures
     that mark a failed check, carried from the cells into a sum)."""
     present = {}
     for grid in GRIDS.values():
-        present[grid.key] = present_rows(results, grid)
-        for inst in instances(results, grid):
-            check_identity(results, grid, inst)
+        rows = present[grid.key] = present_rows(results, grid)
+        for inst, paths in grid.field_checks(tuple(rows)):
+            check_identity(results, grid, inst, paths)
     derive_summaries(results, present, make, failures)
+
+
+# each summary with its grid and the paths of its cells (fixed by the spec)
+_SUMMARIES = [(s, GRIDS[s.grid], tuple(GRIDS[s.grid].path(*k) for k in s.cells)) for s in SUMMARIES]
 
 
 def derive_summaries(results: dict[str, R], present: dict[str, list[str]], make: Callable[..., R],
                      failures: Collection[str]) -> None:
-    for s in SUMMARIES:
-        grid = GRIDS[s.grid]
-        if s.version is not None and grid.version_of(present[s.grid]) != s.version:
-            continue
-        paths = [grid.path(*k) for k in s.cells]
+    versions: dict[str, str] = {}
+    for s, grid, paths in _SUMMARIES:
+        if s.version is not None:
+            if s.grid not in versions:
+                versions[s.grid] = grid.version_of(present[s.grid])
+            if versions[s.grid] != s.version:
+                continue
         if s.copy:
             src = results.get(paths[0])
             if src is None or src.value is None:
@@ -112,18 +117,35 @@ def derive_summaries(results: dict[str, R], present: dict[str, list[str]], make:
             d = make(s.field, src.value, src.evidence, src.span, src.approximate, src.confidence, src.status,
                      reasons, src.method)
         else:
-            vals = [_num(results, p) for p in paths]
-            blank = [p for p, v in zip(paths, vals, strict=True) if v is None and _blank(results, p)]
-            # a blank cell among numbers carries nothing (the table's 总计 counts it as 0); all blank: null
-            if any(v is None and p not in blank for p, v in zip(paths, vals, strict=True)) or len(blank) == len(paths):
+            summed = _sum(results, s.field, paths, make, failures)
+            if summed is None:
                 continue
-            read = [p for p in paths if p not in blank]
-            conf = min(results[p].confidence for p in read) - (0.05 if blank else 0.0)
-            bad = sorted({x for p in read for x in results[p].reasons if x in failures or x.startswith("identity:")})
-            why = [f"sum_of:{len(read)}_cells"] + ([f"blank_as_zero:{len(blank)}_cells"] if blank else [])
-            d = make(s.field, int(sum(v for v in vals if v is not None)), None, None, False, min(conf, 0.95),
-                     "derived", why + bad, "derived")
+            d = summed
         set_summary(results, s.field, d)
+
+
+def _sum(results: dict[str, R], field: str, paths: tuple[str, ...], make: Callable[..., R],
+         failures: Collection[str]) -> R | None:
+    """The sum of the cells at `paths`, when each is a number or blank: a blank cell among numbers carries nothing
+    (the table's 总计 counts it as 0); any other cell (missing, unsettled): no sum; all blank: null (None)."""
+    read: list[R] = []
+    nums: list[float] = []
+    blank = 0
+    for p in paths:
+        r = results.get(p)
+        if r is not None and isinstance(r.value, (int, float)) and not isinstance(r.value, bool):
+            read.append(r)
+            nums.append(float(r.value))
+        elif r is not None and r.value is None and BLANK_CELL in r.reasons:
+            blank += 1
+        else:
+            return None
+    if not read:
+        return None
+    conf = min(r.confidence for r in read) - (0.05 if blank else 0.0)
+    bad = sorted({x for r in read for x in r.reasons if x in failures or x.startswith("identity:")})
+    why = [f"sum_of:{len(read)}_cells"] + ([f"blank_as_zero:{blank}_cells"] if blank else [])
+    return make(field, int(sum(nums)), None, None, False, min(conf, 0.95), "derived", why + bad, "derived")
 
 
 def set_summary(results: dict[str, R], target: str, derived: R) -> None:

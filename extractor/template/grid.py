@@ -104,6 +104,7 @@ class Instance:
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_KEPT_MAX = 4096  # answers kept per grid
 
 
 def _kept(fn: _F) -> _F:
@@ -114,9 +115,12 @@ def _kept(fn: _F) -> _F:
     def kept(self: Any, *args: Any, **kwargs: Any) -> Any:
         memo = self.__dict__.setdefault("_kept", {})
         key = (fn.__name__, args, tuple(sorted(kwargs.items())))
-        if key not in memo:
-            memo[key] = fn(self, *args, **kwargs)
-        return memo[key]
+        if key in memo:
+            return memo[key]
+        out = fn(self, *args, **kwargs)
+        if len(memo) < _KEPT_MAX:  # a bound on the answers kept (sets of rows read vary from report to report)
+            memo[key] = out
+        return out
 
     return kept  # type: ignore[return-value]
 
@@ -165,6 +169,17 @@ class Grid:
 
     def path(self, row: str, column: str) -> str:
         return f"{self.prefix}.{row}.{column}"
+
+    @_kept
+    def row_paths(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(row, the paths of its field cells) of every row, in catalogue order."""
+        return tuple((r, tuple(self.path(r, c) for c in self.field_columns())) for r in self.row_keys())
+
+    @_kept
+    def field_checks(self, rows: tuple[str, ...]) -> tuple[tuple[Instance, tuple[str, ...]], ...]:
+        """The identity instances of a table with `rows` whose cells are fields (`instances` over the field columns),
+        each with the paths of its cells (lhs, then rhs): kept, since they are fixed per grid and rows read."""
+        return tuple((i, tuple(self.path(*k) for k in i.cells())) for i in self.instances(rows, self.field_columns()))
 
     @_kept
     def outcome_rows(self) -> tuple[str, ...]:
