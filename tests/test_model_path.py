@@ -411,3 +411,44 @@ def test_auto_says_which_backend(tmp_path, monkeypatch):
     assert res.exit_code == 0 and "backend: rules (auto: no OPENAI_BASE_URL" in res.output
     res = CliRunner().invoke(app, ["run", SEED0, "--out", str(tmp_path), "--backend", "openai"])
     assert res.exit_code == 2 and "needs OPENAI_BASE_URL" in res.output
+
+
+def test_an_sdk_without_the_security_option_uses_its_own_create(monkeypatch, oracle, tmp_path):
+    """openai 1.x's request options take no `security`: the plain path is not taken (no error), the SDK's own create
+    is, and a call is answered as before."""
+    import openai._base_client as base
+
+    from extractor.llm.transport import _plain_create
+
+    real = base.make_request_options
+
+    def old_signature(*, query=None, extra_headers=None, extra_query=None, extra_body=None, idempotency_key=None,
+                      timeout=None, post_parser=None):
+        return real(query=query, extra_headers=extra_headers, extra_query=extra_query, extra_body=extra_body,
+                    idempotency_key=idempotency_key, timeout=timeout, post_parser=post_parser)
+
+    monkeypatch.setattr(base, "make_request_options", old_signature)
+    with FakeOpenAI(oracle) as fake:
+        import openai
+
+        raw = openai.AsyncOpenAI(api_key="sk-test", base_url=fake.base_url, max_retries=0)
+        assert _plain_create(raw) is None
+        asyncio.run(raw.close())
+        result, _ = _one_call(fake, tmp_path, "ok")
+        assert len(fake.requests) == 1
+        assert "backends_agree" in result.fields["appeals.reconsideration_total"].reasons
+
+
+def test_the_tls_context_verifies_whatever_the_endpoint_s_scheme():
+    """One context per process, verifying certificates and host names: an http:// endpoint behind an HTTPS proxy, or
+    redirected to HTTPS, is checked against the default trust store, not refused by a context that trusts nothing."""
+    import ssl
+
+    from extractor.llm.transport import _ssl_context
+
+    ctx = _ssl_context()
+    assert ctx is _ssl_context()
+    if isinstance(ctx, ssl.SSLContext):
+        assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+    else:
+        assert ctx is True

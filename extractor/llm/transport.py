@@ -111,7 +111,10 @@ def _plain_create(raw: Any) -> Callable[..., Awaitable[Any]] | None:
     post = getattr(raw, "post", None)
     if post is None:  # pragma: no cover - another SDK
         return None
-    options = make_request_options(security={"bearer_auth": True})
+    try:
+        options = make_request_options(security={"bearer_auth": True})
+    except TypeError:  # an SDK whose request options have no `security` (openai 1.x): its own create
+        return None
 
     async def create(*args: Any, **kwargs: Any) -> Any:
         if args or not kwargs.keys() <= _PLAIN_PARAMS or not isinstance(kwargs.get("response_format", {}), dict):
@@ -123,15 +126,13 @@ def _plain_create(raw: Any) -> Callable[..., Awaitable[Any]] | None:
 
 
 @functools.cache
-def _ssl_context(verify: bool) -> Any:
+def _ssl_context() -> Any:
     """One TLS context per process (built while warming, before shards fork, so they inherit it): loading the trust
-    store costs 20 ms and more of CPU, which every shard's client would otherwise pay again. Over plain HTTP none is
-    used: a context that trusts nothing (one is built regardless by httpx; a redirect to HTTPS would fail, closed)."""
-    if verify:
-        return httpx.create_ssl_context()
-    import ssl
-
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies hostnames and certificates, against no trusted root
+    store costs 20 ms and more of CPU, which every shard's client would otherwise pay again. The same verifying
+    context whatever the endpoint's scheme: httpx uses it for an HTTPS proxy and a redirect too. An httpx without
+    `create_ssl_context` builds its own (True: verify against the default store)."""
+    make = getattr(httpx, "create_ssl_context", None)
+    return make() if make is not None else True
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -230,7 +231,7 @@ class Transport:
             # not the library's 100 and 20, which cap the calls above 100 and reconnect above 20
             n = max(1, self.s.concurrency)
             limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-            tls = _ssl_context(not (self.s.base_url or "").lower().startswith("http://"))
+            tls = _ssl_context()
             http = self._http = httpx.AsyncClient(timeout=self.s.timeout, limits=limits, event_hooks={"request": [count]},
                                                   verify=tls)
             raw = openai.AsyncOpenAI(api_key=self.s.api_key or "not-needed", base_url=self.s.base_url, max_retries=0,
