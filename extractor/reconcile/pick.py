@@ -23,8 +23,7 @@ _SETTLED = (R.VERIFIED, R.DERIVED)
 
 def decide(verified: Verified) -> dict[str, FieldResult]:
     """The fields' results from verified candidates, checked across fields (a new set at each call)."""
-    results = {p: _only(p, cs[0]) if len(cs) == 1 and cs[0].candidate.value is not None else _pick(p, cs)
-               for p, cs in verified.by_path.items()}  # most fields: one witness with a value (`_pick`'s first case)
+    results = {p: _pick(p, cs) for p, cs in verified.by_path.items()}
     check(results)
     return results
 
@@ -96,18 +95,29 @@ def _result_alt(r: FieldResult, backend: str) -> dict[str, Any]:
     return alternative(r.value, r.evidence, r.span, r.method, backend, r.status, r.reasons)
 
 
-def _only(path: str, x: Checked) -> FieldResult:
-    """`_pick_one` of a single candidate: it is the best, and nothing else disagrees or agrees with it."""
+def _result_of(path: str, x: Checked) -> FieldResult:
+    """The field's result from its chosen candidate: its reasons and the check's, its confidence capped when the
+    check did not settle it."""
     best, status, reasons = x
     merged = best.reasons + reasons
     r = FieldResult(path, best.value, best.evidence, best.span, best.approximate, best.confidence, status,
                     list(dict.fromkeys(merged)) if len(merged) > 1 else merged, best.method, share=best.share)
     if status not in _SETTLED:
         r.confidence = min(r.confidence, 0.3)
+    return r
+
+
+def _approximate(r: FieldResult) -> FieldResult:
+    """An approximate value (约, 余) says so, with less confidence."""
     if r.approximate:
         r.reasons.append(R.APPROXIMATE)
         r.confidence = max(0.0, r.confidence - 0.1)
     return r
+
+
+def _only(path: str, x: Checked) -> FieldResult:
+    """`_pick_one` of a single candidate: it is the best, and nothing else disagrees or agrees with it."""
+    return _approximate(_result_of(path, x))
 
 
 def _pick_one(path: str, cands: list[Checked]) -> FieldResult:
@@ -122,11 +132,8 @@ def _pick_one(path: str, cands: list[Checked]) -> FieldResult:
 
     if len(ok) > 1:
         ok.sort(key=key)
-    best, status, reasons = ok[0].candidate, ok[0].status, ok[0].reasons
-    r = FieldResult(path, best.value, best.evidence, best.span, best.approximate, best.confidence, status,
-                    list(dict.fromkeys(best.reasons + reasons)), best.method, share=best.share)
-    if status not in _SETTLED:
-        r.confidence = min(r.confidence, 0.3)
+    best, status = ok[0].candidate, ok[0].status
+    r = _result_of(path, ok[0])
     others = [x for x in cands if x.candidate is not best and not values_equal(x.candidate.value, best.value)]
     if others:
         table_vs_prose = any(x.candidate.method != best.method for x in others)
@@ -142,7 +149,4 @@ def _pick_one(path: str, cands: list[Checked]) -> FieldResult:
         agreeing = [x for x in cands if x.candidate is not best and x.status == R.VERIFIED]
         if agreeing and status == R.VERIFIED:
             r.confidence = min(1.0, r.confidence + 0.05)
-    if r.approximate:
-        r.reasons.append(R.APPROXIMATE)
-        r.confidence = max(0.0, r.confidence - 0.1)
-    return r
+    return _approximate(r)
