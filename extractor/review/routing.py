@@ -30,11 +30,20 @@ CONTEXT_CHARS = 120
 PRIORITY_NAMES = {0: "conflict, ambiguity or failed check", 1: "low confidence", 2: "other"}
 
 
-def priority(r: FieldLike, threshold: float) -> int:
+def hard(r: FieldLike) -> bool:
+    """Whether the field is first in the queue whatever the threshold: a conflict, an ambiguity, a hard failure."""
     reasons = set(r.reasons)
-    if r.status in ("conflict", "ambiguous") or reasons & HARD_FAILURES or any(x.startswith("identity:") for x in reasons):
-        return 0
-    return 1 if r.confidence < threshold else 2
+    return r.status in ("conflict", "ambiguous") or bool(reasons & HARD_FAILURES) \
+        or any(x.startswith("identity:") for x in reasons)
+
+
+def rank(is_hard: bool, confidence: float, threshold: float) -> int:
+    """An item's priority: 0 hard, 1 under the threshold, 2 else."""
+    return 0 if is_hard else 1 if confidence < threshold else 2
+
+
+def priority(r: FieldLike, threshold: float) -> int:
+    return rank(hard(r), r.confidence, threshold)
 
 
 def snippet(original: str, span: list[int] | tuple[int, int], label: str) -> dict[str, Any]:
@@ -82,12 +91,12 @@ class Router:
         replaced = rows.replaced(rid)
         cat = catalogue_paths()
         at = {cat[f[0]]: k for k, f in enumerate(result.fields)}
-        said = {k: (hard, cols) for k, hard, cols in result.said}
+        said = {k: (h, cols) for k, h, cols in result.said}
         for path in sorted(need | set(items)):
             k = at.get(path)
             if k is not None and k in said:  # made where the report was
-                hard, cols = said[k]
-                prio = 0 if hard else 1 if result.confidences[k] < threshold else 2
+                is_hard, cols = said[k]
+                prio = rank(is_hard, result.confidences[k], threshold)
             else:
                 r: FieldLike = _field(path, result, k) if k is not None else FieldResult(path)
                 prio, cols = priority(r, threshold), machine_says(original, r).columns()
@@ -116,7 +125,7 @@ def said_always(result: ResultRows, original: str) -> ResultRows:
     for k, (f, bound) in enumerate(zip(result.fields, result.bounds, strict=True)):
         if bound == ALWAYS:
             r = _field(cat[f[0]], result, k)
-            said.append((k, priority(r, ALWAYS) == 0, machine_says(original, r).columns()))
+            said.append((k, hard(r), machine_says(original, r).columns()))
     return result._replace(said=tuple(said))
 
 
