@@ -72,12 +72,14 @@ def counts(record: dict[str, Any], threshold: float = REVIEW_THRESHOLD) -> Count
     return count(field_results(record).values(), threshold)
 
 
+def count_verified(fields: Iterable[FieldResult]) -> int:
+    """The fields verified with a value."""
+    return sum(r.status == "verified" and r.value is not None for r in fields)
+
+
 def count(fields: Iterable[FieldResult], threshold: float = REVIEW_THRESHOLD) -> Counts:
-    verified = review = 0
-    for r in fields:
-        verified += r.status == "verified" and r.value is not None
-        review += r.needs_review(threshold)
-    return Counts(verified, review)
+    fields = list(fields)
+    return Counts(count_verified(fields), sum(r.needs_review(threshold) for r in fields))
 
 
 def _atomic_write(path: str, data: bytes) -> None:
@@ -177,11 +179,10 @@ class Writer:
         """Write one report's record; returns (fields verified, fields for review), counted on `fields` when the
         caller has the record's FieldResults at hand (else rebuilt from the record)."""
         results = list(field_results(record).values() if fields is None else fields)
-        verified = sum(r.status == "verified" and r.value is not None for r in results)
         need = catalogue_order(r.path for r in results if r.needs_review(self.threshold))
         cells, table = csv_cells(flatten(record["fields"]))
         return self.write_line(record["id"], record["path"], record["backend"], record.get("status", "done"),
-                               record_line(record), cells, table, verified, need)
+                               record_line(record), cells, table, count_verified(results), need)
 
     def write_line(self, report_id: str, path: str, backend: str, status: str, line: bytes, cells: bytes,
                    table_cells: bytes, verified: int, need: list[str]) -> Counts:

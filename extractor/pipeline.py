@@ -57,11 +57,14 @@ class ReportResult:
         """The full per-report record (every field), validated against the strict schema."""
         return expand(self.compact())
 
+    def head(self) -> dict[str, Any]:
+        """The record's keys besides its fields (`core.record.header`)."""
+        d = self.doc
+        return header(d.id, d.path, d.sha256, d.encoding, self.backend, self.status, self.notes)
+
     def compact(self) -> dict[str, Any]:
         """The record as a run writes it (`core.record`): its empty fields left out, each other one validated."""
-        d = self.doc
-        return compact(header(d.id, d.path, d.sha256, d.encoding, self.backend, self.status, self.notes),
-                       {p: r.as_dict() for p, r in self.catalogued().items()})
+        return compact(self.head(), {p: r.as_dict() for p, r in self.catalogued().items()})
 
 
 def _ocr_table_paths(fields: dict[str, FieldResult], doc: Document) -> set[str]:

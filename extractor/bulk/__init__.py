@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from extractor.core.errors import ExtractorError
-from extractor.core.result import NOT_A_REPORT
 from extractor.pipeline import ReportResult
 from extractor.redact import scrub
 
@@ -45,22 +44,20 @@ class Prepared(NamedTuple):
 
 def prepare(result: ReportResult) -> Prepared:
     """Everything the main process writes of a result, built and validated (a bad result raises here): its compact
-    record is `result.compact()`, each field's dict made once for the record and the rows."""
-    from extractor.core.record import header, nested_fields, validated_fields
-    from extractor.export import csv_cells, record_line
+    record is `result.compact()`'s, each field's dict made once for the record and the rows."""
+    from extractor.core.record import nested_fields, not_a_report, validated_fields
+    from extractor.export import count_verified, csv_cells, record_line
     from extractor.review.routing import said_always
     from extractor.store.rows import result_rows
 
-    d, fields = result.doc, result.catalogued()
+    fields = result.catalogued()
     flat = {p: r.as_dict() for p, r in fields.items()}
     kept = validated_fields(flat)
-    record = {**header(d.id, d.path, d.sha256, d.encoding, result.backend, result.status, result.notes),
-              "fields": nested_fields(kept)}
-    verified = sum(r.status == "verified" and r.value is not None for r in fields.values())
+    record = {**result.head(), "fields": nested_fields(kept)}  # `result.compact()`, its validated fields kept
     cells, table = csv_cells(kept)
-    rows = said_always(result_rows(result, fields, flat), d.original)
-    return Prepared(rows, record_line(record), cells, table, verified,
-                    NOT_A_REPORT in (kept.get("meta.doc_type") or {}).get("reasons", ()))
+    rows = said_always(result_rows(result, fields, flat), result.doc.original)
+    return Prepared(rows, record_line(record), cells, table, count_verified(fields.values()),
+                    not_a_report(kept.get("meta.doc_type")))
 
 
 @dataclass

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from extractor.bulk import EndpointError, Outcome, message, prepare
-from extractor.core.result import NOT_A_REPORT
+from extractor.core.record import not_a_report
 
 RESUME_BATCH = 256  # reports done before read back per query on a resumed run
 
@@ -86,8 +86,7 @@ class Sink:
 
     def _write(self, record: dict[str, Any]) -> None:
         t = self.tally
-        doc_type = record["fields"]["meta"].get("doc_type") or {}
-        t.not_report += NOT_A_REPORT in doc_type.get("reasons", ())
+        t.not_report += not_a_report(record["fields"]["meta"].get("doc_type"))
         verified, review = self.writer.write(record)
         t.verified += verified
         t.review += review

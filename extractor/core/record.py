@@ -23,7 +23,7 @@ from typing import Any, get_args
 
 from extractor import __version__
 from extractor.core.catalogue import ENUMS, catalogue
-from extractor.core.result import EMPTY
+from extractor.core.result import EMPTY, NOT_A_REPORT
 from extractor.core.schema import Status, field_model, nest, report_model
 
 GROUPS = ("meta", "proactive", "requests", "fees", "appeals", "capacity", "assessment", "standard_table")
@@ -162,6 +162,11 @@ def compact_fields(flat: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """A record's `fields` from {path: field as a dict}: the empty ones left out, each other one validated (a wrong
     type or an unknown key raises pydantic's ValidationError, as the whole schema would)."""
     return nested_fields(validated_fields(flat))
+
+
+def not_a_report(doc_type: dict[str, Any] | None) -> bool:
+    """Whether a record's meta.doc_type (its field dict, None when empty) says the text is no disclosure report."""
+    return NOT_A_REPORT in (doc_type or {}).get("reasons", ())
 
 
 def header(report_id: str, path: str, sha256: str, encoding: str, backend: str, status: str,
