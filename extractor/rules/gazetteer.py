@@ -171,11 +171,12 @@ def _read() -> dict[tuple[str, ...], list[int]]:
     body = _shipped()
     if body is None:
         return _read_csv()
-    out: dict[tuple[str, ...], list[int]] = {}
-    for line in body.splitlines():
-        *key, first, last = line.split("\t")
-        out[tuple(key)] = [int(first), int(last)]
-    return out
+    return {tuple(f[:-2]): [int(f[-2]), int(f[-1])] for f in _split(body)}
+
+
+def _split(body: str) -> list[list[str]]:
+    """The shipped index's rows, each split into its fields."""
+    return [line.split("\t") for line in body.splitlines()]
 
 
 def write_index(path: str = INDEX_FILE) -> None:
@@ -227,7 +228,7 @@ def _lines() -> list[list[str]]:
     body = _shipped()
     if body is None:
         return [[*key, str(first), str(last)] for key, (first, last) in _read_csv().items()]
-    return [line.split("\t") for line in body.splitlines()]
+    return _split(body)
 
 
 @cache
