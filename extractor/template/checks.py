@@ -45,20 +45,13 @@ def present_rows(results: dict[str, R], grid: Grid) -> list[str]:
     return [r for r, paths in grid.row_paths() if any(p in results for p in paths)]
 
 
-def instances(results: dict[str, R], grid: Grid) -> list[Instance]:
-    """The identity instances the cells in `results` can be checked on, in the order they are checked."""
-    return grid.instances(present_rows(results, grid), grid.field_columns())
-
-
 # what the checks evaluate: every identity whose cells are fields
 IDENTITIES = {(i.grid, i.identity.name) for g in GRIDS.values() for i in g.instances(g.row_keys(), g.field_columns())}
 
 
-def check_identity(results: dict[str, R], grid: Grid, inst: Instance, paths: tuple[str, ...] | None = None) -> None:
+def check_identity(results: dict[str, R], inst: Instance, paths: tuple[str, ...]) -> None:
     """Flag the cells of a broken identity (never correct them); a holding one raises their confidence a little.
-    `paths`: the paths of `inst.cells()`, when the caller has them (`Grid.field_checks`)."""
-    if paths is None:
-        paths = tuple(grid.path(*k) for k in inst.cells())
+    `paths`: the paths of `inst.cells()` (`Grid.field_checks`)."""
     nums = []
     for p in paths:  # each cell's number (an int or float, not a bool): the checks' inner loop
         r = results.get(p)
@@ -92,7 +85,7 @@ def check_standard_table(results: dict[str, R], make: Callable[..., R], failures
     for grid in GRIDS.values():
         rows = present[grid.key] = present_rows(results, grid)
         for inst, paths in grid.field_checks(tuple(rows)):
-            check_identity(results, grid, inst, paths)
+            check_identity(results, inst, paths)
     derive_summaries(results, present, make, failures)
 
 
