@@ -175,10 +175,10 @@ class Writer:
         self._csv_fh.flush()
         self._errors: IO[str] = open(part["errors.txt"], "w", encoding="utf-8")
 
-    def write(self, record: dict[str, Any], fields: Iterable[FieldResult] | None = None) -> Counts:
-        """Write one report's record; returns (fields verified, fields for review), counted on `fields` when the
-        caller has the record's FieldResults at hand (else rebuilt from the record)."""
-        results = list(field_results(record).values() if fields is None else fields)
+    def write(self, record: dict[str, Any]) -> Counts:
+        """Write one report's record (one read back from the store); returns (fields verified, fields for review).
+        A run's own results come encoded (`write_line`)."""
+        results = list(field_results(record).values())
         need = catalogue_order(r.path for r in results if r.needs_review(self.threshold))
         cells, table = csv_cells(flatten(record["fields"]))
         return self.write_line(record["id"], record["path"], record["backend"], record.get("status", "done"),
