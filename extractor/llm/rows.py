@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -131,17 +131,14 @@ def _units(table: str, version: str, ncols: int) -> tuple[RowUnit, ...]:
 def _open_table(view: View, table: str, version: str, ncols: int, results: dict[str, FieldResult],
                 region: tuple[int, int], label: str) -> OpenTable | None:
     every = list(_units(table, version, ncols))
-    got: dict[str, Compact] = {}  # the table's compact text, made only for a row that may be asked (few tables have one)
-
-    def ct() -> Compact:
-        if not got:
-            got["ct"] = compact(view.text, region[0], region[1])
-        return got["ct"]
-
+    # the table's compact text, and whether the rules read any of its cells: each found once, when first needed
+    # (few tables have a row that may be asked)
+    ct: Callable[[], Compact] = functools.cache(lambda: compact(view.text, region[0], region[1]))
+    read_any: Callable[[], bool] = functools.cache(lambda: any(
+        results.get(p) is not None and results[p].status != UNREAD for w in every for p in w.paths if p))
     asked: list[RowUnit] = []
     known: dict[str, Known] = {}
     settled: dict[str, RowSplit] = {}
-    read: list[bool] = []  # whether the rules read any cell of the table (looked up once, when first needed)
     for u in every:
         cells = {i: results.get(p) for i, p in enumerate(u.paths) if p}
         if not cells:
@@ -151,12 +148,8 @@ def _open_table(view: View, table: str, version: str, ncols: int, results: dict[
             settled[u.key] = tuple(CellValue(r.value if (r := cells.get(i)) is not None else None, None, None)
                                    for i in range(u.ncells))
             continue
-        if all(r is None for r in cells.values()):
-            if not read:
-                read.append(any(results.get(p) is not None and results[p].status != UNREAD
-                                for w in every for p in w.paths if p))
-            if not read[0]:
-                continue  # no table: nothing read, nothing unread
+        if all(r is None for r in cells.values()) and not read_any():
+            continue  # no table: nothing read, nothing unread
         if readable(u, every, ct()):  # a row the table does not print with numbers enough for its cells is not asked
             asked.append(u)
     if not asked:
