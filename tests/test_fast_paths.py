@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from extractor.coverage import TABLES
 from extractor.ingest.decode import _looks_binary
+from extractor.ingest.html import _JS_ASSIGNMENT, _js_assignment
 from extractor.llm.logwriter import LogWriter
 from extractor.llm.prompts import load_prompt
 from extractor.llm.settings import ModelSettings
@@ -120,6 +121,20 @@ def test_the_binary_check_counts_control_bytes_as_before():
                      for _ in range(rng.randint(0, 9000)))
         assert _looks_binary(data) == reference(data)
         seen.add(reference(data))
+    assert seen == {True, False}
+
+
+def test_the_javascript_sniff_answers_what_its_pattern_answers():
+    """The literal pre-check before the JavaScript-assignment search never turns away a text the search finds."""
+    pieces = ["var", "let", "const", " ", "=", ":", "\"", "'", "`", "<", "<p>", "content", "内容", "公开", "\n", "a1",
+              "vars", "letter", "x", "：", "。", "2021"]
+    rng = random.Random(11)
+    seen = set()
+    for _ in range(4000):
+        head = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        expected = _JS_ASSIGNMENT.search(head) is not None
+        assert _js_assignment(head) == expected, repr(head)
+        seen.add(expected)
     assert seen == {True, False}
 
 

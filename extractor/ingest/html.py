@@ -11,6 +11,7 @@ class _HTMLText(HTMLParser):
     SKIP = {"script", "style", "noscript", "nav", "iframe", "svg", "head", "template", "select", "button"}
     BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
              "table", "tbody", "thead", "tfoot", "title", "dd", "dt", "dl", "pre", "blockquote", "hr", "form"}
+    CHROME_TAGS = frozenset(("div", "ul", "nav", "header", "footer", "section", "p", "span"))
     CHROME = re.compile(r"(^|[-_ ])(nav|navbar|menu|breadcrumb|share|footer|header|crumb|sidebar|toolbar)([-_ ]|$)", re.I)
 
     def __init__(self) -> None:
@@ -36,8 +37,8 @@ class _HTMLText(HTMLParser):
             self.meta.setdefault(str(a["name"]), re.sub(r"\s+", " ", str(a["content"])).strip())
         if tag == "title":
             self.title = []
-        chrome = bool(self.CHROME.search(f"{a.get('class') or ''} {a.get('id') or ''}")) and tag in (
-            "div", "ul", "nav", "header", "footer", "section", "p", "span")
+        names = f"{a.get('class') or ''} {a.get('id') or ''}" if "class" in a or "id" in a else ""
+        chrome = bool(names) and tag in self.CHROME_TAGS and bool(self.CHROME.search(names))
         skipping = tag in self.SKIP or chrome or tag in ("header", "footer")
         if tag not in ("br", "hr", "img", "input", "meta", "link"):
             self.stack.append((tag, skipping))
@@ -57,17 +58,21 @@ class _HTMLText(HTMLParser):
         if tag == "title" and self.title is not None:
             self.page_title, self.title = "".join(self.title).strip(), None
         # Pop to the matching start tag (tolerates unclosed tags).
-        idx = next((i for i in range(len(self.stack) - 1, -1, -1) if self.stack[i][0] == tag), None)
-        if idx is None:
-            return
-        for _, skipping in self.stack[idx:]:
-            if skipping:
-                self.skip_depth -= 1
-        del self.stack[idx:]
+        stack = self.stack
+        if stack and stack[-1][0] == tag:  # the common case: the last tag opened is the one closed
+            self.skip_depth -= stack.pop()[1]
+        else:
+            idx = next((i for i in range(len(stack) - 1, -1, -1) if stack[i][0] == tag), None)
+            if idx is None:
+                return
+            for _, skipping in stack[idx:]:
+                if skipping:
+                    self.skip_depth -= 1
+            del stack[idx:]
         if self.skip_depth:
             return
         if tag in ("td", "th") and self.cell is not None:
-            text = re.sub(r"\s+", " ", "".join(self.cell)).strip()
+            text = " ".join("".join(self.cell).split())  # whitespace runs as one space, none at the ends
             if self.row is not None:
                 self.row.append(text)
             else:
@@ -129,11 +134,24 @@ def _unescape(s: str) -> str:
     return _JS_ESCAPE.sub(rep, s)
 
 
+_JS_ASSIGNMENT = re.compile(r"\b(?:var|let|const)\s+\w+\s*=|\w+\s*:\s*[\"'`]<")
+_JS_QUOTED_TAG = re.compile(r"[\"'`]<")
+
+
+def _js_assignment(head: str) -> bool:
+    """Whether `head` assigns a variable or a key a quoted tag. Each of the pattern's two branches needs a literal the
+    text cheaply lacks (`var`/`let`/`const`, or a quote before `<`); without both the search (whose `\\w+` retries at
+    every character of a Chinese text) is not run."""
+    if "var" not in head and "let" not in head and "const" not in head and not _JS_QUOTED_TAG.search(head):
+        return False
+    return _JS_ASSIGNMENT.search(head) is not None
+
+
 def js_html(text: str) -> str | None:
     """The markup a JavaScript data file carries in a string literal, unescaped; None when the text is not one
     (a page's own <html> is HTML, not this)."""
     head = text[:2000].lower()
-    if "<html" in head or "<!doctype" in head or not re.search(r"\b(?:var|let|const)\s+\w+\s*=|\w+\s*:\s*[\"'`]<", text[:5000]):
+    if "<html" in head or "<!doctype" in head or not _js_assignment(text[:5000]):
         return None
     best = max((m.group("s") for m in _JS_STRING.finditer(text)), key=len, default=None)
     if best is None or len(re.findall(r"<(?:p|div|table|tr|td|span|br)\b", best, re.I)) < 3:
